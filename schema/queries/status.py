@@ -1,0 +1,28 @@
+"""Row counts and the migration level, for `jobmatch status` and `GET /admin/status`."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from schema.migrate import applied_migrations, available_migrations
+
+
+def table_row_counts(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, int]:
+    """Exact row counts of every table in the current schema, by table name."""
+    tables = conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+    ).fetchall()
+    counts: dict[str, int] = {}
+    for (name,) in tables:
+        query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(str(name)))
+        row = conn.execute(query).fetchone()
+        counts[str(name)] = int(str(row[0])) if row else 0
+    return counts
+
+
+def migration_level(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, object]:
+    """Applied and pending migration names."""
+    applied = applied_migrations(conn)
+    pending = [m.name for m in available_migrations() if m.name not in set(applied)]
+    return {"applied": applied, "pending": pending, "current": applied[-1] if applied else None}

@@ -1,0 +1,1 @@
+"""The Litestar API and the `jobmatch` command line."""

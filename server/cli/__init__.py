@@ -1,0 +1,1 @@
+"""The `jobmatch` command line: one module per command group, wired in `main`."""

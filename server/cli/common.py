@@ -1,0 +1,47 @@
+"""What every command shares: the console, JSON output and the database URL."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from rich.console import Console
+
+from schema.database import resolve_database_url
+from workers.settings import Settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+class Subparsers(Protocol):
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser: ...
+
+
+class CliError(RuntimeError):
+    """A problem the person at the terminal can fix; printed as one line."""
+
+
+def add_command(
+    subparsers: Subparsers, name: str, handler: Handler, help_text: str
+) -> argparse.ArgumentParser:
+    """Register a sub-command whose `handler(args, settings)` returns the exit code."""
+    parser = subparsers.add_parser(name, help=help_text, description=help_text)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def database_url(settings: Settings) -> str:
+    """The configured database, starting the embedded server when `DATABASE_URL` is unset."""
+    return resolve_database_url(settings.database_url, settings.pgdata)
+
+
+def print_json(payload: object) -> None:
+    """Write `payload` as JSON to stdout (times and paths as strings)."""
+    json.dump(payload, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")

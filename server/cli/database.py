@@ -1,0 +1,68 @@
+"""`jobmatch migrate` and `jobmatch status`."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict, dataclass
+
+from rich.table import Table
+
+from schema.database import connection, describe
+from schema.migrate import migrate
+from schema.queries.status import migration_level, table_row_counts
+from server.cli.common import Subparsers, add_command, console, database_url, print_json
+from workers.settings import Settings
+
+
+def register(subparsers: Subparsers) -> None:
+    add_command(subparsers, "migrate", run_migrate, "apply pending database migrations")
+    status = add_command(subparsers, "status", run_status, "database, migrations and row counts")
+    status.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    applied = migrate(database_url(settings))
+    if applied:
+        console.print(f"applied {len(applied)} migration(s): {', '.join(applied)}")
+    else:
+        console.print("database is up to date; nothing applied")
+    return 0
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    reachable: bool
+    database: str
+    embedded: bool
+    data_dir: str | None
+    migrations: dict[str, object]
+    tables: dict[str, int]
+
+
+def collect_status(settings: Settings) -> StatusReport:
+    """Everything `status` reports, as plain data."""
+    url = database_url(settings)
+    with connection(url) as conn:
+        return StatusReport(
+            reachable=True,
+            database=describe(url),
+            embedded=settings.database_url is None,
+            data_dir=str(settings.pgdata) if settings.database_url is None else None,
+            migrations=migration_level(conn),
+            tables=table_row_counts(conn),
+        )
+
+
+def run_status(args: argparse.Namespace, settings: Settings) -> int:
+    report = collect_status(settings)
+    if args.json:
+        print_json(asdict(report))
+        return 0
+    where = f"embedded, {report.data_dir}" if report.embedded else report.database
+    console.print(f"database: reachable ({where})")
+    console.print(f"migrations: {report.migrations}")
+    table = Table("table", "rows")
+    for name, count in report.tables.items():
+        table.add_row(name, str(count))
+    console.print(table)
+    return 0

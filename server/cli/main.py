@@ -1,0 +1,49 @@
+"""Entry point of the `jobmatch` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import psycopg
+
+from schema.errors import DatabaseError
+from server.cli import database
+from server.cli.common import CliError, err_console
+from workers.settings import Settings, SettingsError
+
+COMMAND_GROUPS = (database,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jobmatch", description="Local-first job recommender (see README.md)."
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in COMMAND_GROUPS:
+        group.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; problems a person can fix print one line and exit 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        code: int = args.handler(args, settings)
+    except (CliError, DatabaseError, SettingsError) as error:
+        err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        return 2
+    except psycopg.Error as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        err_console.print(f"[bold red]database error:[/] {first_line}", highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The Huey worker, its schedule and tasks, the job sources and the data pipelines."""

@@ -1,0 +1,110 @@
+"""The one place the environment is read: a frozen `Settings` passed down as arguments."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+ALL_SOURCES = ("remoteok", "remotive", "arbeitnow", "adzuna")
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the product cannot use."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """UTC times (hour, minute) of the periodic tasks."""
+
+    cleanup_saved_jobs: tuple[int, int] = (0, 0)
+    cleanup_recommendations: tuple[int, int] = (0, 5)
+    cleanup_jobs: tuple[int, int] = (0, 10)
+    scrape: tuple[int, int] = (6, 0)
+    recommend: tuple[int, int] = (7, 0)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, read once from the environment by `Settings.from_env`."""
+
+    home: Path
+    database_url: str | None = None
+    model: str = DEFAULT_MODEL
+    admin_token: str | None = None
+    queue_url: str | None = None
+    adzuna_app_id: str | None = None
+    adzuna_app_key: str | None = None
+    sources: tuple[str, ...] = ALL_SOURCES
+    scrape_days: int = 2
+    cors_origins: tuple[str, ...] = ()
+    schedule: Schedule = field(default_factory=Schedule)
+
+    @property
+    def pgdata(self) -> Path:
+        """Where the embedded PostgreSQL keeps its data when `DATABASE_URL` is unset."""
+        return self.home / "pg"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from `env` (default: the process environment)."""
+        env = os.environ if env is None else env
+        home = env.get("JOBMATCH_HOME") or platformdirs.user_data_dir("jobmatch")
+        return cls(
+            home=Path(home).expanduser(),
+            database_url=env.get("DATABASE_URL") or None,
+            model=env.get("JOBMATCH_MODEL") or DEFAULT_MODEL,
+            admin_token=env.get("JOBMATCH_ADMIN_TOKEN") or None,
+            queue_url=env.get("JOBMATCH_QUEUE_URL") or None,
+            adzuna_app_id=env.get("ADZUNA_APP_ID") or None,
+            adzuna_app_key=env.get("ADZUNA_APP_KEY") or None,
+            sources=_parse_sources(env.get("JOBMATCH_SOURCES")),
+            scrape_days=_parse_positive_int(env, "JOBMATCH_SCRAPE_DAYS", 2),
+            cors_origins=_split(env.get("JOBMATCH_CORS_ORIGINS")),
+            schedule=_parse_schedule(env),
+        )
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _parse_sources(value: str | None) -> tuple[str, ...]:
+    sources = _split(value) or ALL_SOURCES
+    unknown = [s for s in sources if s not in ALL_SOURCES]
+    if unknown:
+        raise SettingsError(
+            f"JOBMATCH_SOURCES names unknown source(s) {', '.join(unknown)}; "
+            f"choose from {', '.join(ALL_SOURCES)}"
+        )
+    return sources
+
+
+def _parse_positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"{name} must be a positive whole number, got {raw!r}")
+    return int(raw)
+
+
+def _parse_time(name: str, raw: str) -> tuple[int, int]:
+    hour, _, minute = raw.partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        raise SettingsError(f"{name} must be a UTC time HH:MM, got {raw!r}")
+    return int(hour), int(minute)
+
+
+def _parse_schedule(env: Mapping[str, str]) -> Schedule:
+    """Each periodic task's time may be moved with JOBMATCH_AT_<TASK>=HH:MM (UTC)."""
+    times = {}
+    for name in Schedule.__dataclass_fields__:
+        variable = f"JOBMATCH_AT_{name.upper()}"
+        if env.get(variable):
+            times[name] = _parse_time(variable, env[variable])
+    return Schedule(**times)
