@@ -1,0 +1,63 @@
+"""Settings are read from the environment once, with clear errors for unusable values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workers.settings import ALL_SOURCES, DEFAULT_MODEL, Settings, SettingsError
+
+
+def test_defaults_use_embedded_database_and_bundled_model(tmp_path: Path) -> None:
+    settings = Settings.from_env({"JOBMATCH_HOME": str(tmp_path)})
+    assert settings.database_url is None
+    assert settings.pgdata == tmp_path / "pg"
+    assert settings.model == DEFAULT_MODEL
+    assert settings.sources == ALL_SOURCES
+    assert settings.scrape_days == 2
+    assert settings.schedule.scrape == (6, 0)
+
+
+def test_every_variable_is_read() -> None:
+    settings = Settings.from_env(
+        {
+            "JOBMATCH_HOME": "/srv/jobmatch",
+            "DATABASE_URL": "postgresql://u@h/db",
+            "JOBMATCH_MODEL": "/models/mine",
+            "JOBMATCH_ADMIN_TOKEN": "secret",
+            "JOBMATCH_QUEUE_URL": "redis://localhost:6379/0",
+            "ADZUNA_APP_ID": "id",
+            "ADZUNA_APP_KEY": "key",
+            "JOBMATCH_SOURCES": "remotive, arbeitnow",
+            "JOBMATCH_SCRAPE_DAYS": "3",
+            "JOBMATCH_CORS_ORIGINS": "http://localhost:3000,https://app.example.com",
+            "JOBMATCH_AT_RECOMMEND": "07:30",
+        }
+    )
+    assert settings.home == Path("/srv/jobmatch")
+    assert settings.database_url == "postgresql://u@h/db"
+    assert settings.model == "/models/mine"
+    assert settings.admin_token == "secret"
+    assert settings.queue_url == "redis://localhost:6379/0"
+    assert (settings.adzuna_app_id, settings.adzuna_app_key) == ("id", "key")
+    assert settings.sources == ("remotive", "arbeitnow")
+    assert settings.scrape_days == 3
+    assert settings.cors_origins == ("http://localhost:3000", "https://app.example.com")
+    assert settings.schedule.recommend == (7, 30)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("JOBMATCH_SOURCES", "remoteok,monster", "unknown source"),
+        ("JOBMATCH_SCRAPE_DAYS", "-1", "positive whole number"),
+        ("JOBMATCH_AT_SCRAPE", "25:00", "UTC time HH:MM"),
+    ],
+)
+def test_unusable_values_are_refused_with_their_name(
+    variable: str, value: str, message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message) as caught:
+        Settings.from_env({variable: value})
+    assert variable in str(caught.value)
