@@ -1,0 +1,94 @@
+"""Ranking metrics over graded relevance, with bootstrap confidence intervals.
+
+A ranking is a list of document ids, best first. Judgments map document ids to a grade
+(0 = not relevant, higher = more relevant); documents without a judgment count as 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+Judgments = Mapping[str, int]
+
+
+def ndcg_at(ranking: Sequence[str], judgments: Judgments, k: int = 10) -> float:
+    """Normalised discounted cumulative gain with exponential gain (2^grade - 1)."""
+    ideal = sorted((g for g in judgments.values() if g > 0), reverse=True)[:k]
+    ideal_dcg = sum((2.0**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    if ideal_dcg == 0:
+        return 0.0
+    dcg = sum(
+        (2.0 ** judgments.get(doc, 0) - 1) / math.log2(i + 2) for i, doc in enumerate(ranking[:k])
+    )
+    return dcg / ideal_dcg
+
+
+def reciprocal_rank(ranking: Sequence[str], judgments: Judgments) -> float:
+    """1 / position of the first relevant document; 0 when none is ranked."""
+    for position, doc in enumerate(ranking, start=1):
+        if judgments.get(doc, 0) > 0:
+            return 1.0 / position
+    return 0.0
+
+
+def recall_at(ranking: Sequence[str], judgments: Judgments, k: int = 50) -> float:
+    """Share of the relevant documents found in the first `k`."""
+    relevant = {doc for doc, grade in judgments.items() if grade > 0}
+    if not relevant:
+        return 0.0
+    return len(relevant.intersection(ranking[:k])) / len(relevant)
+
+
+def average_precision(ranking: Sequence[str], judgments: Judgments) -> float:
+    """Mean of the precision at each relevant document's position, over all relevant ones."""
+    relevant = {doc for doc, grade in judgments.items() if grade > 0}
+    if not relevant:
+        return 0.0
+    hits, total = 0, 0.0
+    for position, doc in enumerate(ranking, start=1):
+        if doc in relevant:
+            hits += 1
+            total += hits / position
+    return total / len(relevant)
+
+
+METRICS = {
+    "ndcg@10": lambda ranking, judged: ndcg_at(ranking, judged, 10),
+    "mrr": reciprocal_rank,
+    "recall@50": lambda ranking, judged: recall_at(ranking, judged, 50),
+    "map": average_precision,
+}
+
+
+def per_query_metrics(ranking: Sequence[str], judgments: Judgments) -> dict[str, float]:
+    """Every metric in `METRICS` for one query."""
+    return {name: metric(ranking, judgments) for name, metric in METRICS.items()}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean over queries and its bootstrap 95% confidence interval."""
+
+    mean: float
+    low: float
+    high: float
+
+
+def bootstrap(values: Sequence[float], *, samples: int = 2000, seed: int = 0) -> Estimate:
+    """Percentile bootstrap of the mean, resampling queries with replacement."""
+    data = np.asarray(values, dtype=np.float64)
+    if data.size == 0:
+        return Estimate(0.0, 0.0, 0.0)
+    rng = np.random.default_rng(seed)
+    means = data[rng.integers(0, data.size, size=(samples, data.size))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return Estimate(float(data.mean()), float(low), float(high))
+
+
+def summarise(per_query: Sequence[Mapping[str, float]]) -> dict[str, Estimate]:
+    """Mean and 95% interval of each metric across queries."""
+    return {name: bootstrap([q[name] for q in per_query]) for name in METRICS}

@@ -1,0 +1,73 @@
+"""Ranking metrics against values computed by hand on tiny rankings."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from embeddings.metrics import (
+    average_precision,
+    bootstrap,
+    ndcg_at,
+    per_query_metrics,
+    recall_at,
+    reciprocal_rank,
+    summarise,
+)
+
+# Grades: a=2 (highly relevant), b=1 (related), c=0 (judged irrelevant); d unjudged.
+JUDGED = {"a": 2, "b": 1, "c": 0}
+
+
+def test_ndcg_by_hand() -> None:
+    # ranking d, b, a: DCG = 0/log2(2) + 1/log2(3) + 3/log2(4); ideal a, b: 3/1 + 1/log2(3)
+    dcg = 1 / math.log2(3) + 3 / 2
+    ideal = 3 + 1 / math.log2(3)
+    assert ndcg_at(["d", "b", "a"], JUDGED, 10) == pytest.approx(dcg / ideal)
+    assert ndcg_at(["a", "b", "c"], JUDGED, 10) == pytest.approx(1.0)
+    assert ndcg_at(["d", "b", "a"], JUDGED, 1) == 0.0
+    assert ndcg_at(["a"], {"x": 0}, 10) == 0.0
+
+
+def test_reciprocal_rank_by_hand() -> None:
+    assert reciprocal_rank(["c", "d", "b", "a"], JUDGED) == pytest.approx(1 / 3)
+    assert reciprocal_rank(["c", "d"], JUDGED) == 0.0
+
+
+def test_recall_by_hand() -> None:
+    assert recall_at(["a", "c"], JUDGED, 50) == pytest.approx(0.5)
+    assert recall_at(["c", "d", "a", "b"], JUDGED, 2) == 0.0
+    assert recall_at(["c", "d", "a", "b"], JUDGED, 4) == 1.0
+
+
+def test_average_precision_by_hand() -> None:
+    # relevant a, b at positions 2 and 4: (1/2 + 2/4) / 2 = 0.5
+    assert average_precision(["c", "a", "d", "b"], JUDGED) == pytest.approx(0.5)
+    # only a found, at position 1: (1/1) / 2 relevant = 0.5
+    assert average_precision(["a", "c"], JUDGED) == pytest.approx(0.5)
+
+
+def test_per_query_metrics_names_every_metric() -> None:
+    values = per_query_metrics(["a", "b"], JUDGED)
+    assert values == {"ndcg@10": 1.0, "mrr": 1.0, "recall@50": 1.0, "map": 1.0}
+
+
+def test_bootstrap_interval_brackets_the_mean_and_is_repeatable() -> None:
+    values = [0.0, 0.5, 1.0, 0.25, 0.75] * 4
+    estimate = bootstrap(values, seed=1)
+    assert estimate.mean == pytest.approx(0.5)
+    assert estimate.low < 0.5 < estimate.high
+    assert bootstrap(values, seed=1) == estimate
+    assert bootstrap([0.3] * 10).low == pytest.approx(0.3)
+
+
+def test_summarise_averages_each_metric() -> None:
+    summary = summarise(
+        [
+            {"ndcg@10": 1.0, "mrr": 1.0, "recall@50": 1.0, "map": 1.0},
+            {"ndcg@10": 0.0, "mrr": 0.5, "recall@50": 0.0, "map": 0.0},
+        ]
+    )
+    assert summary["mrr"].mean == pytest.approx(0.75)
+    assert summary["ndcg@10"].mean == pytest.approx(0.5)
