@@ -1,0 +1,1 @@
+"""Model research: labelled sets, the evaluation run and its report."""
