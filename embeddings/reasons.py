@@ -1,0 +1,139 @@
+"""Why a job was recommended, from the texts themselves (no language model).
+
+Each job and each CV is profiled once (`profile_job`, `profile_cv`): its distinct terms,
+job terms ordered skills first (tags, then title words, then description words by how
+often the job repeats them), and for every term the first line that holds it. Explaining
+a pair is then a few set look-ups: the terms both share, the CV line and the job line
+holding most of them, and the remote/location fit. Everything said is literally in both
+texts, so a reason is never made up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+#]*(?:[.\-][A-Za-z0-9+#]+)*")
+_LINE_SPLIT = re.compile(r"\n+|(?<=[.!?;])\s+(?=[A-Z•\-*])|\s+[•·|]\s+")
+MAX_JOB_TERMS = 40
+MAX_SHARED = 4
+SNIPPET = 80
+
+# English function words plus the words every job ad and CV uses: sharing "team" or
+# "experience" says nothing about fit.
+_STOPWORD_TEXT = """a about above after again all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each else etc
+    few for from further had has have having he her here hers him his how i if in into is
+    it its itself just me more most my no nor not now of off on once only or other our ours
+    out over own same she should so some such than that the their theirs them then there
+    these they this those through to too under until up very via was we were what when
+    where which while who whom why will with would you your yours per within without
+    able ability across apply applicant applicants based benefits best candidate candidates
+    company role roles position job jobs join looking new opportunity opportunities please
+    required requirements responsibilities responsible skills skill strong team teams work
+    working works years year experience experienced great good excellent knowledge including
+    us we're you'll you're well like make help get use using used day days time full part
+    must may one two three plus etc within salary offer offers environment level senior
+    junior mid hiring hire build building nice ideal want wants run runs seeking need needs
+    lead"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+@dataclass(frozen=True)
+class TextProfile:
+    """A text's terms (ranked, lower-cased), their display form, and where they occur."""
+
+    terms: tuple[str, ...]
+    term_set: frozenset[str]
+    display: dict[str, str]
+    lines: tuple[str, ...]
+    line_of: dict[str, int]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip(" \t-*•") for line in _LINE_SPLIT.split(text) if line.strip(" \t-*•")]
+
+
+def _profile(lines: Sequence[str], boosted: Iterable[str], limit: int | None) -> TextProfile:
+    counts: Counter[str] = Counter()
+    display: dict[str, str] = {}
+    line_of: dict[str, int] = {}
+    for number, line in enumerate(lines):
+        for token in _TOKEN.findall(line):
+            key = token.lower()
+            if len(key) < 2 or key in STOPWORDS:
+                continue
+            counts[key] += 1
+            if display.setdefault(key, token).islower():
+                display[key] = token  # prefer a written form with capitals ("PostgreSQL")
+            line_of.setdefault(key, number)
+    first = [key for key in dict.fromkeys(t.lower() for t in boosted) if key in counts]
+    rest = sorted(counts.keys() - set(first), key=lambda key: (-counts[key], line_of[key]))
+    ranked = tuple((first + rest)[:limit] if limit else first + rest)
+    return TextProfile(ranked, frozenset(ranked), display, tuple(lines), line_of)
+
+
+def profile_job(title: str, tags: Sequence[str], description: str) -> TextProfile:
+    """A job's profile: tags first (they are its skills), then title words, then the
+    description's most repeated terms; at most `MAX_JOB_TERMS` of them."""
+    lines = [title, *([" · ".join(tags)] if tags else []), *_lines(description)]
+    title_words = _TOKEN.findall(title)
+    tag_words = [word for tag in tags for word in _TOKEN.findall(tag)]
+    return _profile(lines, [*tag_words, *title_words], MAX_JOB_TERMS)
+
+
+def profile_cv(body: str) -> TextProfile:
+    """A CV's profile: every distinct term, and the line each first appears on."""
+    return _profile(_lines(body), (), None)
+
+
+def _snippet(line: str, term: str) -> str:
+    """At most `SNIPPET` characters of `line`, around `term` when the line is long."""
+    if len(line) <= SNIPPET:
+        return line
+    at = max(line.lower().find(term.lower()), 0)
+    start = max(0, min(at - SNIPPET // 3, len(line) - SNIPPET))
+    text = line[start : start + SNIPPET].strip()
+    return ("…" if start > 0 else "") + text + ("…" if start + SNIPPET < len(line) else "")
+
+
+def _best_line(profile: TextProfile, terms: Sequence[str]) -> int:
+    """The line holding most of `terms`; ties go to the line of the higher-ranked term
+    (a Counter keeps first-seen order and `max` returns the first best)."""
+    votes = Counter(profile.line_of[term] for term in terms)
+    return max(votes, key=votes.__getitem__)
+
+
+def location_fit(
+    job_location: str, job_remote: bool, wanted_locations: Sequence[str], remote_only: bool
+) -> str | None:
+    """What the job's place has to do with the user's wishes, or None when nothing fits."""
+    if job_remote:
+        return "remote, as you asked" if remote_only else "remote"
+    place = job_location.casefold()
+    for wanted in wanted_locations:
+        if wanted.strip() and wanted.strip().casefold() in place:
+            return f"in {job_location} (you asked for {wanted.strip()})"
+    return None
+
+
+def explain(cv: TextProfile, job: TextProfile, fit: str | None = None) -> str:
+    """One short, true sentence on why `job` suits the CV's owner."""
+    shared = [term for term in job.terms if term in cv.term_set]
+    parts: list[str] = []
+    if shared:
+        top = shared[:MAX_SHARED]
+        parts.append("You share " + ", ".join(job.display[term] for term in top))
+        cv_line = cv.lines[_best_line(cv, top)]
+        job_line = job.lines[_best_line(job, top)]
+        lead = top[0]
+        parts.append(
+            f"your CV: “{_snippet(cv_line, lead)}” ↔ the job: “{_snippet(job_line, lead)}”"
+        )
+    else:
+        parts.append("Similar in meaning to your CV overall, with no exact terms in common")
+    if fit:
+        parts.append(fit[0].upper() + fit[1:])
+    return " · ".join(parts)
