@@ -1,0 +1,46 @@
+"""Feedback on jobs: an up or down vote; a down vote hides the job from that user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+from psycopg.rows import class_row
+
+Connection = psycopg.Connection[tuple[object, ...]]
+
+
+@dataclass(frozen=True)
+class Feedback:
+    job_id: int
+    vote: str
+    reason: str
+    created_at: datetime
+
+
+def record_feedback(
+    conn: Connection, user_id: int, job_id: int, vote: str, reason: str
+) -> Feedback | None:
+    """Store (or replace) the user's vote on a job; None when the job does not exist.
+
+    A down vote also drops the job from the user's stored list in the same transaction,
+    so it is gone at once; later generations exclude it themselves.
+    """
+    with conn.transaction(), conn.cursor(row_factory=class_row(Feedback)) as cur:
+        cur.execute(
+            "INSERT INTO feedback (user_id, job_id, vote, reason)"
+            " SELECT %(user_id)s, id, %(vote)s, %(reason)s FROM jobs WHERE id = %(job_id)s"
+            " ON CONFLICT (user_id, job_id) DO UPDATE"
+            " SET vote = EXCLUDED.vote, reason = EXCLUDED.reason, created_at = now()"
+            " RETURNING job_id, vote, reason, created_at",
+            {"user_id": user_id, "job_id": job_id, "vote": vote, "reason": reason},
+        )
+        row = cur.fetchone()
+        if row is not None and vote == "down":
+            cur.execute(
+                "DELETE FROM job_recommendations"
+                " WHERE user_id = %(user_id)s AND job_id = %(job_id)s",
+                {"user_id": user_id, "job_id": job_id},
+            )
+    return row

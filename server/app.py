@@ -1,0 +1,160 @@
+"""The Litestar application: the one place routes, the pool, CORS and error handling meet."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+import psycopg
+from litestar import Litestar, Request, Response, Router
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from psycopg import errors as pg_errors
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from embeddings.model import Embedder
+from schema.database import open_pool, resolve_database_url
+from schema.errors import DatabaseError
+from server.auth import provide_user
+from server.routes.admin import AdminController
+from server.routes.applications import ApplicationsController
+from server.routes.common import Connection, TaskQueue
+from server.routes.feedback import FeedbackController
+from server.routes.health import HealthController
+from server.routes.jobs import JobsController
+from server.routes.saved import SavedJobsController
+from server.routes.users import UsersController
+from server.uploads import UploadError
+from workers.settings import Settings
+
+log = logging.getLogger("jobmatch.api")
+API_PREFIX = "/api/v1"
+# JSON bodies are small; the CV route raises its own limit for files.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+async def provide_db(state: State) -> AsyncIterator[Connection]:
+    """A pooled connection for one request, in autocommit (writes group their own
+    transactions), returned to the pool when the response is done."""
+    pool: ConnectionPool = state.pool
+    conn = await anyio.to_thread.run_sync(pool.getconn)
+    try:
+        conn.autocommit = True
+        yield conn
+    finally:
+        pool.putconn(conn)
+
+
+def _error(status_code: int, detail: str) -> Response[dict[str, Any]]:
+    return Response({"status_code": status_code, "detail": detail}, status_code=status_code)
+
+
+def on_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    """Litestar's own errors (404, 405, 400 validation, 401, 413) as `{status_code, detail}`."""
+    body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.detail}
+    if exc.extra:
+        body["extra"] = exc.extra
+    return Response(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def on_upload_error(_: Request[Any, Any, Any], exc: UploadError) -> Response[dict[str, Any]]:
+    return _error(exc.status_code, exc.detail)
+
+
+def on_database_error(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """Constraint violations are the client's (409/422); an unreachable database is 503."""
+    if isinstance(exc, pg_errors.UniqueViolation):
+        return _error(409, "that already exists")
+    if isinstance(exc, pg_errors.ForeignKeyViolation):
+        return _error(409, "that refers to something that does not exist or is in use")
+    if isinstance(exc, pg_errors.IntegrityError | pg_errors.DataError):
+        return _error(422, f"the database refused the value: {_first_line(exc)}")
+    log.error("database unavailable: %s", _first_line(exc))
+    return _error(503, "the database is unavailable; try again shortly")
+
+
+def on_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """A bug: logged with its traceback here, never shown to the client."""
+    log.exception("unhandled error", exc_info=exc)
+    return _error(500, "internal error; it has been logged")
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def create_app(
+    settings: Settings,
+    *,
+    database_url: str | None = None,
+    embedder: Embedder | None = None,
+    pool_size: int = 8,
+) -> Litestar:
+    """The API on `database_url` (default: the settings' database, embedded if unset).
+
+    `embedder` serves `/jobs/search`; by default `settings.model` is loaded on first use.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        url = database_url or resolve_database_url(settings.database_url, settings.pgdata)
+        pool = await anyio.to_thread.run_sync(
+            lambda: open_pool(url, min_size=min(2, pool_size), max_size=pool_size)
+        )
+        app.state.pool = pool
+        app.state.database_url = url
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(pool.close)
+
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=[
+            HealthController,
+            UsersController,
+            JobsController,
+            SavedJobsController,
+            ApplicationsController,
+            FeedbackController,
+            AdminController,
+        ],
+    )
+    return Litestar(
+        route_handlers=[api],
+        lifespan=[lifespan],
+        dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},
+        state=State({"settings": settings, "embedder": embedder, "queue": TaskQueue()}),
+        cors_config=CORSConfig(
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+        if settings.cors_origins
+        else None,
+        openapi_config=OpenAPIConfig(
+            title="jobmatch",
+            version="0.1.0",
+            path="/schema",
+            components=Components(
+                security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}
+            ),
+        ),
+        exception_handlers={
+            HTTPException: on_http_error,
+            UploadError: on_upload_error,
+            psycopg.Error: on_database_error,
+            PoolTimeout: on_database_error,
+            DatabaseError: on_database_error,
+            Exception: on_unexpected,
+        },
+        request_max_body_size=MAX_BODY_BYTES,
+    )

@@ -1,0 +1,62 @@
+"""Bearer tokens: one per user (stored hashed) for `/users/me` and `/jobs`, one admin token.
+
+Every refusal is a 401 with a message saying what to send; a missing admin token in the
+settings disables `/admin` (403) rather than leaving it open.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+import anyio.to_thread
+import psycopg
+from litestar.connection import ASGIConnection, Request
+from litestar.di import Dependency
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import SkipValidationMarker
+
+from schema.queries.users import User, user_by_token
+from workers.settings import Settings
+
+Connection = psycopg.Connection[tuple[object, ...]]
+MAX_TOKEN_CHARS = 200
+
+
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The token of an `Authorization: Bearer <token>` header; 401 when absent or malformed."""
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthorizedException(
+            "missing bearer token: send the header `Authorization: Bearer <token>`"
+        )
+    if len(token) > MAX_TOKEN_CHARS:
+        raise NotAuthorizedException("invalid bearer token")
+    return token
+
+
+async def provide_user(
+    request: Request[Any, Any, Any],
+    db: Annotated[Connection, Dependency(kind="named"), SkipValidationMarker()],
+) -> User:
+    """The caller, from their bearer token (one indexed lookup of its hash)."""
+    token = bearer_token(request)
+    user = await anyio.to_thread.run_sync(user_by_token, db, token)
+    if user is None:
+        raise NotAuthorizedException("invalid bearer token: register with POST /api/v1/users")
+    return user
+
+
+def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard of `/admin`: the caller must send the configured admin token."""
+    settings: Settings = connection.app.state.settings
+    if not settings.admin_token:
+        raise PermissionDeniedException(
+            "the admin API is disabled: set JOBMATCH_ADMIN_TOKEN where the API runs"
+        )
+    token = bearer_token(connection)
+    if not hmac.compare_digest(token.encode(), settings.admin_token.encode()):
+        raise NotAuthorizedException("invalid admin token")

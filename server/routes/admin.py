@@ -1,0 +1,71 @@
+"""`/admin`: manual triggers of the worker's tasks and the run log; the admin token only."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from schema.queries.models import active_model
+from schema.queries.runs import TaskRun, last_run_per_task, recent_runs
+from schema.queries.status import migration_level, table_row_counts
+from server.auth import require_admin
+from server.routes.common import Db, TaskQueue
+from server.schemas import AdminStatus, Queued, TaskRunOut
+
+
+def _trigger(state: State, task: str) -> Queued:
+    queue: TaskQueue = state.queue
+    queued = queue.enqueue(task)
+    detail = "queued; see GET /api/v1/admin/status" if queued else "the queue is unavailable"
+    return Queued(task=task, queued=queued, detail=detail)
+
+
+def _run_out(run: TaskRun) -> TaskRunOut:
+    return TaskRunOut(
+        id=run.id,
+        task=run.task,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        status=run.status,
+        counts=dict(run.counts),
+        error=run.error,
+    )
+
+
+class AdminController(Controller):
+    path = "/admin"
+    tags = ("admin",)
+    guards = (require_admin,)
+
+    @post("/scrape", status_code=HTTP_202_ACCEPTED, sync_to_thread=True)
+    def scrape(self, state: State) -> Queued:
+        """Scrape the configured sources, then embed what is new or changed."""
+        return _trigger(state, "scrape_and_embed")
+
+    @post("/embed", status_code=HTTP_202_ACCEPTED, sync_to_thread=True)
+    def embed(self, state: State) -> Queued:
+        """Embed every job and CV not yet embedded under the active model."""
+        return _trigger(state, "embed_all")
+
+    @post("/recommendations/generate", status_code=HTTP_202_ACCEPTED, sync_to_thread=True)
+    def generate(self, state: State) -> Queued:
+        """Regenerate every user's list."""
+        return _trigger(state, "generate_all_recommendations")
+
+    @post("/cleanup", status_code=HTTP_202_ACCEPTED, sync_to_thread=True)
+    def cleanup(self, state: State) -> Queued:
+        """Drop expired saved jobs and lists, and old jobs nobody applied to."""
+        return _trigger(state, "cleanup_all")
+
+    @get("/status", sync_to_thread=True)
+    def status(self, db: Db) -> AdminStatus:
+        """The active model, migrations, row counts and the run log."""
+        model = active_model(db)
+        return AdminStatus(
+            active_model=model.name if model else None,
+            migrations=migration_level(db),
+            counts=table_row_counts(db),
+            last_runs=[_run_out(r) for r in last_run_per_task(db)],
+            recent_runs=[_run_out(r) for r in recent_runs(db, 20)],
+        )

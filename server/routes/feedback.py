@@ -1,0 +1,36 @@
+"""`POST /jobs/{job_id}/feedback`: an up or down vote; down hides the job from the caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, post
+from litestar.exceptions import NotFoundException
+from litestar.params import Body
+from litestar.status_codes import HTTP_201_CREATED
+
+from schema.queries.feedback import record_feedback
+from server.routes.common import CurrentUser, Db, JobId
+from server.schemas import FeedbackIn, FeedbackOut
+
+
+class FeedbackController(Controller):
+    path = "/jobs"
+    tags = ("feedback",)
+
+    @post(
+        "/{job_id:int}/feedback",
+        status_code=HTTP_201_CREATED,
+        sync_to_thread=True,
+        summary="Vote a job up or down",
+    )
+    def vote(
+        self, db: Db, user: CurrentUser, job_id: JobId, data: Annotated[FeedbackIn, Body()]
+    ) -> FeedbackOut:
+        """A second vote replaces the first; a down vote removes the job from the list now."""
+        row = record_feedback(db, user.id, job_id, data.vote, data.reason.strip())
+        if row is None:
+            raise NotFoundException(f"no job with id {job_id}")
+        return FeedbackOut(
+            job_id=row.job_id, vote=row.vote, reason=row.reason, created_at=row.created_at
+        )

@@ -1,0 +1,159 @@
+"""`/jobs`: the list, search, the caller's recommendations, and one job.
+
+Fixed paths (`/search`, `/recommendations`) are declared before `/{job_id}`, and the id
+is typed `int`, so they are never taken for a job id.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import FromQuery, QueryParameter
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from schema.queries.job_listing import Cursor, JobFilters, job_by_id, list_jobs
+from server.routes.common import CurrentUser, Db, JobId, Limit, TaskQueue
+from server.routes.recommendations import read_recommendations, search
+from server.schemas import (
+    JobDetail,
+    JobPage,
+    Queued,
+    Recommendations,
+    SearchResults,
+    job_from_row,
+)
+
+Text = Annotated[str | None, QueryParameter(max_length=200)]
+
+
+def encode_cursor(posted_at: datetime, job_id: int) -> str:
+    """An opaque cursor naming the last job of a page."""
+    return base64.urlsafe_b64encode(f"{posted_at.isoformat()}|{job_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> Cursor:
+    """The position a cursor names; 400 for anything this API did not issue."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+        stamp, _, job_id = raw.partition("|")
+        posted_at = datetime.fromisoformat(stamp)
+        position = Cursor(posted_at=posted_at, id=int(job_id))
+    except (ValueError, binascii.Error, UnicodeError):
+        raise ClientException("invalid cursor: pass back `next_cursor` unchanged") from None
+    if posted_at.tzinfo is None or not 0 < position.id < 2**63:
+        raise ClientException("invalid cursor: pass back `next_cursor` unchanged")
+    return position
+
+
+class JobsController(Controller):
+    path = "/jobs"
+    tags = ("jobs",)
+
+    @get("/", sync_to_thread=True, summary="Jobs, newest first, with filters")
+    def list_jobs(
+        self,
+        *,
+        db: Db,
+        user: CurrentUser,
+        remote: FromQuery[bool | None] = None,
+        location: Text = None,
+        company: Text = None,
+        category: Text = None,
+        tag: Text = None,
+        min_salary: Annotated[float | None, QueryParameter(ge=0, le=1e9)] = None,
+        posted_since: FromQuery[datetime | None] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Limit = 20,
+    ) -> JobPage:
+        """Keyset pagination: pass `next_cursor` back as `cursor` for the next page."""
+        if posted_since is not None and posted_since.tzinfo is None:
+            posted_since = posted_since.replace(tzinfo=UTC)
+        filters = JobFilters(remote, location, company, category, tag, min_salary, posted_since)
+        after = decode_cursor(cursor) if cursor else None
+        rows = list_jobs(db, filters, after=after, limit=limit + 1)
+        page = rows[:limit]
+        more = len(rows) > limit
+        next_cursor = encode_cursor(page[-1].posted_at, page[-1].id) if more else None
+        return JobPage(items=[job_from_row(r) for r in page], next_cursor=next_cursor)
+
+    @get("/search", sync_to_thread=True, summary="Semantic search, fused with full text")
+    def search(
+        self,
+        *,
+        db: Db,
+        state: State,
+        user: CurrentUser,
+        q: Annotated[str, QueryParameter(min_length=1, max_length=500)],
+        remote: FromQuery[bool | None] = None,
+        location: Text = None,
+        min_salary: Annotated[float | None, QueryParameter(ge=0, le=1e9)] = None,
+        posted_since: FromQuery[datetime | None] = None,
+        limit: Limit = 20,
+    ) -> SearchResults:
+        if posted_since is not None and posted_since.tzinfo is None:
+            posted_since = posted_since.replace(tzinfo=UTC)
+        return search(
+            db,
+            state,
+            q,
+            remote=remote,
+            location=location,
+            min_salary=min_salary,
+            posted_since=posted_since,
+            limit=limit,
+        )
+
+    @get("/recommendations", sync_to_thread=True, summary="The caller's stored top 50")
+    def recommendations(
+        self,
+        *,
+        db: Db,
+        state: State,
+        user: CurrentUser,
+        remote: FromQuery[bool | None] = None,
+        location: Text = None,
+        offset: Annotated[int, QueryParameter(ge=0, le=50)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=50)] = 50,
+    ) -> Recommendations:
+        """`status` is `ready`, `generating` (queued now) or `no_cv` (upload one first)."""
+        return read_recommendations(
+            db,
+            state.queue,
+            user.id,
+            remote=remote,
+            location=location,
+            offset=offset,
+            limit=limit,
+        )
+
+    @post(
+        "/recommendations/generate",
+        status_code=HTTP_202_ACCEPTED,
+        sync_to_thread=True,
+        summary="Recompute the caller's list now",
+    )
+    def generate(self, db: Db, state: State, user: CurrentUser) -> Queued:
+        from schema.queries.cvs import active_cv
+
+        if active_cv(db, user.id) is None:
+            raise ClientException(
+                "you have no CV yet: upload one with PUT /api/v1/users/me/cv", status_code=409
+            )
+        queue: TaskQueue = state.queue
+        queue.forget(user.id)
+        queued = queue.enqueue("generate_user_recommendations", user.id)
+        detail = "queued; poll GET /api/v1/jobs/recommendations" if queued else "queue unavailable"
+        return Queued(task="generate_user_recommendations", queued=queued, detail=detail)
+
+    @get("/{job_id:int}", sync_to_thread=True, summary="One job with its description")
+    def job(self, db: Db, user: CurrentUser, job_id: JobId) -> JobDetail:
+        row = job_by_id(db, job_id)
+        if row is None:
+            raise NotFoundException(f"no job with id {job_id}")
+        return JobDetail(**row.__dict__)

@@ -1,0 +1,174 @@
+"""Accounts, the caller's CV and preferences: `/users` and `/users/me/...`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import partial
+from typing import Annotated, Any
+
+import anyio.to_thread
+import msgspec
+from litestar import Controller, Request, get, post, put
+from litestar.datastructures import State, UploadFile
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import Body
+from litestar.status_codes import HTTP_201_CREATED
+
+from schema.queries.cvs import CV, active_cv, replace_active_cv
+from schema.queries.recommendation_reads import list_state
+from schema.queries.users import (
+    Preferences,
+    create_user,
+    issue_token,
+    preferences,
+    save_preferences,
+)
+from server.routes.common import CurrentUser, Db, TaskQueue
+from server.schemas import (
+    CVOut,
+    CVText,
+    CVUploaded,
+    Me,
+    NewUser,
+    PreferencesBody,
+    RecommendationsPending,
+    Registered,
+)
+from server.uploads import MAX_UPLOAD_BYTES, UploadError, clean_cv_text, extract_cv_text
+
+# Multipart framing around a 5 MB file; the file's own size is checked exactly later.
+CV_BODY_LIMIT = MAX_UPLOAD_BYTES + 64 * 1024
+CV_DOC = (
+    "Send JSON `{text}` or multipart/form-data with the file in the field `file` "
+    "(.txt, .md, .pdf or .docx, at most 5 MB). The new CV replaces the active one "
+    "atomically; a refused upload leaves the previous CV active."
+)
+
+
+class UsersController(Controller):
+    path = "/users"
+    tags = ("users",)
+
+    @post("/", status_code=HTTP_201_CREATED, sync_to_thread=True, summary="Register")
+    def register(self, db: Db, data: Annotated[NewUser, Body()]) -> Registered:
+        """Create an account and its first bearer token (shown only here); 409 if taken."""
+        with db.transaction():
+            user = create_user(db, data.email, data.name)
+            if user is None:
+                raise ClientException(
+                    f"an account for {data.email} already exists", status_code=409
+                )
+            token = issue_token(db, user.id)
+        return Registered(id=user.id, token=token)
+
+    @get("/me", summary="The caller's account")
+    async def me(self, user: CurrentUser) -> Me:
+        return Me(id=user.id, email=user.email, name=user.name, created_at=user.created_at)
+
+    @get("/me/cv", sync_to_thread=True, summary="The caller's active CV")
+    def get_cv(self, db: Db, user: CurrentUser) -> CVOut:
+        cv = active_cv(db, user.id)
+        if cv is None:
+            raise NotFoundException("you have no CV yet: upload one with PUT /api/v1/users/me/cv")
+        return _cv_out(cv)
+
+    @put(
+        "/me/cv",
+        request_max_body_size=CV_BODY_LIMIT,
+        summary="Upload the CV (JSON text or a file)",
+        description=CV_DOC,
+    )
+    async def put_cv(
+        self, request: Request[Any, Any, Any], state: State, db: Db, user: CurrentUser
+    ) -> CVUploaded:
+        text, filename = await _read_cv(request)
+        cv = await anyio.to_thread.run_sync(
+            partial(replace_active_cv, db, user.id, text, filename=filename)
+        )
+        queue: TaskQueue = state.queue
+        queue.forget(user.id)
+        # In Huey's immediate mode this runs the embedding and generation right here.
+        queued = await anyio.to_thread.run_sync(queue.enqueue, "process_new_cv", cv.id)
+        pending = await anyio.to_thread.run_sync(_pending, db, user.id, cv, queued)
+        return CVUploaded(cv=_cv_out(cv), recommendations=pending)
+
+    @get("/me/preferences", sync_to_thread=True, summary="The caller's preferences")
+    def get_preferences(self, db: Db, user: CurrentUser) -> PreferencesBody:
+        return _prefs_out(preferences(db, user.id))
+
+    @put("/me/preferences", sync_to_thread=True, summary="Replace the caller's preferences")
+    def put_preferences(
+        self, db: Db, user: CurrentUser, data: Annotated[PreferencesBody, Body()]
+    ) -> PreferencesBody:
+        """Used by the next generation of the caller's list."""
+        prefs = Preferences(
+            locations=_dedupe(data.locations),
+            remote_only=data.remote_only,
+            min_salary=Decimal(str(data.min_salary)) if data.min_salary is not None else None,
+            excluded_companies=_dedupe(data.excluded_companies),
+            keywords=_dedupe(data.keywords),
+        )
+        save_preferences(db, user.id, prefs)
+        return _prefs_out(prefs)
+
+
+async def _read_cv(request: Request[Any, Any, Any]) -> tuple[str, str | None]:
+    """The CV's text and file name from a JSON or multipart body; 4xx for anything else."""
+    content_type, _ = request.content_type
+    if content_type == "multipart/form-data":
+        form = await request.form()
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise ClientException("send the CV file in the multipart field `file`")
+        data = await upload.read(MAX_UPLOAD_BYTES + 1)
+        text = await anyio.to_thread.run_sync(extract_cv_text, upload.filename, data)
+        return text, upload.filename or None
+    if content_type != "application/json":
+        raise UploadError(
+            415, 'send the CV as JSON {"text": ...} or as multipart/form-data with a `file`'
+        )
+    try:
+        body = msgspec.json.decode(await request.body(), type=CVText)
+    except msgspec.ValidationError as error:
+        raise ClientException(f"invalid CV body: {error}") from None
+    except msgspec.DecodeError:
+        raise ClientException("the body is not valid JSON") from None
+    return clean_cv_text(body.text), body.filename
+
+
+def _pending(db: Db, user_id: int, cv: CV, queued: bool) -> RecommendationsPending:
+    state = list_state(db, user_id)
+    if state.generated_at is not None and state.generated_at >= cv.created_at:
+        return RecommendationsPending("ready", "your recommendations are ready")
+    if queued:
+        return RecommendationsPending(
+            "generating", "your CV is being embedded; recommendations follow within a minute"
+        )
+    return RecommendationsPending(
+        "generating", "your CV is saved; recommendations follow at the next scheduled run"
+    )
+
+
+def _cv_out(cv: CV) -> CVOut:
+    return CVOut(
+        id=cv.id,
+        filename=cv.filename,
+        characters=len(cv.body),
+        created_at=cv.created_at,
+        text=cv.body,
+    )
+
+
+def _prefs_out(prefs: Preferences) -> PreferencesBody:
+    return PreferencesBody(
+        locations=list(prefs.locations),
+        remote_only=prefs.remote_only,
+        min_salary=float(prefs.min_salary) if prefs.min_salary is not None else None,
+        excluded_companies=list(prefs.excluded_companies),
+        keywords=list(prefs.keywords),
+    )
+
+
+def _dedupe(values: list[str]) -> list[str]:
+    """Trimmed, without blanks or repeats, in the order given."""
+    return list(dict.fromkeys(v.strip() for v in values if v.strip()))

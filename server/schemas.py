@@ -1,0 +1,247 @@
+"""Request and response bodies of the HTTP API, as `msgspec.Struct`s."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+Email = Annotated[
+    str, Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$", examples=["a@b.io"])
+]
+ShortText = Annotated[str, Meta(max_length=200)]
+Terms = Annotated[list[ShortText], Meta(max_length=50)]
+
+
+class ErrorBody(msgspec.Struct):
+    status_code: int
+    detail: str
+
+
+class Health(msgspec.Struct):
+    status: str
+    database: str
+
+
+class NewUser(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    name: Annotated[str, Meta(max_length=200)] = ""
+
+
+class Registered(msgspec.Struct):
+    id: int
+    token: str
+
+
+class Me(msgspec.Struct):
+    id: int
+    email: str
+    name: str
+    created_at: datetime
+
+
+class CVText(msgspec.Struct, forbid_unknown_fields=True):
+    text: Annotated[str, Meta(min_length=1, max_length=200_000)]
+    filename: Annotated[str, Meta(max_length=255)] | None = None
+
+
+class CVOut(msgspec.Struct):
+    id: int
+    filename: str | None
+    characters: int
+    created_at: datetime
+    text: str
+
+
+class RecommendationsPending(msgspec.Struct):
+    status: Literal["ready", "generating", "no_cv"]
+    detail: str
+    poll: str = "/api/v1/jobs/recommendations"
+
+
+class CVUploaded(msgspec.Struct):
+    cv: CVOut
+    recommendations: RecommendationsPending
+
+
+class PreferencesBody(msgspec.Struct, forbid_unknown_fields=True):
+    locations: Terms = msgspec.field(default_factory=list)
+    remote_only: bool = False
+    min_salary: Annotated[float, Meta(ge=0, le=1e9)] | None = None
+    excluded_companies: Terms = msgspec.field(default_factory=list)
+    keywords: Terms = msgspec.field(default_factory=list)
+
+
+class Job(msgspec.Struct):
+    """A job in a list: everything but the description, with its first 280 characters."""
+
+    id: int
+    source: str
+    title: str
+    company: str
+    location: str
+    remote: bool
+    salary_min: float | None
+    salary_max: float | None
+    salary_currency: str | None
+    tags: list[str]
+    category: str | None
+    url: str
+    posted_at: datetime
+    snippet: str
+
+
+class JobDetail(msgspec.Struct):
+    id: int
+    source: str
+    source_id: str
+    title: str
+    company: str
+    location: str
+    remote: bool
+    salary_min: float | None
+    salary_max: float | None
+    salary_currency: str | None
+    tags: list[str]
+    category: str | None
+    description: str
+    url: str
+    posted_at: datetime
+    scraped_at: datetime
+
+
+class JobPage(msgspec.Struct):
+    items: list[Job]
+    next_cursor: str | None
+
+
+class SearchHit(msgspec.Struct):
+    score: float
+    job: Job
+
+
+class SearchResults(msgspec.Struct):
+    query: str
+    mode: Literal["hybrid", "full_text"]
+    items: list[SearchHit]
+
+
+class Recommendation(msgspec.Struct):
+    rank: int
+    match_score: float
+    match_reason: str
+    job: Job
+
+
+class Recommendations(msgspec.Struct):
+    status: Literal["ready", "generating", "no_cv"]
+    detail: str
+    generated_at: datetime | None
+    expires_at: datetime | None
+    model: str | None
+    total: int
+    offset: int
+    limit: int
+    items: list[Recommendation]
+
+
+class Queued(msgspec.Struct):
+    task: str
+    queued: bool
+    detail: str
+
+
+class SavedMark(msgspec.Struct):
+    job_id: int
+    saved_at: datetime
+    expires_at: datetime
+
+
+class SavedJob(msgspec.Struct):
+    saved_at: datetime
+    expires_at: datetime
+    job: Job
+
+
+class SavedJobs(msgspec.Struct):
+    items: list[SavedJob]
+    offset: int
+    limit: int
+
+
+class ApplicationIn(msgspec.Struct, forbid_unknown_fields=True):
+    note: Annotated[str, Meta(max_length=5000)] = ""
+
+
+class ApplicationOut(msgspec.Struct):
+    id: int
+    job_id: int
+    status: str
+    note: str
+    applied_at: datetime
+
+
+class ApplicationItem(msgspec.Struct):
+    id: int
+    status: str
+    note: str
+    applied_at: datetime
+    job: Job
+
+
+class Applications(msgspec.Struct):
+    items: list[ApplicationItem]
+    offset: int
+    limit: int
+
+
+class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True):
+    vote: Literal["up", "down"]
+    reason: Annotated[str, Meta(max_length=2000)] = ""
+
+
+class FeedbackOut(msgspec.Struct):
+    job_id: int
+    vote: str
+    reason: str
+    created_at: datetime
+
+
+class TaskRunOut(msgspec.Struct):
+    id: int
+    task: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    counts: dict[str, Any]
+    error: str | None
+
+
+class AdminStatus(msgspec.Struct):
+    active_model: str | None
+    migrations: dict[str, Any]
+    counts: dict[str, int]
+    last_runs: list[TaskRunOut]
+    recent_runs: list[TaskRunOut]
+
+
+def job_from_row(row: Any) -> Job:
+    """A `Job` from any row carrying the summary columns (see `job_listing.SUMMARY_COLUMNS`)."""
+    return Job(
+        id=row.id,
+        source=row.source,
+        title=row.title,
+        company=row.company,
+        location=row.location,
+        remote=row.remote,
+        salary_min=row.salary_min,
+        salary_max=row.salary_max,
+        salary_currency=row.salary_currency,
+        tags=row.tags,
+        category=row.category,
+        url=row.url,
+        posted_at=row.posted_at,
+        snippet=row.snippet,
+    )
