@@ -1,0 +1,257 @@
+"""Recommendation generation: reading candidates and users, writing each user's list.
+
+Lists are replaced through a staging table in one transaction per batch of users, so a
+reader (or a run killed half-way) sees each user's old list or new list, never a mix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import numpy as np
+import psycopg
+from pgvector import Vector
+from psycopg import sql
+from psycopg.rows import class_row
+
+Connection = psycopg.Connection[tuple[object, ...]]
+# (user_id, job_id, rank, score, reason): one row of a new list, as COPY writes it.
+NewRow = tuple[int, int, int, float, str]
+
+
+@dataclass(frozen=True)
+class CandidateJob:
+    id: int
+    company: str
+    location: str
+    remote: bool
+    salary_min: Decimal | None
+    salary_max: Decimal | None
+    embedding: Vector
+
+
+@dataclass(frozen=True)
+class UserQuery:
+    """A user whose active CV has a vector under the model."""
+
+    user_id: int
+    cv_id: int
+    body: str
+    embedding: Vector
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    user_id: int
+    locations: list[str]
+    remote_only: bool
+    min_salary: Decimal | None
+    excluded_companies: list[str]
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    user_id: int
+    job_id: int
+
+
+@dataclass(frozen=True)
+class JobText:
+    id: int
+    title: str
+    tags: list[str]
+    description: str
+
+
+@dataclass(frozen=True)
+class ScoredJob:
+    job_id: int
+    score: float
+
+
+@dataclass(frozen=True)
+class StoredRecommendation:
+    user_id: int
+    job_id: int
+    model_id: int
+    rank: int
+    score: float
+    reason: str
+    generated_at: datetime
+    expires_at: datetime
+
+
+def as_matrix(vectors: Sequence[Vector], dimension: int) -> np.ndarray:  # type: ignore[type-arg]
+    """Stack pgvector values into one float32 matrix (rows × dimension)."""
+    if not vectors:
+        return np.empty((0, dimension), dtype=np.float32)
+    return np.stack([vector.to_numpy() for vector in vectors]).astype(np.float32, copy=False)
+
+
+def candidate_jobs(conn: Connection, model_id: int, since: datetime) -> list[CandidateJob]:
+    """Jobs posted at or after `since` that have a vector under the model, by id."""
+    with conn.cursor(binary=True, row_factory=class_row(CandidateJob)) as cur:
+        cur.execute(
+            "SELECT j.id, j.company, j.location, j.remote, j.salary_min, j.salary_max,"
+            " e.embedding FROM job_embeddings e JOIN jobs j ON j.id = e.job_id"
+            " WHERE e.model_id = %(model_id)s AND j.posted_at >= %(since)s ORDER BY j.id",
+            {"model_id": model_id, "since": since},
+        )
+        return cur.fetchall()
+
+
+_USERS = (
+    "FROM cvs c JOIN cv_embeddings e ON e.cv_id = c.id AND e.model_id = %(model_id)s"
+    " WHERE c.is_active AND c.user_id %% %(shards)s = %(shard)s"
+    " AND (%(user_ids)s::bigint[] IS NULL OR c.user_id = ANY(%(user_ids)s))"
+)
+
+
+def users_to_recommend(
+    conn: Connection,
+    model_id: int,
+    *,
+    user_ids: Sequence[int] | None = None,
+    shard: int = 0,
+    shards: int = 1,
+) -> list[UserQuery]:
+    """Users with an embedded active CV (optionally only `user_ids`, or one shard of
+    `user_id % shards`), by user id."""
+    params = {"model_id": model_id, "shard": shard, "shards": shards, "user_ids": user_ids}
+    with conn.cursor(binary=True, row_factory=class_row(UserQuery)) as cur:
+        cur.execute(
+            "SELECT c.user_id, c.id AS cv_id, c.body, e.embedding "
+            + _USERS
+            + " ORDER BY c.user_id",
+            params,
+        )
+        return cur.fetchall()
+
+
+def count_users_to_recommend(conn: Connection, model_id: int) -> int:
+    """How many users have an embedded active CV under the model."""
+    params = {"model_id": model_id, "shard": 0, "shards": 1, "user_ids": None}
+    row = conn.execute("SELECT count(*) " + _USERS, params).fetchone()
+    return int(str(row[0])) if row else 0
+
+
+def user_filters(conn: Connection, user_ids: Sequence[int]) -> list[UserFilter]:
+    """The stored preferences of those users who set any."""
+    with conn.cursor(row_factory=class_row(UserFilter)) as cur:
+        cur.execute(
+            "SELECT user_id, locations, remote_only, min_salary, excluded_companies"
+            " FROM user_preferences WHERE user_id = ANY(%(ids)s)",
+            {"ids": list(user_ids)},
+        )
+        return cur.fetchall()
+
+
+def exclusions(conn: Connection, user_ids: Sequence[int]) -> list[Exclusion]:
+    """Jobs never to show these users again: applied to, or voted down."""
+    with conn.cursor(row_factory=class_row(Exclusion)) as cur:
+        cur.execute(
+            "SELECT user_id, job_id FROM applications WHERE user_id = ANY(%(ids)s)"
+            " UNION SELECT user_id, job_id FROM feedback"
+            " WHERE vote = 'down' AND user_id = ANY(%(ids)s)",
+            {"ids": list(user_ids)},
+        )
+        return cur.fetchall()
+
+
+def job_texts(conn: Connection, job_ids: Sequence[int]) -> list[JobText]:
+    """Title, tags and description of these jobs (a job deleted meanwhile is absent)."""
+    with conn.cursor(row_factory=class_row(JobText)) as cur:
+        cur.execute(
+            "SELECT id, title, tags, description FROM jobs WHERE id = ANY(%(ids)s)",
+            {"ids": list(job_ids)},
+        )
+        return cur.fetchall()
+
+
+def replace_lists(
+    conn: Connection,
+    user_ids: Sequence[int],
+    rows: Sequence[NewRow],
+    *,
+    model_id: int,
+    generated_at: datetime,
+    expires_at: datetime,
+) -> int:
+    """Replace the lists of `user_ids` with `rows`, all in one transaction; the count
+    written. A job deleted since it was scored is skipped and ranks close up."""
+    with conn.transaction():
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS recommendation_staging ("
+            " user_id BIGINT, job_id BIGINT, rank SMALLINT, score REAL, reason TEXT)"
+            " ON COMMIT DELETE ROWS"
+        )
+        with conn.cursor() as cur:
+            with cur.copy(
+                "COPY recommendation_staging (user_id, job_id, rank, score, reason) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(
+                "DELETE FROM job_recommendations WHERE user_id = ANY(%(ids)s)",
+                {"ids": list(user_ids)},
+            )
+            cur.execute(
+                "INSERT INTO job_recommendations"
+                " (user_id, job_id, model_id, rank, score, reason, generated_at, expires_at)"
+                " SELECT s.user_id, s.job_id, %(model_id)s,"
+                "  row_number() OVER (PARTITION BY s.user_id ORDER BY s.rank),"
+                "  s.score, s.reason, %(generated_at)s, %(expires_at)s"
+                " FROM recommendation_staging s JOIN jobs j ON j.id = s.job_id",
+                {"model_id": model_id, "generated_at": generated_at, "expires_at": expires_at},
+            )
+            return cur.rowcount
+
+
+def nearest_jobs_pgvector(
+    conn: Connection,
+    *,
+    model_id: int,
+    dimension: int,
+    user_id: int,
+    query: np.ndarray,  # type: ignore[type-arg]
+    since: datetime,
+    limit: int,
+) -> list[ScoredJob]:
+    """The per-user baseline: HNSW index order (`<=>`), minus applied and down-voted jobs.
+
+    Model id and dimension are literals so the planner can match the model's partial
+    expression index even with a prepared statement.
+    """
+    vector = sql.SQL("e.embedding::vector({dim})").format(dim=sql.Literal(dimension))
+    query_sql = sql.SQL(
+        "SELECT e.job_id, 1 - ({vector} <=> %(q)s) AS score"
+        " FROM job_embeddings e JOIN jobs j ON j.id = e.job_id"
+        " WHERE e.model_id = {model_id} AND j.posted_at >= %(since)s"
+        " AND NOT EXISTS (SELECT 1 FROM applications a"
+        "  WHERE a.user_id = %(user_id)s AND a.job_id = e.job_id)"
+        " AND NOT EXISTS (SELECT 1 FROM feedback f"
+        "  WHERE f.user_id = %(user_id)s AND f.job_id = e.job_id AND f.vote = 'down')"
+        " ORDER BY {vector} <=> %(q)s LIMIT %(limit)s"
+    ).format(vector=vector, model_id=sql.Literal(model_id))
+    with conn.transaction(), conn.cursor(row_factory=class_row(ScoredJob)) as cur:
+        # ef_search bounds how many rows one HNSW scan returns; iterative scans go on
+        # past filtered-out rows (pgvector >= 0.8).
+        cur.execute(f"SET LOCAL hnsw.ef_search = {max(40, min(limit, 1000))}")
+        cur.execute("SET LOCAL hnsw.iterative_scan = strict_order")
+        params = {"q": query, "since": since, "user_id": user_id, "limit": limit}
+        cur.execute(query_sql, params)
+        return cur.fetchall()
+
+
+def stored_list(conn: Connection, user_id: int) -> list[StoredRecommendation]:
+    """The user's stored recommendations, by rank."""
+    with conn.cursor(row_factory=class_row(StoredRecommendation)) as cur:
+        cur.execute(
+            "SELECT user_id, job_id, model_id, rank, score, reason, generated_at, expires_at"
+            " FROM job_recommendations WHERE user_id = %(user_id)s ORDER BY rank",
+            {"user_id": user_id},
+        )
+        return cur.fetchall()

@@ -1,0 +1,113 @@
+"""Plain-SQL builders for recommendation tests: models, jobs, users with embedded CVs."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import psycopg
+
+from schema.queries.models import activate_model, register_model
+
+Connection = psycopg.Connection[tuple[object, ...]]
+_ids = itertools.count(1)
+
+
+def unit(vector: Sequence[float] | np.ndarray) -> np.ndarray:
+    array = np.asarray(vector, dtype=np.float32)
+    return array / np.linalg.norm(array)
+
+
+def add_model(conn: Connection, name: str = "test-model", dimension: int = 8) -> int:
+    """Register and activate a model; its id."""
+    model = register_model(conn, name, dimension)
+    activate_model(conn, model.id)
+    return model.id
+
+
+def add_job(
+    conn: Connection,
+    model_id: int | None,
+    vector: np.ndarray | None,
+    *,
+    title: str = "Engineer",
+    company: str = "",
+    location: str = "",
+    remote: bool = False,
+    salary: tuple[float | None, float | None] = (None, None),
+    tags: Sequence[str] = (),
+    description: str = "",
+    posted_days_ago: float = 1.0,
+) -> int:
+    """Insert a job (and its vector under `model_id` when given); its id."""
+    n = next(_ids)
+    row = conn.execute(
+        "INSERT INTO jobs (source, source_id, title, company, location, remote, salary_min,"
+        " salary_max, tags, description, posted_at, content_hash)"
+        " VALUES ('test', %(sid)s, %(title)s, %(company)s, %(location)s, %(remote)s,"
+        " %(smin)s, %(smax)s, %(tags)s, %(description)s, %(posted)s, %(hash)s) RETURNING id",
+        {
+            "sid": f"job-{n}",
+            "title": title,
+            "company": company or f"Company {n}",
+            "location": location,
+            "remote": remote,
+            "smin": salary[0],
+            "smax": salary[1],
+            "tags": list(tags),
+            "description": description,
+            "posted": datetime.now(UTC) - timedelta(days=posted_days_ago),
+            "hash": n.to_bytes(8, "big"),
+        },
+    ).fetchone()
+    assert row is not None
+    job_id = int(str(row[0]))
+    if model_id is not None and vector is not None:
+        conn.execute(
+            "INSERT INTO job_embeddings (model_id, job_id, embedding, content_hash)"
+            " VALUES (%(m)s, %(j)s, %(v)s, %(h)s)",
+            {"m": model_id, "j": job_id, "v": unit(vector), "h": b"h"},
+        )
+    return job_id
+
+
+def add_user(
+    conn: Connection,
+    model_id: int | None = None,
+    vector: np.ndarray | None = None,
+    *,
+    cv: str | None = "Python developer\nBuilt APIs with PostgreSQL",
+) -> int:
+    """Insert a user, with an active CV when `cv` is given and its vector when given."""
+    n = next(_ids)
+    row = conn.execute(
+        "INSERT INTO users (email) VALUES (%(e)s) RETURNING id", {"e": f"user{n}@example.com"}
+    ).fetchone()
+    assert row is not None
+    user_id = int(str(row[0]))
+    if cv is None:
+        return user_id
+    cv_row = conn.execute(
+        "INSERT INTO cvs (user_id, body, content_hash) VALUES (%(u)s, %(b)s, %(h)s) RETURNING id",
+        {"u": user_id, "b": cv, "h": b"cv"},
+    ).fetchone()
+    assert cv_row is not None
+    if model_id is not None and vector is not None:
+        conn.execute(
+            "INSERT INTO cv_embeddings (model_id, cv_id, embedding, content_hash)"
+            " VALUES (%(m)s, %(c)s, %(v)s, %(h)s)",
+            {"m": model_id, "c": cv_row[0], "v": unit(vector), "h": b"cv"},
+        )
+    return user_id
+
+
+def stored(conn: Connection, user_id: int) -> list[tuple[int, int, float]]:
+    """(job_id, rank, score) of the user's stored list, by rank."""
+    rows = conn.execute(
+        "SELECT job_id, rank, score FROM job_recommendations WHERE user_id = %(u)s"
+        " ORDER BY rank",
+        {"u": user_id},
+    ).fetchall()
+    return [(int(str(r[0])), int(str(r[1])), float(str(r[2]))) for r in rows]

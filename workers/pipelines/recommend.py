@@ -1,0 +1,286 @@
+"""Daily top-50 per user: exact batched cosine, filters, company cap, reasons, atomic write.
+
+One pass reads every candidate job vector once (posted in the last 7 days, embedded under
+the active model), scores a block of users against all of them in one matrix product,
+masks each user's applied/down-voted jobs and preference misfits, keeps the best
+`candidates` per user, applies the company cap, explains each pick, and replaces the
+block's lists in one transaction (COPY into a staging table, then delete + insert).
+`strategy="pgvector"` swaps the scoring for one HNSW query per user: the baseline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import numpy as np
+import psycopg
+
+from embeddings.diversity import DEFAULT_COMPANY_CAP, capped_selection
+from embeddings.reasons import TextProfile, explain, location_fit, profile_cv
+from embeddings.topk import TopK, blocked_top_k, full_ranking, normalise
+from schema.database import connect
+from schema.queries import recommendations as q
+from schema.queries.models import EmbeddingModel, active_model
+from workers.pipelines.recommend_catalog import load_catalog
+
+Strategy = Literal["exact", "pgvector"]
+Progress = Callable[[int, int], None]  # (users done, users in all), after each commit
+
+
+@dataclass(frozen=True)
+class RecommendOptions:
+    """Knobs of a generation run; the defaults are the product's."""
+
+    limit: int = 50
+    company_cap: int = DEFAULT_COMPANY_CAP
+    candidates: int = 200  # per user, before the cap; a row that runs short is redone in full
+    block_size: int = 1000  # users scored, explained and committed together
+    max_age: timedelta = timedelta(days=7)
+    ttl: timedelta = timedelta(days=3)
+    strategy: Strategy = "exact"
+
+
+@dataclass
+class RecommendSummary:
+    """What a run did, for the CLI, the run log and the API."""
+
+    users: int = 0
+    recommendations: int = 0
+    candidate_jobs: int = 0
+    model: str | None = None
+    skipped: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, object]:
+        """The summary as `task_runs.counts`."""
+        counts: dict[str, object] = {
+            "users": self.users,
+            "recommendations": self.recommendations,
+            "candidate_jobs": self.candidate_jobs,
+            "model": self.model,
+        }
+        if self.skipped:
+            counts["skipped"] = self.skipped
+        return counts
+
+
+def generate_for_user(
+    url: str, user_id: int, *, options: RecommendOptions | None = None
+) -> RecommendSummary:
+    """Recompute one user's list now (a new CV, or the manual trigger)."""
+    return generate(url, user_ids=[user_id], options=options)
+
+
+def generate(
+    url: str,
+    *,
+    user_ids: Sequence[int] | None = None,
+    shard: int = 0,
+    shards: int = 1,
+    options: RecommendOptions | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> RecommendSummary:
+    """Replace the lists of every user with an embedded CV (or only `user_ids`, or one
+    shard `user_id % shards == shard`). A user without one is left alone."""
+    options = options or RecommendOptions()
+    now = now or datetime.now(UTC)
+    summary = RecommendSummary()
+    conn = connect(url)
+    conn.autocommit = True  # each block commits on its own: a crash keeps finished blocks
+    try:
+        model = active_model(conn)
+        if model is None:
+            summary.skipped = "no active embedding model: run `jobmatch embed` first"
+            return summary
+        summary.model = model.name
+        users = q.users_to_recommend(conn, model.id, user_ids=user_ids, shard=shard, shards=shards)
+        if not users:
+            summary.skipped = "no user has a CV embedded under the active model"
+            return summary
+        run = _Run(conn, model, options, now, summary, progress)
+        run.execute(users)
+    finally:
+        conn.close()
+    return summary
+
+
+class _Run:
+    """One generation run's state: the catalog, and timings per stage."""
+
+    def __init__(
+        self,
+        conn: q.Connection,
+        model: EmbeddingModel,
+        options: RecommendOptions,
+        now: datetime,
+        summary: RecommendSummary,
+        progress: Progress | None,
+    ) -> None:
+        self.conn, self.model, self.options, self.now = conn, model, options, now
+        self.summary, self.progress = summary, progress
+        self.timer = _Timer(summary.seconds)
+
+    def execute(self, users: list[q.UserQuery]) -> None:
+        with self.timer("load"):
+            self.catalog = load_catalog(self.conn, self.model, self.now - self.options.max_age)
+            queries = normalise(q.as_matrix([u.embedding for u in users], self.model.dimension))
+        self.summary.candidate_jobs = len(self.catalog.ids)
+        size = self.options.block_size
+        for start in range(0, len(users), size):
+            block = users[start : start + size]
+            with self.timer("load"):
+                self.catalog.prepare_users(self.conn, [u.user_id for u in block])
+            with self.timer("score"):
+                picks = self._pick(block, queries[start : start + size])
+            with self.timer("reasons"):
+                rows = self._explain(block, picks)
+            with self.timer("write"):
+                self._write([u.user_id for u in block], rows)
+            self.summary.users += len(block)
+            if self.progress is not None:
+                self.progress(self.summary.users, len(users))
+
+    def _pick(self, users: list[q.UserQuery], queries: np.ndarray) -> list[list[tuple[int, float]]]:  # type: ignore[type-arg]
+        """Per user, (catalog row, score) of the chosen jobs, best first."""
+        if self.options.strategy == "pgvector":
+            return [self._pick_pgvector(user) for user in users]
+        catalog, options = self.catalog, self.options
+        user_ids = [u.user_id for u in users]
+        picks: list[list[tuple[int, float]]] = []
+
+        def mask(first: int, scores: np.ndarray) -> None:  # type: ignore[type-arg]
+            for row in range(scores.shape[0]):
+                catalog.mask_row(user_ids[first + row], scores[row])
+
+        for top in blocked_top_k(
+            queries, catalog.vectors, options.candidates, block_size=len(users), adjust=mask
+        ):
+            picks.extend(self._select(top, user_ids, queries))
+        return picks
+
+    def _select(
+        self,
+        top: TopK,
+        user_ids: list[int],
+        queries: np.ndarray,  # type: ignore[type-arg]
+    ) -> list[list[tuple[int, float]]]:
+        """Apply the company cap to a block's candidates; redo in full a row that ran out."""
+        catalog, options = self.catalog, self.options
+        valid = np.isfinite(top.scores)
+        keep = capped_selection(
+            catalog.codes[top.indices], valid, options.company_cap, options.limit
+        )
+        picks = []
+        for row in range(keep.shape[0]):
+            scores, indices, kept = top.scores[row], top.indices[row], keep[row]
+            short = kept.sum() < options.limit and valid[row].all()
+            if short and len(indices) < len(catalog.ids):
+                user = user_ids[top.start + row]
+                scores, indices = full_ranking(queries[top.start + row], catalog.vectors)
+                catalog.mask_ranked(user, scores, indices)
+                codes = catalog.codes[indices]
+                kept = capped_selection(
+                    codes[None, :],
+                    np.isfinite(scores)[None, :],
+                    options.company_cap,
+                    options.limit,
+                )[0]
+            picks.append(
+                [(int(i), float(s)) for i, s in zip(indices[kept], scores[kept], strict=True)]
+            )
+        return picks
+
+    def _pick_pgvector(self, user: q.UserQuery) -> list[tuple[int, float]]:
+        """The baseline: the user's nearest jobs from the HNSW index, then the same
+        preference filter and company cap."""
+        found = q.nearest_jobs_pgvector(
+            self.conn,
+            model_id=self.model.id,
+            dimension=self.model.dimension,
+            user_id=user.user_id,
+            query=user.embedding.to_numpy(),
+            since=self.now - self.options.max_age,
+            limit=self.options.candidates,
+        )
+        rows = np.array([self.catalog.row_of.get(f.job_id, -1) for f in found], dtype=np.int64)
+        scores = np.array([f.score for f in found], dtype=np.float32)
+        scores[rows < 0] = -np.inf  # posted after the catalog was read: not a candidate
+        rows[rows < 0] = 0
+        self.catalog.mask_ranked(user.user_id, scores, rows)
+        kept = capped_selection(
+            self.catalog.codes[rows][None, :],
+            np.isfinite(scores)[None, :],
+            self.options.company_cap,
+            self.options.limit,
+        )[0]
+        return [(int(i), float(s)) for i, s in zip(rows[kept], scores[kept], strict=True)]
+
+    def _explain(
+        self, users: list[q.UserQuery], picks: list[list[tuple[int, float]]]
+    ) -> list[q.NewRow]:
+        catalog = self.catalog
+        catalog.profile_jobs(self.conn, {row for pick in picks for row, _ in pick})
+        rows: list[q.NewRow] = []
+        for user, pick in zip(users, picks, strict=True):
+            cv: TextProfile = profile_cv(user.body)
+            wishes = catalog.filters.get(user.user_id)
+            for rank, (row, score) in enumerate(pick, start=1):
+                job = catalog.profiles.get(int(catalog.ids[row]))
+                if job is None:
+                    continue  # deleted since the catalog was read: the write skips it too
+                fit = location_fit(
+                    catalog.locations[row],
+                    bool(catalog.remote[row]),
+                    wishes.locations if wishes else (),
+                    wishes.remote_only if wishes else False,
+                )
+                reason = explain(cv, job, fit)
+                rows.append((user.user_id, int(catalog.ids[row]), rank, score, reason))
+        return rows
+
+    def _write(self, user_ids: list[int], rows: list[q.NewRow]) -> None:
+        expires = self.now + self.options.ttl
+        for attempt in (1, 2):
+            try:
+                written = q.replace_lists(
+                    self.conn,
+                    user_ids,
+                    rows,
+                    model_id=self.model.id,
+                    generated_at=self.now,
+                    expires_at=expires,
+                )
+                break
+            except psycopg.errors.ForeignKeyViolation:
+                # A job vanished between the join and the key check; the retry's join
+                # no longer sees it.
+                if attempt == 2:
+                    raise
+        self.summary.recommendations += written
+
+
+class _Timer:
+    """Adds the wall time of each `with timer(stage)` to `seconds[stage]`."""
+
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds = seconds
+        self.stage = ""
+
+    def __call__(self, stage: str) -> _Timer:
+        self.stage = stage
+        return self
+
+    def __enter__(self) -> None:
+        import time
+
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        import time
+
+        elapsed = time.perf_counter() - self.started
+        self.seconds[self.stage] = self.seconds.get(self.stage, 0.0) + elapsed

@@ -1,0 +1,129 @@
+"""The candidate jobs of one generation run as arrays, and each user's filters over them.
+
+Preferences become boolean masks over the catalog (built once per user, with one mask
+per distinct location shared by all users who ask for it); applied and down-voted jobs
+become row numbers. Job texts are profiled for reasons once, only for jobs picked.
+
+Preference rules: `remote_only` keeps remote jobs; `locations` keeps remote jobs and jobs
+whose location contains one of the places (case-insensitive); `min_salary` drops jobs that
+state a salary (the maximum, else the minimum) below it and keeps jobs that state none
+(most postings do not, and hiding them all would empty most lists); `excluded_companies`
+drops those companies (case-insensitive exact names). Currencies are not converted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from embeddings.diversity import company_codes
+from embeddings.reasons import TextProfile, profile_job
+from embeddings.topk import Matrix, normalise
+from schema.queries import recommendations as q
+from schema.queries.models import EmbeddingModel
+
+Mask = npt.NDArray[np.bool_]
+Rows = npt.NDArray[np.int64]
+
+
+@dataclass
+class Catalog:
+    """Candidate jobs, row-aligned arrays; per-user masks for the current block."""
+
+    ids: Rows
+    vectors: Matrix
+    codes: Rows
+    company_keys: list[str]
+    locations: list[str]
+    remote: Mask
+    salary_top: npt.NDArray[np.float64]
+    row_of: dict[int, int]
+    filters: dict[int, q.UserFilter] = field(default_factory=dict)
+    allowed: dict[int, Mask] = field(default_factory=dict)
+    excluded: dict[int, Rows] = field(default_factory=dict)
+    profiles: dict[int, TextProfile] = field(default_factory=dict)
+    _places: dict[str, Mask] = field(default_factory=dict)
+
+    def prepare_users(self, conn: q.Connection, user_ids: Sequence[int]) -> None:
+        """Load the filters and exclusions of these users (replacing the last block's)."""
+        self.filters = {f.user_id: f for f in q.user_filters(conn, user_ids)}
+        self.allowed = {}
+        for user_id, wishes in self.filters.items():
+            mask = self._allowed(wishes)
+            if mask is not None:
+                self.allowed[user_id] = mask
+        gone: dict[int, list[int]] = {}
+        for exclusion in q.exclusions(conn, user_ids):
+            row = self.row_of.get(exclusion.job_id)
+            if row is not None:
+                gone.setdefault(exclusion.user_id, []).append(row)
+        self.excluded = {user: np.array(rows, dtype=np.int64) for user, rows in gone.items()}
+
+    def mask_row(self, user_id: int, scores: Matrix) -> None:
+        """Set to -inf, in place, the scores (one per catalog row) the user must not get."""
+        allowed = self.allowed.get(user_id)
+        if allowed is not None:
+            scores[~allowed] = -np.inf
+        excluded = self.excluded.get(user_id)
+        if excluded is not None:
+            scores[excluded] = -np.inf
+
+    def mask_ranked(self, user_id: int, scores: Matrix, rows: Rows) -> None:
+        """Like `mask_row` for scores of the catalog rows `rows` (a ranked subset)."""
+        allowed = self.allowed.get(user_id)
+        if allowed is not None:
+            scores[~allowed[rows]] = -np.inf
+        excluded = self.excluded.get(user_id)
+        if excluded is not None:
+            scores[np.isin(rows, excluded)] = -np.inf
+
+    def profile_jobs(self, conn: q.Connection, rows: Iterable[int]) -> None:
+        """Profile (once per run) the jobs at these rows; deleted jobs stay unprofiled."""
+        wanted = [int(self.ids[row]) for row in rows if int(self.ids[row]) not in self.profiles]
+        for text in q.job_texts(conn, wanted):
+            self.profiles[text.id] = profile_job(text.title, text.tags, text.description)
+
+    def _allowed(self, wishes: q.UserFilter) -> Mask | None:
+        mask = np.ones(len(self.ids), dtype=bool)
+        if wishes.remote_only:
+            mask &= self.remote
+        places = [place.strip().casefold() for place in wishes.locations if place.strip()]
+        if places:
+            mask &= self.remote | np.logical_or.reduce([self._place(p) for p in places])
+        if wishes.min_salary is not None:
+            floor = float(wishes.min_salary)
+            mask &= np.isnan(self.salary_top) | (self.salary_top >= floor)
+        banned = {name.strip().casefold() for name in wishes.excluded_companies}
+        if banned:
+            mask &= np.array([key not in banned for key in self.company_keys], dtype=bool)
+        return None if mask.all() else mask
+
+    def _place(self, place: str) -> Mask:
+        if place not in self._places:
+            self._places[place] = np.fromiter(
+                (place in location.casefold() for location in self.locations),
+                dtype=bool,
+                count=len(self.locations),
+            )
+        return self._places[place]
+
+
+def load_catalog(conn: q.Connection, model: EmbeddingModel, since: datetime) -> Catalog:
+    """Every job posted since `since` with a vector under `model`, as arrays."""
+    jobs = q.candidate_jobs(conn, model.id, since)
+    companies = [job.company for job in jobs]
+    salary = [job.salary_max if job.salary_max is not None else job.salary_min for job in jobs]
+    return Catalog(
+        ids=np.array([job.id for job in jobs], dtype=np.int64),
+        vectors=normalise(q.as_matrix([job.embedding for job in jobs], model.dimension)),
+        codes=company_codes(companies),
+        company_keys=[name.strip().casefold() for name in companies],
+        locations=[job.location for job in jobs],
+        remote=np.array([job.remote for job in jobs], dtype=bool),
+        salary_top=np.array([np.nan if s is None else float(s) for s in salary]),
+        row_of={job.id: row for row, job in enumerate(jobs)},
+    )
