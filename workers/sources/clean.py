@@ -24,6 +24,9 @@ _MOJIBAKE_HINT = re.compile(
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _TAG = re.compile(r"<[a-zA-Z/!]")
+_ESCAPED_MARKUP = re.compile(
+    r"</?(?:p|div|ul|ol|li|br|h[1-6]|strong|span|a)\b[^>]*>", re.IGNORECASE
+)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -46,6 +49,9 @@ def clean_description(item: dict[str, Any], key: str) -> str:
         raise BadRecordError(f"{key} is not text")
     html = html or ""
     text = get_text(html) if _TAG.search(html) else html
+    if _ESCAPED_MARKUP.search(text):
+        # Some postings hold their HTML escaped once more (The Muse's <pre><code>&lt;div&gt;).
+        text = get_text(text)
     lines = [line.rstrip() for line in fix_text(text, "description").splitlines()]
     text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
     if not any(char.isalnum() for char in text):

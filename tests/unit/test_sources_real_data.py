@@ -1,0 +1,48 @@
+"""The parsers against the real saved API responses in ../shared/data (skipped when absent)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from workers.sources import Adzuna, Arbeitnow, RemoteOK, Remotive, TheMuse
+from workers.sources.base import JobSource
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "api-responses"
+
+CASES = [
+    (RemoteOK(), "remoteok-2026-03-17.json", 97),
+    (Remotive(), "remotive-2026-07-18.json", 42),
+    (Arbeitnow(), "arbeitnow-2026-05.json", 100),
+    (Adzuna("id", "key", country="us"), "adzuna-us-2025-07.json", 10),
+    (TheMuse(), "themuse-results-mixed.json", 200),
+]
+
+
+@pytest.mark.parametrize(("source", "filename", "items"), CASES, ids=[c[1] for c in CASES])
+def test_real_response_parses(source: JobSource, filename: str, items: int) -> None:
+    path = DATA / filename
+    if not path.exists():
+        pytest.skip(f"real API responses are absent ({path} not found)")
+    result = source.parse(json.loads(path.read_text(encoding="utf-8")))
+    assert len(result.records) + sum(result.skipped.values()) == items
+    assert len(result.records) >= items * 0.95  # real data is mostly good
+    for record in result.records:
+        assert record.posted_at.utcoffset() is not None
+        assert record.title and record.description.strip()
+        assert "<p>" not in record.description and "</li>" not in record.description
+        assert "â\x80" not in record.description and "â€" not in record.description
+
+
+def test_remoteok_real_mojibake_is_repaired() -> None:
+    path = DATA / "remoteok-2026-03-17.json"
+    if not path.exists():
+        pytest.skip(f"real API responses are absent ({path} not found)")
+    body = json.loads(path.read_text(encoding="utf-8"))
+    # UTF-8 read as Latin-1: "’" arrives as "â\x80\x99", "ń" as "Å\x84".
+    assert any("â\x80\x99" in item.get("description", "") for item in body)
+    records = RemoteOK().parse(body).records
+    assert not any("â\x80" in r.description or "Å\x84" in r.location for r in records)
+    assert any("Gdańsk" in r.location for r in records)
