@@ -23,21 +23,23 @@ SNIPPET = 80
 
 # English function words plus the words every job ad and CV uses: sharing "team" or
 # "experience" says nothing about fit.
-_STOPWORD_TEXT = """a about above after again all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each else etc
-    few for from further had has have having he her here hers him his how i if in into is
-    it its itself just me more most my no nor not now of off on once only or other our ours
-    out over own same she should so some such than that the their theirs them then there
-    these they this those through to too under until up very via was we were what when
-    where which while who whom why will with would you your yours per within without
-    able ability across apply applicant applicants based benefits best candidate candidates
-    company role roles position job jobs join looking new opportunity opportunities please
-    required requirements responsibilities responsible skills skill strong team teams work
-    working works years year experience experienced great good excellent knowledge including
-    us we're you'll you're well like make help get use using used day days time full part
-    must may one two three plus etc within salary offer offers environment level senior
-    junior mid hiring hire build building nice ideal want wants run runs seeking need needs
-    lead"""
+_STOPWORD_TEXT = (
+    "a about above after again all also am an and any are as at be because been before "
+    "being below between both but by can could did do does doing down during each else "
+    "etc few for from further had has have having he her here hers him his how i if in "
+    "into is it its itself just me more most my no nor not now of off on once only or "
+    "other our ours out over own same she should so some such than that the their theirs "
+    "them then there these they this those through to too under until up very via was we "
+    "were what when where which while who whom why will with would you your yours per "
+    "within without able ability across apply applicant applicants based benefits best "
+    "candidate candidates company role roles position job jobs join looking new "
+    "opportunity opportunities please required requirements responsibilities responsible "
+    "skills skill strong team teams work working works years year experience experienced "
+    "great good excellent knowledge including us we're you'll you're well like make help "
+    "get use using used day days time full part must may one two three plus etc within "
+    "salary offer offers environment level senior junior mid hiring hire build building "
+    "nice ideal want wants run runs seeking need needs lead"
+)
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 

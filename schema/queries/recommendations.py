@@ -84,7 +84,7 @@ class StoredRecommendation:
     expires_at: datetime
 
 
-def as_matrix(vectors: Sequence[Vector], dimension: int) -> np.ndarray:  # type: ignore[type-arg]
+def as_matrix(vectors: Sequence[Vector], dimension: int) -> np.ndarray:
     """Stack pgvector values into one float32 matrix (rows × dimension)."""
     if not vectors:
         return np.empty((0, dimension), dtype=np.float32)
@@ -216,7 +216,7 @@ def nearest_jobs_pgvector(
     model_id: int,
     dimension: int,
     user_id: int,
-    query: np.ndarray,  # type: ignore[type-arg]
+    query: np.ndarray,
     since: datetime,
     limit: int,
 ) -> list[ScoredJob]:
@@ -255,3 +255,11 @@ def stored_list(conn: Connection, user_id: int) -> list[StoredRecommendation]:
             {"user_id": user_id},
         )
         return cur.fetchall()
+
+
+def active_cv_owner(conn: Connection, cv_id: int) -> int | None:
+    """The user whose active CV `cv_id` is; None when it is gone or was replaced."""
+    row = conn.execute(
+        "SELECT user_id FROM cvs WHERE id = %(id)s AND is_active", {"id": cv_id}
+    ).fetchone()
+    return int(str(row[0])) if row else None

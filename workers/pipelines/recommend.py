@@ -101,7 +101,7 @@ def generate(
         if not users:
             summary.skipped = "no user has a CV embedded under the active model"
             return summary
-        run = _Run(conn, model, options, now, summary, progress)
+        run = _Run(conn, model=model, options=options, now=now, summary=summary, progress=progress)
         run.execute(users)
     finally:
         conn.close()
@@ -114,6 +114,7 @@ class _Run:
     def __init__(
         self,
         conn: q.Connection,
+        *,
         model: EmbeddingModel,
         options: RecommendOptions,
         now: datetime,
@@ -144,7 +145,7 @@ class _Run:
             if self.progress is not None:
                 self.progress(self.summary.users, len(users))
 
-    def _pick(self, users: list[q.UserQuery], queries: np.ndarray) -> list[list[tuple[int, float]]]:  # type: ignore[type-arg]
+    def _pick(self, users: list[q.UserQuery], queries: np.ndarray) -> list[list[tuple[int, float]]]:
         """Per user, (catalog row, score) of the chosen jobs, best first."""
         if self.options.strategy == "pgvector":
             return [self._pick_pgvector(user) for user in users]
@@ -152,7 +153,7 @@ class _Run:
         user_ids = [u.user_id for u in users]
         picks: list[list[tuple[int, float]]] = []
 
-        def mask(first: int, scores: np.ndarray) -> None:  # type: ignore[type-arg]
+        def mask(first: int, scores: np.ndarray) -> None:
             for row in range(scores.shape[0]):
                 catalog.mask_row(user_ids[first + row], scores[row])
 
@@ -166,7 +167,7 @@ class _Run:
         self,
         top: TopK,
         user_ids: list[int],
-        queries: np.ndarray,  # type: ignore[type-arg]
+        queries: np.ndarray,
     ) -> list[list[tuple[int, float]]]:
         """Apply the company cap to a block's candidates; redo in full a row that ran out."""
         catalog, options = self.catalog, self.options
