@@ -91,6 +91,20 @@ def _first_line(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def _point_queue_at(url: str) -> None:
+    """Tasks queued from here run on the API's own database (issue 5's queue module)."""
+    try:
+        from workers import queue
+    except ImportError:  # a build without the worker: enqueues fail and are logged
+        return
+    queue.configure(url)
+
+
+def app_from_env() -> Litestar:
+    """The factory `jobmatch serve` hands uvicorn: settings from the environment."""
+    return create_app(Settings.from_env())
+
+
 def create_app(
     settings: Settings,
     *,
@@ -111,6 +125,7 @@ def create_app(
         )
         app.state.pool = pool
         app.state.database_url = url
+        _point_queue_at(url)
         try:
             yield
         finally:

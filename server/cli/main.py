@@ -9,11 +9,11 @@ from collections.abc import Sequence
 import psycopg
 
 from schema.errors import DatabaseError
-from server.cli import database
+from server.cli import database, serve
 from server.cli.common import CliError, err_console
 from workers.settings import Settings, SettingsError
 
-COMMAND_GROUPS = (database,)
+COMMAND_GROUPS = (database, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
