@@ -1,0 +1,150 @@
+"""`jobmatch scrape` and `jobmatch import`: fetch or load jobs, then a summary per source."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from server.cli.common import CliError, Subparsers, add_command, console, database_url, print_json
+from workers.pipelines.ingest import SourceSummary, import_file, scrape
+from workers.pipelines.normalise import ImportFileError
+from workers.settings import Settings
+from workers.sources import SOURCE_CLASSES
+
+
+def register(subparsers: Subparsers) -> None:
+    scrape_parser = add_command(
+        subparsers, "scrape", run_scrape, "fetch recent jobs from the job APIs and store them"
+    )
+    scrape_parser.add_argument(
+        "--source",
+        action="append",
+        choices=sorted(SOURCE_CLASSES),
+        help="only this source (repeatable; default JOBMATCH_SOURCES or all)",
+    )
+    scrape_parser.add_argument("--days", type=_positive, help="keep jobs of the last N days")
+    scrape_parser.add_argument(
+        "--base-url",
+        action="append",
+        default=[],
+        metavar="SOURCE=URL",
+        help="fetch SOURCE from URL instead (a mirror or a local replay server)",
+    )
+    scrape_parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    import_parser = add_command(
+        subparsers,
+        "import",
+        run_import,
+        "load jobs from a file: JSONL/CSV of normalised jobs or a saved API response",
+    )
+    import_parser.add_argument("file", type=Path, help=".jsonl, .csv or a saved .json response")
+    import_parser.add_argument(
+        "--source",
+        choices=sorted(SOURCE_CLASSES),
+        help="the API a saved response came from (guessed when omitted), or the source "
+        "of JSONL/CSV rows that name none",
+    )
+    import_parser.add_argument(
+        "--days", type=_positive, help="keep only jobs of the last N days (default: all)"
+    )
+    import_parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def run_scrape(args: argparse.Namespace, settings: Settings) -> int:
+    """Scrape with a live progress line per source, then print the summary table."""
+    base_urls = _base_urls(args.base_url)
+    url = database_url(settings)
+    names = args.source or list(settings.sources)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.fields[source]:<10}[/]"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=args.json,
+    ) as progress:
+        tasks = {n: progress.add_task("waiting", source=n, total=None) for n in names}
+
+        def report(source: str, message: str) -> None:
+            progress.update(tasks[source], description=message)
+
+        summaries = scrape(
+            url, settings, sources=names, days=args.days, progress=report, base_urls=base_urls
+        )
+    _print(summaries, args.json)
+    return 1 if any(s.status == "failed" for s in summaries) else 0
+
+
+def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Import one file and print its summary."""
+    try:
+        summary = import_file(database_url(settings), args.file, source=args.source, days=args.days)
+    except ImportFileError as error:
+        raise CliError(f"{error}; nothing was imported") from error
+    _print([summary], args.json)
+    return 0
+
+
+def _print(summaries: list[SourceSummary], as_json: bool) -> None:
+    if as_json:
+        print_json([s.as_dict() for s in summaries])
+        return
+    table = Table(
+        "source",
+        "status",
+        "fetched",
+        "new",
+        "updated",
+        "unchanged",
+        "duplicates",
+        "too old",
+        "failed",
+        "seconds",
+    )
+    for s in summaries:
+        table.add_row(
+            s.source,
+            {"succeeded": "[green]ok[/]", "failed": "[red]failed[/]"}.get(
+                s.status, f"[yellow]{s.status}[/]"
+            ),
+            *(
+                str(n)
+                for n in (
+                    s.fetched,
+                    s.new,
+                    s.updated,
+                    s.unchanged,
+                    s.duplicates,
+                    s.outside_window,
+                    s.failed_total,
+                )
+            ),
+            f"{s.seconds:.1f}",
+        )
+    console.print(table)
+    for s in summaries:
+        if s.error:
+            console.print(f"[bold]{s.source}[/]: {s.error}", highlight=False, soft_wrap=True)
+        for reason, count in sorted(s.failed.items(), key=lambda item: -item[1]):
+            console.print(f"[bold]{s.source}[/]: skipped {count} × {reason}", highlight=False)
+
+
+def _base_urls(values: list[str]) -> dict[str, str]:
+    urls: dict[str, str] = {}
+    for value in values:
+        name, sep, url = value.partition("=")
+        if not sep or name not in SOURCE_CLASSES or not url.startswith(("http://", "https://")):
+            raise CliError(f"--base-url wants SOURCE=http(s)://..., got {value!r}")
+        urls[name] = url
+    return urls
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {value!r}")
+    return int(value)
