@@ -106,8 +106,7 @@ def add_user(
 def stored(conn: Connection, user_id: int) -> list[tuple[int, int, float]]:
     """(job_id, rank, score) of the user's stored list, by rank."""
     rows = conn.execute(
-        "SELECT job_id, rank, score FROM job_recommendations WHERE user_id = %(u)s"
-        " ORDER BY rank",
+        "SELECT job_id, rank, score FROM job_recommendations WHERE user_id = %(u)s ORDER BY rank",
         {"u": user_id},
     ).fetchall()
     return [(int(str(r[0])), int(str(r[1])), float(str(r[2]))) for r in rows]
