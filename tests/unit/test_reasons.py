@@ -33,7 +33,7 @@ def test_reason_names_shared_skills_and_quotes_matching_lines() -> None:
 def test_every_shared_term_is_in_both_texts() -> None:
     cv = profile_cv(CV)
     job = profile_job("Data Engineer", ["airflow", "spark"], "Pipelines with Airflow and Docker.")
-    shared = explain(cv, job).split("·")[0].removeprefix("You share ").split(", ")
+    shared = explain(cv, job).split(" · ")[0].removeprefix("You share ").split(", ")
     assert shared
     for term in shared:
         assert term.lower() in CV.lower()
