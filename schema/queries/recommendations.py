@@ -263,3 +263,25 @@ def active_cv_owner(conn: Connection, cv_id: int) -> int | None:
         "SELECT user_id FROM cvs WHERE id = %(id)s AND is_active", {"id": cv_id}
     ).fetchone()
     return int(str(row[0])) if row else None
+
+
+@dataclass(frozen=True)
+class ListedJob:
+    rank: int
+    score: float
+    job_id: int
+    title: str
+    company: str
+    reason: str
+
+
+def listed_jobs(conn: Connection, user_id: int, limit: int = 10) -> list[ListedJob]:
+    """The top of the user's stored list with job titles, for the CLI."""
+    with conn.cursor(row_factory=class_row(ListedJob)) as cur:
+        cur.execute(
+            "SELECT r.rank, r.score, r.job_id, j.title, j.company, r.reason"
+            " FROM job_recommendations r JOIN jobs j ON j.id = r.job_id"
+            " WHERE r.user_id = %(user_id)s ORDER BY r.rank LIMIT %(limit)s",
+            {"user_id": user_id, "limit": limit},
+        )
+        return cur.fetchall()

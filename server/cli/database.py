@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 
+import psycopg
 from rich.table import Table
 
 from schema.database import connection, describe
 from schema.migrate import migrate
+from schema.queries.runs import last_run_per_task
 from schema.queries.status import migration_level, table_row_counts
 from server.cli.common import Subparsers, add_command, console, database_url, print_json
 from workers.settings import Settings
@@ -37,6 +40,7 @@ class StatusReport:
     data_dir: str | None
     migrations: dict[str, object]
     tables: dict[str, int]
+    schedule: list[dict[str, object]]
 
 
 def collect_status(settings: Settings) -> StatusReport:
@@ -50,7 +54,35 @@ def collect_status(settings: Settings) -> StatusReport:
             data_dir=str(settings.pgdata) if settings.database_url is None else None,
             migrations=migration_level(conn),
             tables=table_row_counts(conn),
+            schedule=periodic_tasks(conn, settings),
         )
+
+
+def periodic_tasks(
+    conn: psycopg.Connection[tuple[object, ...]], settings: Settings
+) -> list[dict[str, object]]:
+    """Each periodic task: its UTC time, its last recorded run and its next due time."""
+    from workers import schedule
+
+    schedule.use(settings.schedule)
+    last = {run.task: run for run in last_run_per_task(conn)}
+    now = datetime.now(UTC)
+    rows: list[dict[str, object]] = []
+    for task in schedule.PERIODIC:
+        hour, minute = schedule.time_of(task)
+        run = last.get(task)
+        rows.append(
+            {
+                "task": task,
+                "at_utc": f"{hour:02d}:{minute:02d}",
+                "last_started": run.started_at if run else None,
+                "last_finished": run.finished_at if run else None,
+                "last_status": run.status if run else None,
+                "last_error": run.error if run else None,
+                "next_run": schedule.next_run(task, now),
+            }
+        )
+    return rows
 
 
 def run_status(args: argparse.Namespace, settings: Settings) -> int:
@@ -65,4 +97,19 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
     for name, count in report.tables.items():
         table.add_row(name, str(count))
     console.print(table)
+    _print_schedule(report.schedule)
     return 0
+
+
+def _print_schedule(rows: list[dict[str, object]]) -> None:
+    table = Table("periodic task", "at (UTC)", "last run", "status", "next run", title="schedule")
+    for row in rows:
+        last = row["last_started"]
+        table.add_row(
+            str(row["task"]),
+            str(row["at_utc"]),
+            f"{last:%Y-%m-%d %H:%M}" if isinstance(last, datetime) else "never",
+            str(row["last_status"] or "—"),
+            f"{row['next_run']:%Y-%m-%d %H:%M}" if isinstance(row["next_run"], datetime) else "",
+        )
+    console.print(table)

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 import psycopg
 
 from schema.errors import DatabaseError
-from server.cli import database, ingest, serve
+from server.cli import accounts, database, ingest, recommend, serve, worker
 from server.cli.common import CliError, err_console
 from workers.settings import Settings, SettingsError
 
-COMMAND_GROUPS = (database, serve, ingest)
+COMMAND_GROUPS = (database, serve, ingest, recommend, worker, accounts)
 
 
 def build_parser() -> argparse.ArgumentParser:

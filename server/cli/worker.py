@@ -1,0 +1,59 @@
+"""`jobmatch worker`: the Huey consumer (queued tasks and the nightly schedule)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from schema.database import connection
+from schema.queries.status import migration_level
+from server.cli.common import CliError, Subparsers, add_command, console, database_url
+from workers import queue, schedule
+from workers.settings import Settings
+
+
+def register(subparsers: Subparsers) -> None:
+    worker = add_command(
+        subparsers, "worker", run_worker, "run the task worker (queued tasks and the schedule)"
+    )
+    worker.add_argument("--workers", type=int, default=2, help="worker threads (default 2)")
+    worker.add_argument(
+        "--no-periodic",
+        action="store_true",
+        help="do not run the nightly schedule here (another worker does)",
+    )
+
+
+def run_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Consume until SIGINT (finish running tasks, then exit) or SIGTERM (exit now; a
+    generation block in flight rolls back, every list stays complete)."""
+    if args.workers < 1:
+        raise CliError("--workers must be at least 1")
+    url = database_url(settings)
+    with connection(url) as conn:
+        pending = migration_level(conn)["pending"]
+    if pending:
+        raise CliError(f"the database lacks migrations {pending}; run `jobmatch migrate` first")
+    queue.configure(url)
+    schedule.use(settings.schedule)
+    import workers.tasks  # noqa: F401  (importing registers the tasks with the consumer)
+
+    huey = queue.huey
+    if huey.immediate:
+        raise CliError("JOBMATCH_QUEUE_URL=immediate runs tasks in the caller; unset it")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    times = ", ".join(
+        f"{task} {hour:02d}:{minute:02d}"
+        for task in schedule.PERIODIC
+        for hour, minute in [schedule.time_of(task)]
+    )
+    where = "redis" if settings.queue_url else "postgres"
+    console.print(f"worker: {args.workers} thread(s), queue on {where}")
+    if not args.no_periodic:
+        console.print(f"schedule (UTC): {times}")
+    consumer = huey.create_consumer(
+        workers=args.workers, worker_type="thread", periodic=not args.no_periodic
+    )
+    consumer.run()
+    console.print("worker stopped")
+    return 0
