@@ -75,7 +75,7 @@ def build_bodies(total: int) -> list[tuple[JobSource, Any]]:
         varied = dict(item)
         varied[pools[n][3]] = f"{item[pools[n][3]]}-{copy_no}"
         picked[n].append(varied)
-    bodies = []
+    bodies: list[tuple[JobSource, Any]] = []
     for n, (source, body, key, _, _) in enumerate(pools):
         if key is None:
             bodies.append((source, picked[n]))
@@ -101,7 +101,7 @@ def scratch_database() -> Iterator[str]:
             admin.execute(f"CREATE DATABASE {name}")
         params = conninfo_to_dict(server)
         params["dbname"] = name
-        url = make_conninfo(**params)
+        url = make_conninfo("", **params)
         try:
             migrate(url)
             yield url
