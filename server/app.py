@@ -22,7 +22,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from embeddings.model import Embedder
 from schema.database import open_pool, resolve_database_url
 from schema.errors import DatabaseError
-from server.auth import provide_user
+from server.auth import TokenCache, provide_user
 from server.routes.admin import AdminController
 from server.routes.applications import ApplicationsController
 from server.routes.common import Connection, TaskQueue
@@ -44,7 +44,11 @@ async def provide_db(state: State) -> AsyncIterator[Connection]:
     """A pooled connection for one request, in autocommit (writes group their own
     transactions), returned to the pool when the response is done."""
     pool: ConnectionPool = state.pool
-    conn = await anyio.to_thread.run_sync(pool.getconn)
+    try:
+        # An idle connection is handed over at once; only a wait is worth a thread.
+        conn = pool.getconn(timeout=0)
+    except PoolTimeout:
+        conn = await anyio.to_thread.run_sync(pool.getconn)
     try:
         conn.autocommit = True
         yield conn
@@ -147,7 +151,14 @@ def create_app(
         route_handlers=[api],
         lifespan=[lifespan],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},
-        state=State({"settings": settings, "embedder": embedder, "queue": TaskQueue()}),
+        state=State(
+            {
+                "settings": settings,
+                "embedder": embedder,
+                "queue": TaskQueue(),
+                "tokens": TokenCache(),
+            }
+        ),
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],

@@ -147,6 +147,20 @@ class Recommendations(msgspec.Struct):
     items: list[Recommendation]
 
 
+class RecommendationsEnvelope(msgspec.Struct):
+    """`Recommendations` with its items already rendered to JSON by the database."""
+
+    status: str
+    detail: str
+    generated_at: datetime | None
+    expires_at: datetime | None
+    model: str | None
+    total: int
+    offset: int
+    limit: int
+    items: msgspec.Raw
+
+
 class Queued(msgspec.Struct):
     task: str
     queued: bool

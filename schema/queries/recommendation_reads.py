@@ -26,27 +26,6 @@ class ListState:
     total: int
 
 
-@dataclass(frozen=True)
-class RecommendedJob:
-    rank: int
-    score: float
-    reason: str
-    id: int
-    source: str
-    title: str
-    company: str
-    location: str
-    remote: bool
-    salary_min: float | None
-    salary_max: float | None
-    salary_currency: str | None
-    tags: list[str]
-    category: str | None
-    url: str
-    posted_at: datetime
-    snippet: str
-
-
 def list_state(conn: Connection, user_id: int) -> ListState:
     """The active CV and the stored list's metadata, from two primary-key-prefix lookups."""
     with conn.cursor(row_factory=class_row(ListState)) as cur:
@@ -69,7 +48,21 @@ def list_state(conn: Connection, user_id: int) -> ListState:
     return row
 
 
-def recommended_page(
+# The page is rendered to JSON by PostgreSQL: decoding fifty rows into Python objects and
+# encoding them again cost more CPU than the query itself (bench/api.py), on the API's
+# hottest path. The shape is the API's `Recommendation` (server/schemas.py).
+_ITEM_JSON = """json_build_object(
+    'rank', p.rank, 'match_score', round(p.score::numeric, 4), 'match_reason', p.reason,
+    'job', json_build_object(
+        'id', p.id, 'source', p.source, 'title', p.title, 'company', p.company,
+        'location', p.location, 'remote', p.remote, 'salary_min', p.salary_min,
+        'salary_max', p.salary_max, 'salary_currency', p.salary_currency, 'tags', p.tags,
+        'category', p.category, 'url', p.url,
+        'posted_at', to_char(p.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+        'snippet', p.snippet))"""
+
+
+def recommended_page_json(
     conn: Connection,
     user_id: int,
     *,
@@ -77,8 +70,9 @@ def recommended_page(
     location: str | None = None,
     offset: int = 0,
     limit: int = 50,
-) -> list[RecommendedJob]:
-    """A page of the stored list in rank order, minus jobs the user has voted down since.
+) -> str:
+    """A page of the stored list in rank order, as a JSON array, minus jobs the user has
+    voted down since; unexpired rows only.
 
     One read over the `(user_id, rank)` unique index joined to jobs by primary key.
     """
@@ -86,22 +80,24 @@ def recommended_page(
     if location is not None:
         pattern = "%" + location.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern += "%"
-    with conn.cursor(row_factory=class_row(RecommendedJob)) as cur:
-        cur.execute(
-            f"SELECT r.rank, r.score::float8 AS score, r.reason, {SUMMARY_COLUMNS}"
-            " FROM job_recommendations r JOIN jobs j ON j.id = r.job_id"
-            " WHERE r.user_id = %(user_id)s AND r.expires_at > now()"
-            " AND (%(remote)s::boolean IS NULL OR j.remote = %(remote)s)"
-            " AND (%(location)s::text IS NULL OR j.location ILIKE %(location)s)"
-            " AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.user_id = r.user_id"
-            "                 AND f.job_id = r.job_id AND f.vote = 'down')"
-            " ORDER BY r.rank OFFSET %(offset)s LIMIT %(limit)s",
-            {
-                "user_id": user_id,
-                "remote": remote,
-                "location": pattern,
-                "offset": offset,
-                "limit": limit,
-            },
-        )
-        return cur.fetchall()
+    row = conn.execute(
+        f"SELECT coalesce(json_agg({_ITEM_JSON} ORDER BY p.rank), '[]')::text FROM ("
+        f"   SELECT r.rank, r.score, r.reason, {SUMMARY_COLUMNS}"
+        "   FROM job_recommendations r JOIN jobs j ON j.id = r.job_id"
+        "   WHERE r.user_id = %(user_id)s AND r.expires_at > now()"
+        "   AND (%(remote)s::boolean IS NULL OR j.remote = %(remote)s)"
+        "   AND (%(location)s::text IS NULL OR j.location ILIKE %(location)s)"
+        "   AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.user_id = r.user_id"
+        "                   AND f.job_id = r.job_id AND f.vote = 'down')"
+        "   ORDER BY r.rank OFFSET %(offset)s LIMIT %(limit)s"
+        " ) AS p",
+        {
+            "user_id": user_id,
+            "remote": remote,
+            "location": pattern,
+            "offset": offset,
+            "limit": limit,
+        },
+    ).fetchone()
+    assert row is not None  # an aggregate always returns a row
+    return str(row[0])

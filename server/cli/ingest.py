@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rich import box
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -94,18 +95,11 @@ def _print(summaries: list[SourceSummary], as_json: bool) -> None:
     if as_json:
         print_json([s.as_dict() for s in summaries])
         return
-    table = Table(
-        "source",
-        "status",
-        "fetched",
-        "new",
-        "updated",
-        "unchanged",
-        "duplicates",
-        "too old",
-        "failed",
-        "seconds",
-    )
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("source", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for header in ("fetched", "new", "updated", "unchanged", "dupes", "too old", "failed", "secs"):
+        table.add_column(header, justify="right", no_wrap=True)
     for s in summaries:
         table.add_row(
             s.source,

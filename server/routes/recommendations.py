@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import msgspec
 from litestar.datastructures import State
 
-from schema.queries.recommendation_reads import ListState, list_state, recommended_page
-from server.routes.common import Db, TaskQueue
-from server.schemas import Recommendation, Recommendations, SearchResults, job_from_row
+from schema.queries.recommendation_reads import ListState, list_state, recommended_page_json
+from server.routes.common import Connection, TaskQueue
+from server.schemas import RecommendationsEnvelope, SearchResults
 
 NO_CV = "upload a CV with PUT /api/v1/users/me/cv to get recommendations"
 GENERATING = "your recommendations are being generated; ask again in a minute"
@@ -34,7 +35,7 @@ def list_status(state: ListState, now: datetime) -> str:
 
 
 def read_recommendations(
-    db: Db,
+    db: Connection,
     queue: TaskQueue,
     user_id: int,
     *,
@@ -42,45 +43,41 @@ def read_recommendations(
     location: str | None,
     offset: int,
     limit: int,
-) -> Recommendations:
-    """The envelope and a page of the stored list: the CV check and one indexed read.
+) -> bytes:
+    """The JSON of `Recommendations`: the small CV check and one indexed read.
 
     A stale list that has not expired is still shown while its successor is generated.
     """
     now = datetime.now(UTC)
     state = list_state(db, user_id)
     status = list_status(state, now)
-    if status == "no_cv":
-        return Recommendations("no_cv", NO_CV, None, None, None, 0, offset, limit, [])
     if status == "generating":
         queue.generate_for_user(user_id)
-    showable = state.total > 0 and state.expires_at is not None and state.expires_at > now
-    rows = (
-        recommended_page(db, user_id, remote=remote, location=location, offset=offset, limit=limit)
-        if showable
-        else []
-    )
-    items = [
-        Recommendation(
-            rank=r.rank, match_score=round(r.score, 4), match_reason=r.reason, job=job_from_row(r)
+    showable = status != "no_cv" and state.total > 0 and state.expires_at is not None
+    showable = showable and state.expires_at is not None and state.expires_at > now
+    items = (
+        recommended_page_json(
+            db, user_id, remote=remote, location=location, offset=offset, limit=limit
         )
-        for r in rows
-    ]
-    return Recommendations(
-        status=status,  # type: ignore[arg-type]
-        detail=READY if status == "ready" else GENERATING,
+        if showable
+        else "[]"
+    )
+    envelope = RecommendationsEnvelope(
+        status=status,
+        detail={"ready": READY, "generating": GENERATING, "no_cv": NO_CV}[status],
         generated_at=state.generated_at if showable else None,
         expires_at=state.expires_at if showable else None,
         model=state.model if showable else None,
         total=state.total if showable else 0,
         offset=offset,
         limit=limit,
-        items=items,
+        items=msgspec.Raw(items.encode()),
     )
+    return msgspec.json.encode(envelope)
 
 
 def search(
-    db: Db,
+    db: Connection,
     state: State,
     query: str,
     *,

@@ -159,7 +159,9 @@ def test_preferences_round_trip(client: TestClient[object]) -> None:
     assert negative.status_code == 400
 
 
-def test_job_list_filters_and_cursor(client: TestClient[object], db: psycopg.Connection[tuple[object, ...]]) -> None:
+def test_job_list_filters_and_cursor(
+    client: TestClient[object], db: psycopg.Connection[tuple[object, ...]]
+) -> None:
     ids = [insert_job(db, n) for n in range(1, 26)]
     headers = register(client, "jobs@example.com")
     seen: list[int] = []
@@ -236,7 +238,8 @@ def test_recommendations_envelope_states(
     for rank, job in enumerate(jobs, start=1):
         db.execute(
             "INSERT INTO job_recommendations (user_id, job_id, model_id, rank, score, reason,"
-            " generated_at, expires_at) VALUES (%(u)s, %(j)s, %(m)s, %(r)s, %(s)s, 'shared: python',"
+            " generated_at, expires_at) VALUES (%(u)s, %(j)s, %(m)s, %(r)s, %(s)s,"
+            " 'shared: python',"
             " now(), now() + interval '3 days')",
             {"u": user_id, "j": job, "m": model_row[0], "r": rank, "s": 1 - rank / 10},
         )
