@@ -98,7 +98,7 @@ def _print(summaries: list[SourceSummary], as_json: bool) -> None:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("source", no_wrap=True)
     table.add_column("status", no_wrap=True)
-    for header in ("fetched", "new", "updated", "unchanged", "dupes", "too old", "failed", "secs"):
+    for header in ("fetched", "new", "updated", "same", "dupes", "too old", "failed"):
         table.add_column(header, justify="right", no_wrap=True)
     for s in summaries:
         table.add_row(
@@ -118,7 +118,6 @@ def _print(summaries: list[SourceSummary], as_json: bool) -> None:
                     s.failed_total,
                 )
             ),
-            f"{s.seconds:.1f}",
         )
     console.print(table)
     for s in summaries:
