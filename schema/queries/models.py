@@ -98,3 +98,21 @@ def activate_model(conn: Connection, model_id: int) -> None:
         conn.execute(
             "UPDATE embedding_models SET is_active = true WHERE id = %(id)s", {"id": model_id}
         )
+
+
+def activate_if_none(conn: Connection, model_id: int) -> bool:
+    """Make `model_id` active when no model is; True if it did.
+
+    Two processes racing here both see no active model; the unique index on `is_active`
+    lets one win and the other's update fails, which is read as "someone else did it".
+    """
+    try:
+        with conn.transaction():
+            cur = conn.execute(
+                "UPDATE embedding_models SET is_active = true WHERE id = %(id)s"
+                " AND NOT EXISTS (SELECT 1 FROM embedding_models WHERE is_active)",
+                {"id": model_id},
+            )
+            return cur.rowcount == 1
+    except psycopg.errors.UniqueViolation:
+        return False

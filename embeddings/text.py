@@ -1,0 +1,173 @@
+"""What the model reads: job and CV text preparation in one place, and long-text handling.
+
+The bundled model (all-MiniLM-L6-v2) reads at most 256 word pieces and silently drops the
+rest. Two ways to handle longer texts are offered, chosen with `TextOptions.long_text`:
+
+- ``truncate`` (the default): the model sees the first 256 word pieces. The job template
+  puts what identifies a job first (title, company, category, tags, location), so the
+  truncated part is the tail of the description: perks, legal text, how to apply.
+  One forward pass per text.
+- ``chunk``: the text is cut into windows of `chunk_words` words (overlapping by
+  `chunk_overlap`), each window is embedded, and the text's vector is the renormalised
+  mean of its windows' vectors (at most `max_chunks` windows, so a huge CV costs a
+  bounded amount). Every word counts, at several times the compute.
+
+Windows are cut by words, not word pieces, so the same code works for any model (and for
+the test fake): 160 English words are about 200-230 word pieces, under the 256 limit;
+text in other languages or with many rare words splits into more pieces, and the model
+then truncates the window's tail, which loses only that window's last words.
+
+Vectors made under different options are not comparable as the same set: `model_key`
+names a set by model and options, so a researcher can keep several side by side.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import numpy as np
+
+from embeddings.model import Embedder, Vectors
+
+LongText = Literal["truncate", "chunk"]
+Template = Literal["full", "title_tags", "description"]
+LONG_TEXT_CHOICES: tuple[LongText, ...] = ("truncate", "chunk")
+TEMPLATE_CHOICES: tuple[Template, ...] = ("full", "title_tags", "description")
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class TextOptions:
+    """How jobs and CVs become model input; the defaults are the product's choice."""
+
+    template: Template = "full"
+    long_text: LongText = "truncate"
+    chunk_words: int = 160
+    chunk_overlap: int = 32
+    max_chunks: int = 8
+
+    def __post_init__(self) -> None:
+        if self.template not in TEMPLATE_CHOICES:
+            raise ValueError(f"template must be one of {TEMPLATE_CHOICES}, got {self.template!r}")
+        if self.long_text not in LONG_TEXT_CHOICES:
+            raise ValueError(
+                f"long_text must be one of {LONG_TEXT_CHOICES}, got {self.long_text!r}"
+            )
+        if not 0 <= self.chunk_overlap < self.chunk_words or self.max_chunks < 1:
+            raise ValueError("need 0 <= chunk_overlap < chunk_words and max_chunks >= 1")
+
+    @property
+    def is_default(self) -> bool:
+        return self == TextOptions()
+
+    @property
+    def signature(self) -> str:
+        """A short stable name of these options, e.g. ``full+chunk160/32x8``."""
+        if self.long_text == "truncate":
+            return f"{self.template}+truncate"
+        return f"{self.template}+chunk{self.chunk_words}/{self.chunk_overlap}x{self.max_chunks}"
+
+
+class JobFields(Protocol):
+    """The job columns the template reads (any row object with these attributes)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def company(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def remote(self) -> bool: ...
+    @property
+    def tags(self) -> Sequence[str]: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def description(self) -> str: ...
+
+
+def model_key(model_name: str, options: TextOptions) -> str:
+    """The name a vector set is stored under: the model, plus the options if not default."""
+    return model_name if options.is_default else f"{model_name} [{options.signature}]"
+
+
+def clean(text: str) -> str:
+    """Collapse runs of whitespace; an all-whitespace text becomes empty."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def job_text(job: JobFields, options: TextOptions | None = None) -> str:
+    """The text a job is embedded from ('' when it has nothing to say)."""
+    template = (options or TextOptions()).template
+    title = clean(job.title)
+    if template == "description":
+        return clean(job.description)
+    tags = ", ".join(clean(t) for t in job.tags if clean(t))
+    head = [title]
+    if clean(job.company):
+        head.append(f"at {clean(job.company)}")
+    parts = [" ".join(head) if title else ""]
+    if job.category and clean(job.category):
+        parts.append(f"Category: {clean(job.category)}")
+    if tags:
+        parts.append(f"Skills: {tags}")
+    if template == "title_tags":
+        return clean(". ".join(p for p in parts if p))
+    where = clean(job.location)
+    if job.remote:
+        where = f"Remote ({where})" if where else "Remote"
+    if where:
+        parts.append(f"Location: {where}")
+    parts.append(clean(job.description))
+    # A job with no title, tags nor description is empty even if it names a company.
+    if not (title or tags or clean(job.description)):
+        return ""
+    return clean(". ".join(p for p in parts if p))
+
+
+def cv_text(body: str, options: TextOptions | None = None) -> str:
+    """The text a CV is embedded from: its body, whitespace collapsed."""
+    del options  # one template for CVs today; the parameter keeps call sites uniform
+    return clean(body)
+
+
+def chunk_words(text: str, options: TextOptions) -> list[str]:
+    """`text` as overlapping windows of words (one window when it is short)."""
+    words = text.split()
+    if len(words) <= options.chunk_words:
+        return [text]
+    step = options.chunk_words - options.chunk_overlap
+    chunks = []
+    for start in range(0, len(words), step):
+        chunks.append(" ".join(words[start : start + options.chunk_words]))
+        if start + options.chunk_words >= len(words) or len(chunks) == options.max_chunks:
+            break
+    return chunks
+
+
+def encode_prepared(
+    embedder: Embedder, texts: Sequence[str], options: TextOptions | None = None
+) -> Vectors:
+    """Vectors for prepared, non-empty `texts`, long ones handled as `options` say."""
+    options = options or TextOptions()
+    if not texts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    if options.long_text == "truncate":
+        return embedder.encode(list(texts))
+    pieces: list[str] = []
+    owners: list[int] = []
+    for index, text in enumerate(texts):
+        chunks = chunk_words(text, options)
+        pieces.extend(chunks)
+        owners.extend([index] * len(chunks))
+    # One encode call for every window, so the embedder's length sorting works across texts.
+    chunk_vectors = embedder.encode(pieces)
+    pooled = np.zeros((len(texts), chunk_vectors.shape[1]), dtype=np.float32)
+    np.add.at(pooled, np.asarray(owners), chunk_vectors)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)

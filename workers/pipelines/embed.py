@@ -1,0 +1,231 @@
+"""Embed what is new or changed: jobs and active CVs whose vector is missing or stale.
+
+Called by `jobmatch embed`, by the worker after each scrape (`embed_pending`) and right
+after a CV upload (`embed_cv`). Work goes page by page (one transaction per page), so
+an interrupted run keeps what it finished and the next run picks up the rest. A model is
+registered on first use (dimension checked against what the database holds) and becomes
+the active one only when none is active yet, after its vectors are written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import Protocol, TypeVar
+
+from embeddings.model import Embedder, Vectors
+from embeddings.text import TextOptions, cv_text, encode_prepared, job_text, model_key
+from schema.database import connect
+from schema.queries import vectors as q
+from schema.queries.models import (
+    DimensionMismatchError,
+    EmbeddingModel,
+    activate_if_none,
+    register_model,
+)
+
+Connection = q.Connection
+# Called with (texts handled so far, texts to handle in this run).
+Progress = Callable[[int, int], None]
+
+PAGE = 256
+
+
+@dataclass
+class EmbedSummary:
+    """What one run did; `as_counts()` is what the task log stores."""
+
+    model: str
+    model_id: int
+    backend: str
+    jobs_embedded: int = 0
+    cvs_embedded: int = 0
+    unchanged: int = 0
+    skipped_empty: int = 0
+    activated: bool = False
+    seconds: float = 0.0
+
+    @property
+    def embedded(self) -> int:
+        return self.jobs_embedded + self.cvs_embedded
+
+    @property
+    def texts_per_second(self) -> float:
+        return self.embedded / self.seconds if self.seconds > 0 else 0.0
+
+    def as_counts(self) -> dict[str, object]:
+        """Plain JSON-able figures (for `task_runs.counts` and `--json`)."""
+        return {
+            **asdict(self),
+            "embedded": self.embedded,
+            "texts_per_second": self.texts_per_second,
+        }
+
+
+def embed_pending(
+    url: str,
+    embedder: Embedder,
+    *,
+    progress: Progress | None = None,
+    text_options: TextOptions | None = None,
+    page: int = PAGE,
+) -> EmbedSummary:
+    """Embed every job and active CV whose vector under `embedder`'s model is missing or stale.
+
+    Raises `DimensionMismatchError` when the database holds vectors of another dimension
+    for this model name. Empty texts are skipped and counted in `skipped_empty`.
+    """
+    options = text_options or TextOptions()
+    started = time.perf_counter()
+    conn = connect(url)
+    conn.autocommit = True
+    try:
+        model = prepare_model(conn, embedder, options)
+        summary = EmbedSummary(model.name, model.id, getattr(embedder, "backend", "unknown"))
+        pending_jobs = q.count_pending_jobs(conn, model.id)
+        pending_cvs = q.count_pending_cvs(conn, model.id)
+        total = pending_jobs + pending_cvs
+        summary.unchanged = q.count_jobs(conn) + q.count_active_cvs(conn) - total
+        tick = _Ticker(progress, total)
+        for jobs in _pages(
+            lambda after: q.pending_jobs(conn, model.id, after_id=after, limit=page)
+        ):
+            texts = [job_text(job, options) for job in jobs]
+            keys = [(job.id, job.content_hash) for job in jobs]
+            embedded, empty = _embed_page(
+                conn,
+                embedder=embedder,
+                model=model,
+                texts=texts,
+                keys=keys,
+                options=options,
+                kind="job",
+            )
+            summary.jobs_embedded += embedded
+            summary.skipped_empty += empty
+            tick(len(jobs))
+        for cvs in _pages(lambda a: q.pending_cvs(conn, model.id, after_id=a, limit=page)):
+            texts = [cv_text(cv.body, options) for cv in cvs]
+            keys = [(cv.id, cv.content_hash) for cv in cvs]
+            embedded, empty = _embed_page(
+                conn,
+                embedder=embedder,
+                model=model,
+                texts=texts,
+                keys=keys,
+                options=options,
+                kind="cv",
+            )
+            summary.cvs_embedded += embedded
+            summary.skipped_empty += empty
+            tick(len(cvs))
+        summary.activated = activate_if_none(conn, model.id)
+    finally:
+        conn.close()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+class _Ticker:
+    """Reports (done, total) to an optional progress callback."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self._progress = progress
+        self._total = total
+        self._done = 0
+        if progress:
+            progress(0, total)
+
+    def __call__(self, handled: int) -> None:
+        self._done += handled
+        if self._progress:
+            self._progress(self._done, self._total)
+
+
+def embed_cv(
+    url: str, embedder: Embedder, cv_id: int, *, text_options: TextOptions | None = None
+) -> bool:
+    """Embed one CV (a fresh upload) unless its vector is current; True when it embedded.
+
+    A CV that no longer exists, or whose text is empty, is not embedded (False).
+    """
+    options = text_options or TextOptions()
+    conn = connect(url)
+    conn.autocommit = True
+    try:
+        model = prepare_model(conn, embedder, options)
+        cv = q.cv_by_id(conn, cv_id)
+        if cv is None or q.stored_cv_hash(conn, model.id, cv_id) == cv.content_hash:
+            return False
+        embedded, _ = _embed_page(
+            conn,
+            embedder=embedder,
+            model=model,
+            texts=[cv_text(cv.body, options)],
+            keys=[(cv.id, cv.content_hash)],
+            options=options,
+            kind="cv",
+        )
+        activate_if_none(conn, model.id)
+        return embedded == 1
+    finally:
+        conn.close()
+
+
+def prepare_model(conn: Connection, embedder: Embedder, options: TextOptions) -> EmbeddingModel:
+    """The embedder's model row (registered on first use), after the dimension checks."""
+    model = register_model(conn, model_key(embedder.name, options), embedder.dimension)
+    stored = q.stored_dimension(conn, model.id)
+    if stored is not None and stored != embedder.dimension:
+        raise DimensionMismatchError(
+            f"model {model.name!r} makes {embedder.dimension}-dimensional vectors but the "
+            f"database holds {stored}-dimensional ones under that name; register the new model "
+            "under another name, or remove the old set with `jobmatch models remove`"
+        )
+    return model
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+RowT = TypeVar("RowT", bound=_HasId)
+
+
+def _pages(fetch: Callable[[int], list[RowT]]) -> Iterator[list[RowT]]:
+    """Keyset pages of pending rows, fetched lazily so each sees the previous page's writes."""
+    after = 0
+    while rows := fetch(after):
+        yield rows
+        after = rows[-1].id
+
+
+def _embed_page(
+    conn: Connection,
+    *,
+    embedder: Embedder,
+    model: EmbeddingModel,
+    texts: Sequence[str],
+    keys: Sequence[tuple[int, bytes]],
+    options: TextOptions,
+    kind: str,
+) -> tuple[int, int]:
+    """Encode the non-empty texts of one page and store them; (embedded, skipped empty)."""
+    keep = [i for i, text in enumerate(texts) if text.strip()]
+    empty_ids = [keys[i][0] for i in range(len(texts)) if not texts[i].strip()]
+    vectors: Vectors = encode_prepared(embedder, [texts[i] for i in keep], options)
+    if keep and vectors.shape != (len(keep), model.dimension):
+        raise DimensionMismatchError(
+            f"model {model.name!r} returned vectors of shape {vectors.shape}, expected "
+            f"({len(keep)}, {model.dimension})"
+        )
+    write = q.write_job_vectors if kind == "job" else q.write_cv_vectors
+    drop = q.delete_job_vectors if kind == "job" else q.delete_cv_vectors
+    with conn.transaction():
+        if keep:
+            write(conn, model.id, [keys[i] for i in keep], vectors)
+        if empty_ids:
+            drop(conn, model.id, empty_ids)
+    return len(keep), len(empty_ids)
