@@ -10,7 +10,9 @@ from pathlib import Path
 import platformdirs
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-ALL_SOURCES = ("remoteok", "remotive", "arbeitnow", "adzuna")
+# The daily scrape's default sources; The Muse may be added with JOBMATCH_SOURCES.
+DEFAULT_SOURCES = ("remoteok", "remotive", "arbeitnow", "adzuna")
+KNOWN_SOURCES = (*DEFAULT_SOURCES, "themuse")
 
 
 class SettingsError(ValueError):
@@ -39,7 +41,7 @@ class Settings:
     queue_url: str | None = None
     adzuna_app_id: str | None = None
     adzuna_app_key: str | None = None
-    sources: tuple[str, ...] = ALL_SOURCES
+    sources: tuple[str, ...] = DEFAULT_SOURCES
     scrape_days: int = 2
     cors_origins: tuple[str, ...] = ()
     schedule: Schedule = field(default_factory=Schedule)
@@ -74,12 +76,12 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 
 def _parse_sources(value: str | None) -> tuple[str, ...]:
-    sources = _split(value) or ALL_SOURCES
-    unknown = [s for s in sources if s not in ALL_SOURCES]
+    sources = _split(value) or DEFAULT_SOURCES
+    unknown = [s for s in sources if s not in KNOWN_SOURCES]
     if unknown:
         raise SettingsError(
             f"JOBMATCH_SOURCES names unknown source(s) {', '.join(unknown)}; "
-            f"choose from {', '.join(ALL_SOURCES)}"
+            f"choose from {', '.join(KNOWN_SOURCES)}"
         )
     return sources
 

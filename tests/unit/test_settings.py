@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.settings import ALL_SOURCES, DEFAULT_MODEL, Settings, SettingsError
+from workers.settings import DEFAULT_SOURCES, DEFAULT_MODEL, Settings, SettingsError
 
 
 def test_defaults_use_embedded_database_and_bundled_model(tmp_path: Path) -> None:
@@ -14,7 +14,7 @@ def test_defaults_use_embedded_database_and_bundled_model(tmp_path: Path) -> Non
     assert settings.database_url is None
     assert settings.pgdata == tmp_path / "pg"
     assert settings.model == DEFAULT_MODEL
-    assert settings.sources == ALL_SOURCES
+    assert settings.sources == DEFAULT_SOURCES
     assert settings.scrape_days == 2
     assert settings.schedule.scrape == (6, 0)
 
@@ -29,7 +29,7 @@ def test_every_variable_is_read() -> None:
             "JOBMATCH_QUEUE_URL": "redis://localhost:6379/0",
             "ADZUNA_APP_ID": "id",
             "ADZUNA_APP_KEY": "key",
-            "JOBMATCH_SOURCES": "remotive, arbeitnow",
+            "JOBMATCH_SOURCES": "remotive, arbeitnow, themuse",
             "JOBMATCH_SCRAPE_DAYS": "3",
             "JOBMATCH_CORS_ORIGINS": "http://localhost:3000,https://app.example.com",
             "JOBMATCH_AT_RECOMMEND": "07:30",
@@ -41,7 +41,7 @@ def test_every_variable_is_read() -> None:
     assert settings.admin_token == "secret"
     assert settings.queue_url == "redis://localhost:6379/0"
     assert (settings.adzuna_app_id, settings.adzuna_app_key) == ("id", "key")
-    assert settings.sources == ("remotive", "arbeitnow")
+    assert settings.sources == ("remotive", "arbeitnow", "themuse")
     assert settings.scrape_days == 3
     assert settings.cors_origins == ("http://localhost:3000", "https://app.example.com")
     assert settings.schedule.recommend == (7, 30)

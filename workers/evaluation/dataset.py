@@ -39,6 +39,7 @@ class Document:
     location: str = ""
     tags: tuple[str, ...] = ()
     category: str | None = None
+    remote: bool = False
 
 
 @dataclass(frozen=True)
