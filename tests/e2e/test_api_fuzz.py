@@ -27,7 +27,11 @@ ADMIN = "fuzz-admin-token"
 METHODS = ("get", "post", "put", "delete")
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30),
     lambda inner: (
         st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
     ),
@@ -43,38 +47,40 @@ def resolve(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+SIMPLE: dict[str, st.SearchStrategy[Any]] = {
+    "integer": st.integers(min_value=-(2**70), max_value=2**70),
+    "number": st.floats(allow_nan=False, allow_infinity=False),
+    "boolean": st.booleans(),
+    "null": st.none(),
+    "string": st.text(max_size=60),
+}
+
+
 def from_schema(
     schema: dict[str, Any], spec: dict[str, Any], depth: int = 0
 ) -> st.SearchStrategy[Any]:
     """Values roughly of `schema`'s shape, bounds sometimes broken on purpose."""
     schema = resolve(schema, spec)
-    options = schema.get("oneOf") or schema.get("anyOf")
-    if options:
-        return st.one_of(*(from_schema(option, spec, depth + 1) for option in options))
-    if "enum" in schema:
-        return st.sampled_from(schema["enum"]) | st.text(max_size=8)
     kind = schema.get("type")
-    if kind == "object" and depth < 4:
+    options = schema.get("oneOf") or schema.get("anyOf")
+    strategy: st.SearchStrategy[Any] = json_values
+    if options:
+        strategy = st.one_of(*(from_schema(option, spec, depth + 1) for option in options))
+    elif "enum" in schema:
+        strategy = st.sampled_from(schema["enum"]) | st.text(max_size=8)
+    elif kind == "object" and depth < 4:
         properties = {
             name: from_schema(sub, spec, depth + 1)
             for name, sub in schema.get("properties", {}).items()
         }
-        return st.fixed_dictionaries({}, optional=properties)
-    if kind == "array" and depth < 4:
-        return st.lists(from_schema(schema.get("items", {}), spec, depth + 1), max_size=5)
-    if kind == "integer":
-        return st.integers(min_value=-(2**70), max_value=2**70)
-    if kind == "number":
-        return st.floats(allow_nan=False, allow_infinity=False)
-    if kind == "boolean":
-        return st.booleans()
-    if kind == "string":
-        if "@" in str(schema.get("pattern", "")):
-            return st.emails() | st.text(max_size=20)
-        return st.text(max_size=60)
-    if kind == "null":
-        return st.none()
-    return json_values
+        strategy = st.fixed_dictionaries({}, optional=properties)
+    elif kind == "array" and depth < 4:
+        strategy = st.lists(from_schema(schema.get("items", {}), spec, depth + 1), max_size=5)
+    elif kind == "string" and "@" in str(schema.get("pattern", "")):
+        strategy = st.emails() | SIMPLE["string"]
+    elif isinstance(kind, str) and kind in SIMPLE:
+        strategy = SIMPLE[kind]
+    return strategy
 
 
 def param_value(param: dict[str, Any], spec: dict[str, Any]) -> st.SearchStrategy[str]:

@@ -280,3 +280,16 @@ def test_cors_preflight(client: TestClient[object]) -> None:
         headers={"Origin": "http://app.test", "Access-Control-Request-Method": "GET"},
     )
     assert response.headers.get("access-control-allow-origin") == "http://app.test"
+
+
+def test_search_falls_back_to_full_text_before_any_vectors(
+    client: TestClient[object], db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    insert_job(db, 1, title="Registered nurse", description="Care for patients on a ward.")
+    insert_job(db, 2)
+    headers = register(client, "search@example.com")
+    found = client.get(f"{API}/jobs/search", headers=headers, params={"q": "nurse patients"})
+    assert found.status_code == 200, found.text
+    assert found.json()["mode"] == "full_text"
+    assert [hit["job"]["title"] for hit in found.json()["items"]] == ["Registered nurse"]
+    assert client.get(f"{API}/jobs/search", headers=headers).status_code == 400
