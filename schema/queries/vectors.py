@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import psycopg
+from pgvector import Vector
 from psycopg.rows import class_row
 
 Connection = psycopg.Connection[tuple[object, ...]]
@@ -211,7 +212,7 @@ def job_vector(conn: Connection, model_id: int, job_id: int) -> Vectors | None:
         "SELECT embedding FROM job_embeddings WHERE model_id = %(model_id)s AND job_id = %(id)s",
         {"model_id": model_id, "id": job_id},
     ).fetchone()
-    return np.asarray(row[0], dtype=np.float32) if row else None
+    return _as_array(row[0]) if row else None
 
 
 def cv_vector(conn: Connection, model_id: int, cv_id: int) -> Vectors | None:
@@ -220,4 +221,11 @@ def cv_vector(conn: Connection, model_id: int, cv_id: int) -> Vectors | None:
         "SELECT embedding FROM cv_embeddings WHERE model_id = %(model_id)s AND cv_id = %(id)s",
         {"model_id": model_id, "id": cv_id},
     ).fetchone()
-    return np.asarray(row[0], dtype=np.float32) if row else None
+    return _as_array(row[0]) if row else None
+
+
+def _as_array(value: object) -> Vectors:
+    """pgvector's `Vector` (or an array) as float32 numpy."""
+    if isinstance(value, Vector):
+        return np.asarray(value.to_numpy(), dtype=np.float32)
+    return np.asarray(value, dtype=np.float32)

@@ -9,11 +9,21 @@ from collections.abc import Sequence
 import psycopg
 
 from schema.errors import DatabaseError
-from server.cli import accounts, database, ingest, recommend, serve, worker
+from server.cli import (
+    accounts,
+    database,
+    embed,
+    evaluate,
+    ingest,
+    recommend,
+    research,
+    serve,
+    worker,
+)
 from server.cli.common import CliError, err_console
 from workers.settings import Settings, SettingsError
 
-COMMAND_GROUPS = (database, serve, ingest, recommend, worker, accounts)
+COMMAND_GROUPS = (database, serve, ingest, embed, recommend, worker, accounts, research, evaluate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,52 @@
+"""Loading models: a model not on this machine fails with a fix, never a download."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from embeddings.loader import ModelUnavailableError, load_embedder, resolve_model
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Any attempt to open a connection is recorded and refused (a tripwire, not a fake)."""
+    attempts: list[object] = []
+
+    def refuse(self: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise OSError("network access attempted during an offline model load")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    return attempts
+
+
+def test_a_model_not_available_offline_fails_with_how_to_provide_it(
+    no_network: list[object],
+) -> None:
+    with pytest.raises(ModelUnavailableError) as caught:
+        load_embedder("someone/not-a-model-on-this-machine", backend="torch")
+    message = str(caught.value)
+    assert "not available offline" in message
+    assert "JOBMATCH_MODEL" in message
+    assert "never downloads" in message
+    assert no_network == []
+
+
+def test_a_folder_without_a_model_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a model", encoding="utf-8")
+    with pytest.raises(ModelUnavailableError, match="no sentence-transformers model"):
+        load_embedder(str(tmp_path))
+
+
+def test_an_unknown_backend_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown backend 'gpu-magic'"):
+        load_embedder("sentence-transformers/all-MiniLM-L6-v2", backend="gpu-magic")
+
+
+def test_the_bundled_model_resolves_to_the_wheels_folder() -> None:
+    folder = Path(resolve_model("sentence-transformers/all-MiniLM-L6-v2"))
+    assert (folder / "modules.json").exists()
+    assert resolve_model("all-MiniLM-L6-v2") == str(folder)
