@@ -190,3 +190,10 @@ def full_text_search(
             },
         )
         return cur.fetchall()
+
+
+def jobs_by_ids(conn: Connection, ids: list[int]) -> dict[int, JobSummary]:
+    """The summaries of these jobs by id (missing ids are absent), in one indexed read."""
+    with conn.cursor(row_factory=class_row(JobSummary)) as cur:
+        cur.execute(f"SELECT {SUMMARY_COLUMNS} FROM jobs j WHERE j.id = ANY(%(ids)s)", {"ids": ids})
+        return {row.id: row for row in cur.fetchall()}

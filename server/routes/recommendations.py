@@ -9,7 +9,7 @@ import msgspec
 from litestar.datastructures import State
 
 from embeddings.model import Embedder
-from schema.queries.job_listing import JobFilters, full_text_search
+from schema.queries.job_listing import JobFilters, full_text_search, jobs_by_ids
 from schema.queries.models import active_model
 from schema.queries.recommendation_reads import ListState, list_state, recommended_page_json
 from server.routes.common import Connection, TaskQueue, log
@@ -126,8 +126,28 @@ def _hybrid(
     if embedder.name != model.name or embedder.dimension != model.dimension:
         log.warning("search: active model %s is not this process's %s", model.name, embedder.name)
         return None
-    try:
-        from schema.queries import search as search_queries
-    except ImportError:  # a build without hybrid search: full text serves
-        return None
-    raise NotImplementedError(search_queries.__name__)
+    from schema.queries.search import SearchFilters, search_jobs
+
+    vector = embedder.encode([query])[0]
+    hits = search_jobs(
+        db,
+        model_id=model.id,
+        dimension=model.dimension,
+        query_vector=vector,
+        query_text=query,
+        filters=SearchFilters(
+            remote=filters.remote,
+            location=filters.location,
+            posted_since=filters.posted_since,
+            min_salary=filters.min_salary,
+        ),
+        limit=limit,
+    )
+    # The fused list carries no description: the snippets come in one read by id.
+    jobs = jobs_by_ids(db, [hit.job_id for hit in hits])
+    items = [
+        SearchHit(score=round(hit.score, 5), job=job_from_row(jobs[hit.job_id]))
+        for hit in hits
+        if hit.job_id in jobs
+    ]
+    return SearchResults(query=query, mode="hybrid", items=items)
