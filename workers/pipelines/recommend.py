@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import numpy as np
-import psycopg
 
 from embeddings.diversity import DEFAULT_COMPANY_CAP, capped_selection
 from embeddings.reasons import TextProfile, explain, location_fit, profile_cv
@@ -25,6 +24,7 @@ from schema.database import connect
 from schema.queries import recommendations as q
 from schema.queries.models import EmbeddingModel, active_model
 from workers.pipelines.recommend_catalog import load_catalog
+from workers.pipelines.recommend_writer import ListWriter
 
 Strategy = Literal["exact", "pgvector"]
 Progress = Callable[[int, int], None]  # (users done, users in all), after each commit
@@ -38,6 +38,7 @@ class RecommendOptions:
     company_cap: int = DEFAULT_COMPANY_CAP
     candidates: int = 200  # per user, before the cap; a row that runs short is redone in full
     block_size: int = 1000  # users scored, explained and committed together
+    writers: int = 2  # threads writing blocks while the next block is computed
     max_age: timedelta = timedelta(days=7)
     ttl: timedelta = timedelta(days=3)
     strategy: Strategy = "exact"
@@ -101,7 +102,9 @@ def generate(
         if not users:
             summary.skipped = "no user has a CV embedded under the active model"
             return summary
-        run = _Run(conn, model=model, options=options, now=now, summary=summary, progress=progress)
+        run = _Run(
+            url, conn, model=model, options=options, now=now, summary=summary, progress=progress
+        )
         run.execute(users)
     finally:
         conn.close()
@@ -113,6 +116,7 @@ class _Run:
 
     def __init__(
         self,
+        url: str,
         conn: q.Connection,
         *,
         model: EmbeddingModel,
@@ -121,7 +125,8 @@ class _Run:
         summary: RecommendSummary,
         progress: Progress | None,
     ) -> None:
-        self.conn, self.model, self.options, self.now = conn, model, options, now
+        self.url, self.conn, self.model = url, conn, model
+        self.options, self.now = options, now
         self.summary, self.progress = summary, progress
         self.timer = _Timer(summary.seconds)
 
@@ -131,19 +136,38 @@ class _Run:
             queries = normalise(q.as_matrix([u.embedding for u in users], self.model.dimension))
         self.summary.candidate_jobs = len(self.catalog.ids)
         size = self.options.block_size
-        for start in range(0, len(users), size):
-            block = users[start : start + size]
-            with self.timer("load"):
-                self.catalog.prepare_users(self.conn, [u.user_id for u in block])
-            with self.timer("score"):
-                picks = self._pick(block, queries[start : start + size])
-            with self.timer("reasons"):
-                rows = self._explain(block, picks)
-            with self.timer("write"):
-                self._write([u.user_id for u in block], rows)
-            self.summary.users += len(block)
-            if self.progress is not None:
-                self.progress(self.summary.users, len(users))
+        writer = ListWriter(
+            self.url,
+            model_id=self.model.id,
+            generated_at=self.now,
+            expires_at=self.now + self.options.ttl,
+            on_written=lambda done, rows: self._written(done, rows, len(users)),
+            threads=self.options.writers if len(users) > size else 0,
+        )
+        try:
+            for start in range(0, len(users), size):
+                block = users[start : start + size]
+                with self.timer("load"):
+                    self.catalog.prepare_users(self.conn, [u.user_id for u in block])
+                with self.timer("score"):
+                    picks = self._pick(block, queries[start : start + size])
+                with self.timer("reasons"):
+                    rows = self._explain(block, picks)
+                with self.timer("write_wait"):
+                    writer.submit([u.user_id for u in block], rows)
+        except BaseException:
+            writer.close(raise_error=False)  # let the block in flight commit, write no more
+            raise
+        with self.timer("write_wait"):
+            writer.close()
+        self.summary.seconds["write"] = writer.busy_seconds
+
+    def _written(self, users: int, rows: int, total: int) -> None:
+        """After each committed block (in the writer's thread)."""
+        self.summary.users += users
+        self.summary.recommendations += rows
+        if self.progress is not None:
+            self.progress(self.summary.users, total)
 
     def _pick(self, users: list[q.UserQuery], queries: np.ndarray) -> list[list[tuple[int, float]]]:
         """Per user, (catalog row, score) of the chosen jobs, best first."""
@@ -225,43 +249,22 @@ class _Run:
     ) -> list[q.NewRow]:
         catalog = self.catalog
         catalog.profile_jobs(self.conn, {row for pick in picks for row, _ in pick})
+        # Python lists, not numpy scalars: this loop runs for every recommendation.
+        ids, remote, places = catalog.ids.tolist(), catalog.remote.tolist(), catalog.locations
+        profiles = catalog.profiles
         rows: list[q.NewRow] = []
         for user, pick in zip(users, picks, strict=True):
             cv: TextProfile = profile_cv(user.body)
             wishes = catalog.filters.get(user.user_id)
+            wanted = wishes.locations if wishes else []
+            remote_only = wishes.remote_only if wishes else False
             for rank, (row, score) in enumerate(pick, start=1):
-                job = catalog.profiles.get(int(catalog.ids[row]))
+                job = profiles.get(ids[row])
                 if job is None:
                     continue  # deleted since the catalog was read: the write skips it too
-                fit = location_fit(
-                    catalog.locations[row],
-                    bool(catalog.remote[row]),
-                    wishes.locations if wishes else (),
-                    wishes.remote_only if wishes else False,
-                )
-                reason = explain(cv, job, fit)
-                rows.append((user.user_id, int(catalog.ids[row]), rank, score, reason))
+                fit = location_fit(places[row], remote[row], wanted, remote_only)
+                rows.append((user.user_id, ids[row], rank, score, explain(cv, job, fit)))
         return rows
-
-    def _write(self, user_ids: list[int], rows: list[q.NewRow]) -> None:
-        expires = self.now + self.options.ttl
-        for attempt in (1, 2):
-            try:
-                written = q.replace_lists(
-                    self.conn,
-                    user_ids,
-                    rows,
-                    model_id=self.model.id,
-                    generated_at=self.now,
-                    expires_at=expires,
-                )
-                break
-            except psycopg.errors.ForeignKeyViolation:
-                # A job vanished between the join and the key check; the retry's join
-                # no longer sees it.
-                if attempt == 2:
-                    raise
-        self.summary.recommendations += written
 
 
 class _Timer:

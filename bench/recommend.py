@@ -1,0 +1,351 @@
+"""Benchmark: the daily generation, exact batched vs per-user pgvector (HNSW).
+
+Builds USERS users × JOBS jobs (dimension 384, clustered random unit vectors, companies,
+locations, salaries, postings in the last 7 days, some preferences, applications and
+down votes) in a fresh database — an embedded server in a temporary folder, or a new
+database on the server of DATABASE_URL — then prints, in one run:
+
+- end-to-end time of the exact batched path (read vectors, score, select with filters and
+  the company cap, reasons, write with COPY), by stage, first run and replacing run;
+- the per-user pgvector path on a sample of users, extrapolated to all (said so);
+- recall@50 of pgvector against exact, and of exact against an independent brute-force
+  reference (plain numpy sort + Python filters and cap) on a sample;
+- peak RSS of each phase (each runs in its own process).
+
+    .venv/bin/python bench/recommend.py [--users 10000] [--jobs 20000] [--sample 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import psycopg  # noqa: E402
+from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: E402
+
+DIM = 384
+SKILLS = (
+    "python django flask fastapi postgresql mysql redis kafka airflow spark pandas numpy "
+    "pytorch tensorflow kubernetes docker terraform aws gcp azure react vue angular "
+    "typescript javascript node golang rust java kotlin scala swift ios android figma sql "
+    "graphql grpc linux ansible jenkins tableau excel salesforce seo marketing finance "
+    "accounting recruiting sales support design nursing teaching logistics"
+).split()
+PLACES = ["Berlin", "London", "Paris", "New York", "Remote", "Amsterdam", "Lisbon", "Madrid"]
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build(url: str, users: int, jobs: int, seed: int = 7) -> dict[str, float]:
+    """Fill the database; returns timing of the build."""
+    from pgvector.psycopg import register_vector
+
+    from schema.queries.models import activate_model, register_model
+
+    started = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    clusters = 300
+    centres = rng.normal(size=(clusters, DIM)).astype(np.float32)
+    skills_of = [rng.choice(len(SKILLS), size=6, replace=False) for _ in range(clusters)]
+
+    def vectors(count: int) -> tuple[np.ndarray, np.ndarray]:
+        which = rng.integers(0, clusters, size=count)
+        out = centres[which] + rng.normal(scale=0.9, size=(count, DIM)).astype(np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True), which
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        register_vector(conn)
+        model = register_model(conn, "bench-minilm-384", DIM)
+        activate_model(conn, model.id)
+        # Bulk load first, index after: an HNSW index built once is far faster than
+        # 20,000 inserts into it (the product builds it on registration, when empty).
+        conn.execute(f"DROP INDEX job_embeddings_hnsw_model_{model.id}")
+        conn.execute(f"DROP INDEX cv_embeddings_hnsw_model_{model.id}")
+        job_vectors, job_cluster = vectors(jobs)
+        _copy_jobs(conn, rng, job_cluster, skills_of, model.id, job_vectors)
+        user_vectors, user_cluster = vectors(users)
+        _copy_users(conn, rng, user_cluster, skills_of, model.id, user_vectors)
+        _add_behaviour(conn, rng, users)
+        conn.execute("SET maintenance_work_mem = '1GB'")
+        conn.execute(
+            f"CREATE INDEX job_embeddings_hnsw_model_{model.id} ON job_embeddings"
+            f" USING hnsw ((embedding::vector({DIM})) vector_cosine_ops)"
+            f" WHERE model_id = {model.id}"
+        )
+        conn.execute("ANALYZE")
+    return {"build_s": time.perf_counter() - started, "build_peak_rss_mib": _peak_rss_mib()}
+
+
+def _copy_jobs(conn, rng, clusters, skills_of, model_id, job_vectors) -> None:  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    with conn.cursor() as cur:
+        with cur.copy(
+            "COPY jobs (source, source_id, title, company, location, remote, salary_min,"
+            " salary_max, tags, description, posted_at, content_hash) FROM STDIN"
+        ) as copy:
+            for i, cluster in enumerate(clusters):
+                skills = [SKILLS[s] for s in skills_of[cluster]]
+                picked = [skills[k] for k in rng.choice(6, size=3, replace=False)]
+                low = int(rng.integers(30, 150)) * 1000 if rng.random() < 0.4 else None
+                copy.write_row(
+                    (
+                        "bench",
+                        str(i),
+                        f"{picked[0].title()} engineer",
+                        f"Company {int(rng.integers(0, 2500))}",
+                        PLACES[int(rng.integers(0, len(PLACES)))],
+                        bool(rng.random() < 0.3),
+                        low,
+                        None if low is None else low + 20000,
+                        picked,
+                        f"We use {picked[0]} and {picked[1]} every day.\n"
+                        f"You know {picked[2]} and care about quality.\nBenefits: remote days.",
+                        now - timedelta(days=float(rng.random()) * 6.9),
+                        i.to_bytes(8, "big"),
+                    )
+                )
+        cur.execute("SELECT id FROM jobs ORDER BY id")
+        ids = [row[0] for row in cur.fetchall()]
+        with cur.copy(
+            "COPY job_embeddings (model_id, job_id, embedding, content_hash)"
+            " FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["integer", "bigint", "vector", "bytea"])
+            for job_id, vector in zip(ids, job_vectors, strict=True):
+                copy.write_row((model_id, job_id, vector, b"h"))
+
+
+def _copy_users(conn, rng, clusters, skills_of, model_id, user_vectors) -> None:  # type: ignore[no-untyped-def]
+    with conn.cursor() as cur:
+        with cur.copy("COPY users (email) FROM STDIN") as copy:
+            for i in range(len(clusters)):
+                copy.write_row((f"bench{i}@example.com",))
+        cur.execute("SELECT id FROM users ORDER BY id")
+        user_ids = [row[0] for row in cur.fetchall()]
+        with cur.copy("COPY cvs (user_id, body, content_hash) FROM STDIN") as copy:
+            for user_id, cluster in zip(user_ids, clusters, strict=True):
+                skills = [SKILLS[s] for s in skills_of[cluster]]
+                body = (
+                    f"Engineer {user_id}\nSix years with {skills[0]}, {skills[1]} and {skills[2]}.\n"
+                    f"Shipped {skills[3]} services; some {skills[4]}.\nSkills: {', '.join(skills)}"
+                )
+                copy.write_row((user_id, body, user_id.to_bytes(8, "big")))
+        cur.execute("SELECT id FROM cvs ORDER BY user_id")
+        cv_ids = [row[0] for row in cur.fetchall()]
+        with cur.copy(
+            "COPY cv_embeddings (model_id, cv_id, embedding, content_hash)"
+            " FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["integer", "bigint", "vector", "bytea"])
+            for cv_id, vector in zip(cv_ids, user_vectors, strict=True):
+                copy.write_row((model_id, cv_id, vector, b"cv"))
+
+
+def _add_behaviour(conn, rng, users: int) -> None:  # type: ignore[no-untyped-def]
+    """10% of users with preferences; 3,000 applications and 3,000 down votes."""
+    conn.execute(
+        "INSERT INTO user_preferences (user_id, locations, remote_only, min_salary,"
+        " excluded_companies)"
+        " SELECT id, CASE WHEN id % 4 = 0 THEN ARRAY['Berlin', 'London'] ELSE '{}' END,"
+        "  id % 4 = 1, CASE WHEN id % 4 = 2 THEN 90000 END,"
+        "  CASE WHEN id % 4 = 3 THEN ARRAY['Company 1', 'Company 2'] ELSE '{}' END"
+        " FROM users WHERE id % 10 = 0"
+    )
+    for table, extra in (("applications", ""), ("feedback", ", 'down'")):
+        columns = "user_id, job_id" + (", vote" if extra else "")
+        conn.execute(
+            f"INSERT INTO {table} ({columns}) SELECT DISTINCT ON (u, j) u, j{extra} FROM"
+            " (SELECT (SELECT min(id) FROM users) + floor(random() * %(users)s)::bigint AS u,"
+            "  (SELECT min(id) FROM jobs) + floor(random() * (SELECT count(*) FROM jobs))::bigint AS j"
+            "  FROM generate_series(1, 3000)) pairs ON CONFLICT DO NOTHING",
+            {"users": users},
+        )
+
+
+def run_exact(url: str) -> dict[str, object]:
+    """The product's daily run over every user, in this (fresh) process."""
+    from workers.pipelines.recommend import generate
+
+    started = time.perf_counter()
+    summary = generate(url)
+    return {
+        "seconds": time.perf_counter() - started,
+        "stages": summary.seconds,
+        "users": summary.users,
+        "recommendations": summary.recommendations,
+        "peak_rss_mib": _peak_rss_mib(),
+    }
+
+
+def run_pgvector(url: str, user_ids: list[int]) -> dict[str, object]:
+    """The per-user HNSW baseline over `user_ids` (same filters, cap, reasons, write)."""
+    from workers.pipelines.recommend import RecommendOptions, generate
+
+    started = time.perf_counter()
+    summary = generate(url, user_ids=user_ids, options=RecommendOptions(strategy="pgvector"))
+    return {
+        "seconds": time.perf_counter() - started,
+        "stages": summary.seconds,
+        "users": summary.users,
+        "peak_rss_mib": _peak_rss_mib(),
+    }
+
+
+def lists(url: str, user_ids: list[int]) -> dict[int, list[int]]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT user_id, job_id FROM job_recommendations WHERE user_id = ANY(%s)"
+            " ORDER BY user_id, rank",
+            (user_ids,),
+        ).fetchall()
+    out: dict[int, list[int]] = {user: [] for user in user_ids}
+    for user, job in rows:
+        out[user].append(job)
+    return out
+
+
+def reference_lists(url: str, user_ids: list[int], cap: int = 3) -> dict[int, list[int]]:
+    """Brute force, independent of the product's code: every score, a full sort, the
+    exclusions and the company cap in plain Python (users without preferences only)."""
+    from pgvector.psycopg import register_vector
+
+    with psycopg.connect(url) as conn:
+        register_vector(conn)
+        jobs = conn.execute(
+            "SELECT j.id, lower(trim(j.company)), e.embedding FROM jobs j"
+            " JOIN job_embeddings e ON e.job_id = j.id"
+            " WHERE j.posted_at >= now() - interval '7 days'"
+        ).fetchall()
+        users = conn.execute(
+            "SELECT c.user_id, e.embedding FROM cvs c JOIN cv_embeddings e ON e.cv_id = c.id"
+            " WHERE c.user_id = ANY(%s) AND c.is_active",
+            (user_ids,),
+        ).fetchall()
+        banned = set(
+            conn.execute(
+                "SELECT user_id, job_id FROM applications UNION"
+                " SELECT user_id, job_id FROM feedback WHERE vote = 'down'"
+            ).fetchall()
+        )
+    matrix = np.stack([np.asarray(v.to_numpy()) for _, _, v in jobs])
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    out = {}
+    for user, vector in users:
+        query = vector.to_numpy() / np.linalg.norm(vector.to_numpy())
+        order = np.argsort(-(matrix @ query), kind="stable")
+        seen: dict[str, int] = {}
+        picked: list[int] = []
+        for row in order:
+            job_id, company = jobs[row][0], jobs[row][1]
+            if (user, job_id) in banned or seen.get(company, 0) >= cap:
+                continue
+            seen[company] = seen.get(company, 0) + 1
+            picked.append(job_id)
+            if len(picked) == 50:
+                break
+        out[user] = picked
+    return out
+
+
+def recall(found: dict[int, list[int]], truth: dict[int, list[int]]) -> float:
+    values = [len(set(found[u]) & set(truth[u])) / len(truth[u]) for u in truth if truth[u]]
+    return float(np.mean(values)) if values else 1.0
+
+
+def _database(server: str) -> str:
+    name = f"jobmatch_bench_{os.getpid()}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+    params = conninfo_to_dict(server)
+    params["dbname"] = name
+    return make_conninfo(**params)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--jobs", type=int, default=20_000)
+    parser.add_argument("--sample", type=int, default=500, help="users timed with pgvector")
+    args = parser.parse_args()
+
+    from schema.database import embedded_database_url
+    from schema.migrate import migrate
+
+    with tempfile.TemporaryDirectory(prefix="jobmatch-bench-") as tmp:
+        server = os.environ.get("DATABASE_URL") or embedded_database_url(Path(tmp) / "pg")
+        url = _database(server)
+        migrate(url)
+        spawn = get_context("spawn")
+
+        def phase(fn, *fn_args):  # type: ignore[no-untyped-def]
+            # A fresh process per phase, so each peak RSS is that phase's own.
+            with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+                return pool.submit(fn, *fn_args).result()
+
+        print(f"building {args.users:,} users × {args.jobs:,} jobs (dim {DIM}) …", flush=True)
+        built = phase(build, url, args.users, args.jobs)
+        print(f"  built in {built['build_s']:.1f} s")
+        first = phase(run_exact, url)
+        second = phase(run_exact, url)
+        with psycopg.connect(url) as conn:
+            all_users = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM users WHERE id NOT IN (SELECT user_id FROM user_preferences)"
+                    " ORDER BY id"
+                ).fetchall()
+            ]
+        sample = [
+            int(u) for u in np.random.default_rng(1).choice(all_users, args.sample, replace=False)
+        ]
+        exact_lists = lists(url, sample)
+        reference = reference_lists(url, sample[:100])
+        baseline = phase(run_pgvector, url, sample)
+        pg_lists = lists(url, sample)
+        _report(args, first, second, baseline, exact_lists, reference, pg_lists)
+
+
+def _report(args, first, second, baseline, exact_lists, reference, pg_lists) -> None:  # type: ignore[no-untyped-def]
+    per_user_pg = baseline["seconds"] / baseline["users"]
+    extrapolated = per_user_pg * first["users"]
+    exact_s = second["seconds"]
+    print(f"machine: {os.cpu_count()} cores, shared with other work (timings under contention)")
+    for label, run in (("first run (empty table)", first), ("replacing run", second)):
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in run["stages"].items())
+        print(
+            f"exact batched, {label}: {run['seconds']:.1f} s end to end for {run['users']:,} users, "
+            f"{run['recommendations']:,} recommendations ({stages}); peak RSS {run['peak_rss_mib']:.0f} MiB"
+        )
+    stages = ", ".join(f"{k} {v:.1f} s" for k, v in baseline["stages"].items())
+    print(
+        f"pgvector per user (HNSW): {baseline['seconds']:.1f} s for a sample of {baseline['users']} "
+        f"users ({stages}); {per_user_pg * 1000:.1f} ms/user, extrapolated to "
+        f"{first['users']:,} users: {extrapolated:.0f} s; peak RSS {baseline['peak_rss_mib']:.0f} MiB"
+    )
+    print(f"speed-up exact batched vs per-user pgvector: {extrapolated / exact_s:.1f}×")
+    print(
+        f"recall@50 exact vs brute-force reference ({len(reference)} users): "
+        f"{recall(exact_lists, reference):.4f}"
+    )
+    print(
+        f"recall@50 pgvector vs exact ({len(pg_lists)} users): {recall(pg_lists, exact_lists):.4f}"
+    )
+    print("targets: exact ≤ 30 s, ≥ 10× pgvector, exact recall 1.0, peak RSS ≤ 4096 MiB")
+
+
+if __name__ == "__main__":
+    main()
