@@ -15,7 +15,7 @@ from embeddings.model import Embedder
 from embeddings.text import LONG_TEXT_CHOICES, TEMPLATE_CHOICES, TextOptions
 from server.cli.common import CliError, Subparsers, add_command, console, database_url, print_json
 from workers.evaluation import build, dataset
-from workers.evaluation.report import report_payload, write_report
+from workers.evaluation.report import write_report
 from workers.evaluation.run import BM25_SYSTEM, SystemResult, SystemSpec, evaluate
 from workers.settings import Settings
 
@@ -95,9 +95,9 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(str(error)) from error
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out_dir = args.out or settings.home / "eval" / stamp
-    paths = write_report(out_dir, labelled, results)
+    payload, paths = write_report(out_dir, labelled, results)
     if args.json:
-        print_json(report_payload(labelled, results))
+        print_json(payload)
         return 0
     _print_table(labelled, results)
     console.print(f"report: {paths[0]}\nchart:  {paths[1]}")

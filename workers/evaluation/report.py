@@ -41,14 +41,17 @@ def report_payload(labelled: LabelledSet, results: list[SystemResult]) -> dict[s
     }
 
 
-def write_report(out_dir: Path, labelled: LabelledSet, results: list[SystemResult]) -> list[Path]:
-    """Write `report.json` and `chart.png` into `out_dir`; return their paths."""
+def write_report(
+    out_dir: Path, labelled: LabelledSet, results: list[SystemResult]
+) -> tuple[dict[str, object], list[Path]]:
+    """Write `report.json` and `chart.png` into `out_dir`; return the report and the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    payload = report_payload(labelled, results)
     report = out_dir / "report.json"
-    report.write_text(json.dumps(report_payload(labelled, results), indent=1), encoding="utf-8")
+    report.write_text(json.dumps(payload, indent=1), encoding="utf-8")
     chart = out_dir / "chart.png"
     _draw_chart(chart, labelled, results)
-    return [report, chart]
+    return payload, [report, chart]
 
 
 def _draw_chart(path: Path, labelled: LabelledSet, results: list[SystemResult]) -> None:
