@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.settings import DEFAULT_SOURCES, DEFAULT_MODEL, Settings, SettingsError
+from workers.settings import DEFAULT_MODEL, DEFAULT_SOURCES, Settings, SettingsError
 
 
 def test_defaults_use_embedded_database_and_bundled_model(tmp_path: Path) -> None:
