@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from embeddings.model import Embedder
 from schema.queries.job_listing import JobFilters, full_text_search, jobs_by_ids
 from schema.queries.models import active_model
-from schema.queries.recommendation_reads import ListState, list_state, recommended_page_json
+from schema.queries.recommendation_reads import ListState, read_list
 from server.routes.common import Connection, TaskQueue, log
 from server.schemas import RecommendationsEnvelope, SearchHit, SearchResults, job_from_row
 from workers.settings import Settings
@@ -48,24 +48,19 @@ def read_recommendations(
     offset: int,
     limit: int,
 ) -> bytes:
-    """The JSON of `Recommendations`: the small CV check and one indexed read.
+    """The JSON of `Recommendations`: the small CV check and one indexed read, in one
+    round trip.
 
     A stale list that has not expired is still shown while its successor is generated.
     """
     now = datetime.now(UTC)
-    state = list_state(db, user_id)
+    state = read_list(db, user_id, remote=remote, location=location, offset=offset, limit=limit)
     status = list_status(state, now)
     if status == "generating":
         queue.generate_for_user(user_id)
-    showable = status != "no_cv" and state.total > 0 and state.expires_at is not None
-    showable = showable and state.expires_at is not None and state.expires_at > now
-    items = (
-        recommended_page_json(
-            db, user_id, remote=remote, location=location, offset=offset, limit=limit
-        )
-        if showable
-        else "[]"
-    )
+    showable = status != "no_cv" and state.expires_at is not None and state.expires_at > now
+    # The page read filters expired rows itself; a user without a CV is never shown scores.
+    items = state.items if showable else "[]"
     envelope = RecommendationsEnvelope(
         status=status,
         detail={"ready": READY, "generating": GENERATING, "no_cv": NO_CV}[status],
