@@ -104,6 +104,15 @@ def _point_queue_at(url: str) -> None:
     queue.configure(url)
 
 
+def _close_queue() -> None:
+    """Close the queue's shared connection: this app's database may go away with it."""
+    try:
+        from workers.queue import huey
+    except ImportError:
+        return
+    huey.storage.close()
+
+
 def app_from_env() -> Litestar:
     """The factory `jobmatch serve` hands uvicorn: settings from the environment."""
     return create_app(Settings.from_env())
@@ -134,6 +143,7 @@ def create_app(
             yield
         finally:
             await anyio.to_thread.run_sync(pool.close)
+            _close_queue()
 
     api = Router(
         path=API_PREFIX,

@@ -110,8 +110,10 @@ def immediate() -> Iterator[None]:
     """Tasks run inside the request that queues them (Huey's immediate mode)."""
     from workers.queue import huey
 
+    huey.storage.close()  # switching modes replaces the storage: close its connection first
     huey.immediate = True
     yield
+    huey.storage.close()
     huey.immediate = False
 
 
