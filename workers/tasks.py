@@ -97,6 +97,9 @@ def guarded(task: str, lock: str, work: Callable[[str, Counts], None]) -> None:
 
 
 def _as_counts(value: Any) -> object:
+    """A pipeline's summary as JSON-able counts (its own `as_counts()` when it has one)."""
+    if hasattr(value, "as_counts"):
+        return value.as_counts()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     if isinstance(value, list):

@@ -87,6 +87,8 @@ def generate(
 ) -> RecommendSummary:
     """Replace the lists of every user with an embedded CV (or only `user_ids`, or one
     shard `user_id % shards == shard`). A user without one is left alone."""
+    if not 0 <= shard < shards:
+        raise ValueError(f"shard {shard} of {shards}: need 0 <= shard < shards")
     options = options or RecommendOptions()
     now = now or datetime.now(UTC)
     summary = RecommendSummary()

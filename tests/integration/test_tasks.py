@@ -1,0 +1,143 @@
+"""The Huey tasks in immediate mode against a real PostgreSQL: the whole pipeline (jobs
+already stored → embed with the fake embedder → daily generation in shards → a new CV),
+locks, the run log, and which failures are retried."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import psycopg
+import pytest
+
+from schema.queries.cvs import replace_active_cv
+from tests.fakes import FakeEmbedder
+from tests.integration.recommend_data import add_job, add_model, add_user, stored, unit
+from workers import queue, tasks
+from workers.queue import huey, task_lock
+
+Connection = psycopg.Connection[tuple[object, ...]]
+
+
+@pytest.fixture
+def immediate(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Tasks run in the caller (Huey's immediate mode) against the test database."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    queue.configure(db_url)
+    tasks.use_embedder(FakeEmbedder())
+    huey.immediate = True
+    yield db_url
+    huey.immediate = False
+    queue.configure(None)
+    tasks.use_embedder(None)
+
+
+def _runs(conn: Connection) -> list[tuple[str, str, dict[str, object], str | None]]:
+    rows = conn.execute("SELECT task, status, counts, error FROM task_runs ORDER BY id").fetchall()
+    return [(str(r[0]), str(r[1]), dict(r[2]), r[3]) for r in rows]  # type: ignore[call-overload]
+
+
+def test_whole_pipeline_in_immediate_mode(immediate: str, conn: Connection) -> None:
+    pytest.importorskip("workers.pipelines.embed", reason="the embed pipeline (issue 4) is absent")
+    for n in range(40):
+        add_job(
+            conn,
+            None,
+            None,
+            title=f"Python backend engineer {n}",
+            company=f"Py {n % 13}",
+            tags=["python", "postgresql"],
+            description="Build APIs in Python on PostgreSQL.",
+        )
+        add_job(
+            conn,
+            None,
+            None,
+            title=f"ICU nurse {n}",
+            company=f"Care {n % 13}",
+            tags=["nursing"],
+            description="Patient care on the intensive care unit.",
+        )
+    users = [add_user(conn, cv="Python developer. PostgreSQL, APIs, Django.") for _ in range(3)]
+    add_user(conn, cv=None)
+
+    tasks.embed_all()
+    tasks.generate_all_recommendations()
+    for user in users:
+        rows = stored(conn, user)
+        assert [rank for _, rank, _ in rows] == list(range(1, 51))
+    top = conn.execute(
+        "SELECT j.title FROM job_recommendations r JOIN jobs j ON j.id = r.job_id"
+        " WHERE r.user_id = %s AND r.rank <= 10",
+        (users[0],),
+    ).fetchall()
+    assert all("Python" in str(t[0]) for t in top)
+
+    cv = replace_active_cv(conn, users[0], "Registered nurse: ICU patient care, nursing.")
+    tasks.process_new_cv(cv.id)
+    top = conn.execute(
+        "SELECT j.title FROM job_recommendations r JOIN jobs j ON j.id = r.job_id"
+        " WHERE r.user_id = %s AND r.rank <= 10",
+        (users[0],),
+    ).fetchall()
+    assert all("nurse" in str(t[0]) for t in top)
+
+    runs = _runs(conn)
+    assert [(task, status) for task, status, _, _ in runs] == [
+        ("embed_all", "succeeded"),
+        ("generate_all_recommendations", "succeeded"),  # the fan-out starts first
+        ("generate_recommendation_shard", "succeeded"),
+        ("process_new_cv", "succeeded"),
+    ]
+    assert runs[1][2]["users"] == 3
+    assert runs[1][2]["shards"] == 1
+    assert runs[2][2]["recommendations"] == 150
+    assert runs[3][2]["embedded"] is True
+
+
+def test_shards_split_the_users(
+    immediate: str, conn: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = add_model(conn)
+    for n in range(60):
+        add_job(conn, model, unit(np.random.default_rng(n).normal(size=8)))
+    users = [add_user(conn, model, unit(np.ones(8) + n)) for n in range(5)]
+    monkeypatch.setattr(tasks, "SHARD_USERS", 2)  # five users → three shards
+    tasks.generate_all_recommendations()
+    runs = _runs(conn)
+    shards = [counts for task, _, counts, _ in runs if task == "generate_recommendation_shard"]
+    assert sorted(int(str(c["shard"])) for c in shards) == [0, 1, 2]
+    assert {c["shards"] for c in shards} == {3}
+    assert sum(int(str(c["users"])) for c in shards) == 5  # user_id % 3 splits them
+    assert all(len(stored(conn, user)) == 50 for user in users)
+
+
+def test_a_held_lock_skips_the_run(immediate: str, conn: Connection) -> None:
+    with task_lock(immediate, "cleanup_all"):
+        tasks.cleanup_all()
+    tasks.cleanup_all()
+    runs = _runs(conn)
+    assert [(task, status) for task, status, _, _ in runs] == [
+        ("cleanup_all", "skipped"),
+        ("cleanup_all", "succeeded"),
+    ]
+    assert "already running" in str(runs[0][2]["skipped"])
+
+
+def test_a_permanent_error_is_recorded_and_not_retried(immediate: str, conn: Connection) -> None:
+    tasks.generate_recommendation_shard(0, 0)  # no such shard
+    ((task, status, _, error),) = _runs(conn)
+    assert (task, status) == ("generate_recommendation_shard", "failed")
+    assert error is not None
+    assert "need 0 <= shard < shards" in error
+    assert huey.scheduled() == []
+
+
+def test_an_unreachable_database_is_retried_later(immediate: str) -> None:
+    queue.configure("postgresql://nobody@127.0.0.1:1/nothing")  # nothing listens on port 1
+    tasks.generate_user_recommendations(42)
+    (retry,) = huey.scheduled()
+    assert retry.name == "generate_user_recommendations"
+    assert retry.args == (42,)
+    assert retry.retries == tasks.RETRIES - 1
+    assert retry.eta is not None
