@@ -24,13 +24,13 @@ NewRow = tuple[int, int, int, float, str]
 
 @dataclass(frozen=True)
 class CandidateJob:
+    """What the filters need of a job; `salary_top` is the maximum, else the minimum."""
+
     id: int
     company: str
     location: str
     remote: bool
-    salary_min: Decimal | None
-    salary_max: Decimal | None
-    embedding: Vector
+    salary_top: float | None
 
 
 @dataclass(frozen=True)
@@ -91,16 +91,67 @@ def as_matrix(vectors: Sequence[Vector], dimension: int) -> np.ndarray:
     return np.stack([vector.to_numpy() for vector in vectors]).astype(np.float32, copy=False)
 
 
-def candidate_jobs(conn: Connection, model_id: int, since: datetime) -> list[CandidateJob]:
-    """Jobs posted at or after `since` that have a vector under the model, by id."""
-    with conn.cursor(binary=True, row_factory=class_row(CandidateJob)) as cur:
-        cur.execute(
-            "SELECT j.id, j.company, j.location, j.remote, j.salary_min, j.salary_max,"
-            " e.embedding FROM job_embeddings e JOIN jobs j ON j.id = e.job_id"
-            " WHERE e.model_id = %(model_id)s AND j.posted_at >= %(since)s ORDER BY j.id",
-            {"model_id": model_id, "since": since},
-        )
-        return cur.fetchall()
+_CANDIDATES = (
+    " FROM job_embeddings e JOIN jobs j ON j.id = e.job_id"
+    " WHERE e.model_id = %(model_id)s AND j.posted_at >= %(since)s"
+)
+
+
+def candidates(
+    conn: Connection, model_id: int, dimension: int, since: datetime
+) -> tuple[list[CandidateJob], np.ndarray]:
+    """Jobs posted at or after `since` with a vector under the model, by id, and their
+    vectors as one float32 matrix (row i is job i), read from one snapshot.
+
+    The vectors come through a binary COPY parsed by numpy in one go: every row has the
+    same layout, so 20,000 vectors take milliseconds instead of 20,000 Python objects.
+    """
+    params = {"model_id": model_id, "since": since}
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        with conn.cursor(row_factory=class_row(CandidateJob)) as cur:
+            cur.execute(
+                "SELECT j.id, j.company, j.location, j.remote,"
+                " COALESCE(j.salary_max, j.salary_min)::float8 AS salary_top"
+                + _CANDIDATES
+                + " ORDER BY j.id",
+                params,
+            )
+            jobs = cur.fetchall()
+        with conn.cursor() as cur:
+            query = (
+                "COPY (SELECT j.id, e.embedding" + _CANDIDATES + " ORDER BY j.id)"
+                " TO STDOUT (FORMAT BINARY)"
+            )
+            with cur.copy(query, params) as copy:
+                data = b"".join(bytes(chunk) for chunk in copy)
+    ids, matrix = _parse_vector_copy(data, dimension)
+    if ids.tolist() != [job.id for job in jobs]:
+        raise RuntimeError("candidate jobs and their vectors were read out of step")
+    return jobs, matrix
+
+
+_COPY_HEADER = 19  # signature (11 bytes), flags (4), header extension length (4)
+
+
+def _parse_vector_copy(data: bytes, dimension: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) from a binary COPY of (bigint, vector(dimension)) rows."""
+    row = np.dtype(
+        [
+            ("fields", ">i2"),
+            ("id_len", ">i4"),
+            ("id", ">i8"),
+            ("vector_len", ">i4"),
+            ("dim", ">u2"),
+            ("unused", ">u2"),
+            ("vector", ">f4", (dimension,)),
+        ]
+    )
+    count = (len(data) - _COPY_HEADER - 2) // row.itemsize  # 2: the trailer
+    rows = np.frombuffer(data, dtype=row, count=count, offset=_COPY_HEADER)
+    if count and not ((rows["fields"] == 2).all() and (rows["dim"] == dimension).all()):
+        raise ValueError(f"stored vectors are not all {dimension}-dimensional for this model")
+    return rows["id"].astype(np.int64), rows["vector"].astype(np.float32)
 
 
 _USERS = (

@@ -114,16 +114,15 @@ class Catalog:
 
 def load_catalog(conn: q.Connection, model: EmbeddingModel, since: datetime) -> Catalog:
     """Every job posted since `since` with a vector under `model`, as arrays."""
-    jobs = q.candidate_jobs(conn, model.id, since)
+    jobs, vectors = q.candidates(conn, model.id, model.dimension, since)
     companies = [job.company for job in jobs]
-    salary = [job.salary_max if job.salary_max is not None else job.salary_min for job in jobs]
     return Catalog(
         ids=np.array([job.id for job in jobs], dtype=np.int64),
-        vectors=normalise(q.as_matrix([job.embedding for job in jobs], model.dimension)),
+        vectors=normalise(vectors),
         codes=company_codes(companies),
         company_keys=[name.strip().casefold() for name in companies],
         locations=[job.location for job in jobs],
         remote=np.array([job.remote for job in jobs], dtype=bool),
-        salary_top=np.array([np.nan if s is None else float(s) for s in salary]),
+        salary_top=np.array([np.nan if j.salary_top is None else j.salary_top for j in jobs]),
         row_of={job.id: row for row, job in enumerate(jobs)},
     )
