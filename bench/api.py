@@ -48,6 +48,34 @@ def seed(url: str) -> tuple[str, int]:
     rng = np.random.default_rng(7)
     conn = connect(url)
     conn.autocommit = True
+    model_id, ids = seed_jobs(conn, rng)
+    user = create_user(conn, "bench@example.com", "Bench")
+    assert user is not None
+    token = issue_token(conn, user.id)
+    replace_active_cv(conn, user.id, "Python engineer with PostgreSQL experience")
+    for rank, job_id in enumerate(rng.choice(ids, 50, replace=False).tolist(), start=1):
+        conn.execute(
+            "INSERT INTO job_recommendations (user_id, job_id, model_id, rank, score, reason,"
+            " expires_at) VALUES (%(u)s, %(j)s, %(m)s, %(r)s, %(s)s, %(why)s,"
+            " now() + interval '3 days')",
+            {
+                "u": user.id,
+                "j": job_id,
+                "m": model_id,
+                "r": rank,
+                "s": 0.9 - rank / 100,
+                "why": "Shared skills: python, postgresql, docker. Remote fits your preference.",
+            },
+        )
+    conn.execute("ANALYZE")
+    conn.close()
+    return token, user.id
+
+
+def seed_jobs(
+    conn: psycopg.Connection[tuple[object, ...]], rng: np.random.Generator
+) -> tuple[int, list[int]]:
+    """`JOBS` jobs and a random unit vector for each under an active model; (model id, ids)."""
     with (
         conn.cursor() as cur,
         cur.copy(
@@ -84,27 +112,7 @@ def seed(url: str) -> tuple[str, int]:
     ):
         for job_id, vector in zip(ids, vectors, strict=True):
             copy.write_row((model.id, job_id, "[" + ",".join(map(str, vector)) + "]", b"h"))
-    user = create_user(conn, "bench@example.com", "Bench")
-    assert user is not None
-    token = issue_token(conn, user.id)
-    replace_active_cv(conn, user.id, "Python engineer with PostgreSQL experience")
-    for rank, job_id in enumerate(rng.choice(ids, 50, replace=False).tolist(), start=1):
-        conn.execute(
-            "INSERT INTO job_recommendations (user_id, job_id, model_id, rank, score, reason,"
-            " expires_at) VALUES (%(u)s, %(j)s, %(m)s, %(r)s, %(s)s, %(why)s,"
-            " now() + interval '3 days')",
-            {
-                "u": user.id,
-                "j": job_id,
-                "m": model.id,
-                "r": rank,
-                "s": 0.9 - rank / 100,
-                "why": "Shared skills: python, postgresql, docker. Remote fits your preference.",
-            },
-        )
-    conn.execute("ANALYZE")
-    conn.close()
-    return token, user.id
+    return model.id, ids
 
 
 def naive_ratio(url: str, user_id: int, rounds: int = 200) -> tuple[float, float]:
@@ -283,6 +291,46 @@ def server_database(tmp: Path) -> str:
     return embedded_database_url(tmp / "pg")
 
 
+def measure(url: str, args: argparse.Namespace) -> None:
+    """Seed `url`, start the API on it, run the load and print every figure."""
+    token, user_id = seed(url)
+    stored_ms, naive_ms = naive_ratio(url, user_id)
+    port = free_port()
+    api = start_api(url, port, args.workers)
+    try:
+        base = f"http://127.0.0.1:{port}/api/v1"
+        check = httpx.get(
+            f"{base}/jobs/recommendations", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        if check["status"] != "ready" or len(check["items"]) != 50:
+            raise SystemExit(f"the seeded list is not served: {check['status']}")
+        targets = [
+            ("GET /jobs/recommendations", f"{base}/jobs/recommendations", args.clients),
+            ("GET /health", f"{base}/health", args.health_clients),
+        ]
+        tool = ("wrk" if shutil.which("wrk") else "httpx") if args.tool == "auto" else args.tool
+        print(
+            f"{args.duration} s, {args.clients} + {args.health_clients} concurrent "
+            f"clients, {args.workers} uvicorn worker(s), load generator: {tool}, "
+            f"{os.cpu_count()} CPUs shared with the load generator"
+        )
+        figures = (
+            run_wrk(targets, token, args.duration)
+            if tool == "wrk"
+            else asyncio.run(_httpx_load(targets, token, args.duration))
+        )
+    finally:
+        api.terminate()
+        api.wait(timeout=30)
+    for figure in figures:
+        print(figure.line())
+    print(f"{'both together':<22} {sum(f.rps for f in figures):>9.0f} req/s")
+    print(
+        f"stored list read {stored_ms:.2f} ms vs naive per-request pgvector top-50 "
+        f"{naive_ms:.2f} ms in SQL alone: {naive_ms / stored_ms:.1f}x"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=30)
@@ -297,46 +345,10 @@ def main() -> None:
         with psycopg.connect(server_url, autocommit=True) as admin:
             admin.execute(f"CREATE DATABASE {name}")
         url = make_conninfo(**{**conninfo_to_dict(server_url), "dbname": name})
-        api = None
         try:
             migrate(url)
-            token, user_id = seed(url)
-            stored_ms, naive_ms = naive_ratio(url, user_id)
-            port = free_port()
-            api = start_api(url, port, args.workers)
-            base = f"http://127.0.0.1:{port}/api/v1"
-            check = httpx.get(
-                f"{base}/jobs/recommendations", headers={"Authorization": f"Bearer {token}"}
-            ).json()
-            if check["status"] != "ready" or len(check["items"]) != 50:
-                raise SystemExit(f"the seeded list is not served: {check['status']}")
-            targets = [
-                ("GET /jobs/recommendations", f"{base}/jobs/recommendations", args.clients),
-                ("GET /health", f"{base}/health", args.health_clients),
-            ]
-            tool = ("wrk" if shutil.which("wrk") else "httpx") if args.tool == "auto" else args.tool
-            print(
-                f"{args.duration} s, {args.clients} + {args.health_clients} concurrent "
-                f"clients, {args.workers} uvicorn worker(s), load generator: {tool}, "
-                f"{os.cpu_count()} CPUs shared with the load generator"
-            )
-            figures = (
-                run_wrk(targets, token, args.duration)
-                if tool == "wrk"
-                else asyncio.run(_httpx_load(targets, token, args.duration))
-            )
-            for figure in figures:
-                print(figure.line())
-            total = sum(f.rps for f in figures)
-            print(f"{'both together':<22} {total:>9.0f} req/s")
-            print(
-                f"stored list read {stored_ms:.2f} ms vs naive per-request pgvector top-50 "
-                f"{naive_ms:.2f} ms in SQL alone: {naive_ms / stored_ms:.1f}x"
-            )
+            measure(url, args)
         finally:
-            if api is not None:
-                api.terminate()
-                api.wait(timeout=30)
             with psycopg.connect(server_url, autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 

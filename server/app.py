@@ -16,6 +16,7 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ExceptionHandlersMap
 from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -118,6 +119,48 @@ def app_from_env() -> Litestar:
     return create_app(Settings.from_env())
 
 
+CONTROLLERS = (
+    HealthController,
+    UsersController,
+    JobsController,
+    SavedJobsController,
+    ApplicationsController,
+    FeedbackController,
+    AdminController,
+)
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    HTTPException: on_http_error,
+    UploadError: on_upload_error,
+    psycopg.Error: on_database_error,
+    PoolTimeout: on_database_error,
+    DatabaseError: on_database_error,
+    Exception: on_unexpected,
+}
+
+
+def _openapi() -> OpenAPIConfig:
+    """OpenAPI at `/schema` (JSON at `/schema/openapi.json`), bearer auth declared."""
+    return OpenAPIConfig(
+        title="jobmatch",
+        version="0.1.0",
+        path="/schema",
+        components=Components(
+            security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}
+        ),
+    )
+
+
+def _cors(settings: Settings) -> CORSConfig | None:
+    """CORS for the frontend origins in `JOBMATCH_CORS_ORIGINS`; none configured, none sent."""
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -145,52 +188,14 @@ def create_app(
             await anyio.to_thread.run_sync(pool.close)
             _close_queue()
 
-    api = Router(
-        path=API_PREFIX,
-        route_handlers=[
-            HealthController,
-            UsersController,
-            JobsController,
-            SavedJobsController,
-            ApplicationsController,
-            FeedbackController,
-            AdminController,
-        ],
-    )
+    state = {"settings": settings, "embedder": embedder, "queue": TaskQueue()}
     return Litestar(
-        route_handlers=[api],
+        route_handlers=[Router(path=API_PREFIX, route_handlers=list(CONTROLLERS))],
         lifespan=[lifespan],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},
-        state=State(
-            {
-                "settings": settings,
-                "embedder": embedder,
-                "queue": TaskQueue(),
-                "tokens": TokenCache(),
-            }
-        ),
-        cors_config=CORSConfig(
-            allow_origins=list(settings.cors_origins),
-            allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type"],
-        )
-        if settings.cors_origins
-        else None,
-        openapi_config=OpenAPIConfig(
-            title="jobmatch",
-            version="0.1.0",
-            path="/schema",
-            components=Components(
-                security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}
-            ),
-        ),
-        exception_handlers={
-            HTTPException: on_http_error,
-            UploadError: on_upload_error,
-            psycopg.Error: on_database_error,
-            PoolTimeout: on_database_error,
-            DatabaseError: on_database_error,
-            Exception: on_unexpected,
-        },
+        state=State({**state, "tokens": TokenCache()}),
+        cors_config=_cors(settings),
+        openapi_config=_openapi(),
+        exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=MAX_BODY_BYTES,
     )

@@ -18,6 +18,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
+from schema.queries.cvs import active_cv
 from schema.queries.job_listing import Cursor, JobFilters, job_by_id, list_jobs
 from server.routes.common import CurrentUser, Db, JobId, Limit, TaskQueue
 from server.routes.recommendations import read_recommendations, search
@@ -150,8 +151,6 @@ class JobsController(Controller):
         summary="Recompute the caller's list now",
     )
     def generate(self, db: Db, state: State, user: CurrentUser) -> Queued:
-        from schema.queries.cvs import active_cv
-
         if active_cv(db, user.id) is None:
             raise ClientException(
                 "you have no CV yet: upload one with PUT /api/v1/users/me/cv", status_code=409
