@@ -12,7 +12,7 @@ from embeddings.model import Embedder
 from schema.queries.job_listing import JobFilters, full_text_search, jobs_by_ids
 from schema.queries.models import active_model
 from schema.queries.recommendation_reads import ListState, read_list
-from server.routes.common import Connection, TaskQueue, log
+from server.routes.common import Connection, log
 from server.schemas import RecommendationsEnvelope, SearchHit, SearchResults, job_from_row
 from workers.settings import Settings
 
@@ -40,24 +40,21 @@ def list_status(state: ListState, now: datetime) -> str:
 
 def read_recommendations(
     db: Connection,
-    queue: TaskQueue,
     user_id: int,
     *,
     remote: bool | None,
     location: str | None,
     offset: int,
     limit: int,
-) -> bytes:
-    """The JSON of `Recommendations`: the small CV check and one indexed read, in one
-    round trip.
+) -> tuple[bytes, bool]:
+    """The JSON of `Recommendations` (the small CV check and one indexed read, in one
+    round trip) and whether the caller should queue a generation.
 
     A stale list that has not expired is still shown while its successor is generated.
     """
     now = datetime.now(UTC)
     state = read_list(db, user_id, remote=remote, location=location, offset=offset, limit=limit)
     status = list_status(state, now)
-    if status == "generating":
-        queue.generate_for_user(user_id)
     showable = status != "no_cv" and state.expires_at is not None and state.expires_at > now
     # The page read filters expired rows itself; a user without a CV is never shown scores.
     items = state.items if showable else "[]"
@@ -72,7 +69,7 @@ def read_recommendations(
         limit=limit,
         items=msgspec.Raw(items.encode()),
     )
-    return msgspec.json.encode(envelope)
+    return msgspec.json.encode(envelope), status == "generating"
 
 
 def search(

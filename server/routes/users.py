@@ -98,9 +98,9 @@ class UsersController(Controller):
 
     @put("/me/preferences", sync_to_thread=True, summary="Replace the caller's preferences")
     def put_preferences(
-        self, db: Db, user: CurrentUser, data: Annotated[PreferencesBody, Body()]
+        self, db: Db, state: State, user: CurrentUser, data: Annotated[PreferencesBody, Body()]
     ) -> PreferencesBody:
-        """Used by the next generation of the caller's list."""
+        """Replace the preferences; a caller with a CV gets their list regenerated."""
         prefs = Preferences(
             locations=_dedupe(data.locations),
             remote_only=data.remote_only,
@@ -109,6 +109,11 @@ class UsersController(Controller):
             keywords=_dedupe(data.keywords),
         )
         save_preferences(db, user.id, prefs)
+        if active_cv(db, user.id) is not None:
+            # The list follows the new preferences soon, not at the next nightly run.
+            queue: TaskQueue = state.queue
+            queue.forget(user.id)
+            queue.generate_for_user(user.id)
         return _prefs_out(prefs)
 
 
