@@ -1,0 +1,116 @@
+"""The CLI of this part, run in-process against a real PostgreSQL: `users add`,
+`cv add` (bad files), `recommend`, `cleanup`, and `status` showing the schedule."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import psycopg
+import pytest
+
+from schema.queries.users import user_by_token
+from server.cli.main import main
+from tests.integration.recommend_data import add_job, add_model, add_user, stored, unit
+
+Connection = psycopg.Connection[tuple[object, ...]]
+
+
+@pytest.fixture
+def cli_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("JOBMATCH_HOME", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "200")  # rich wraps tables to the terminal width
+    monkeypatch.delenv("JOBMATCH_QUEUE_URL", raising=False)
+    return db_url
+
+
+def test_users_add_prints_a_working_token(
+    cli_env: str, conn: Connection, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["users", "add", "Ada@Example.com", "--name", "Ada", "--json"]) == 0
+    added = json.loads(capsys.readouterr().out)
+    user = user_by_token(conn, added["token"])
+    assert user is not None
+    assert (user.id, user.email, user.name) == (added["id"], "Ada@Example.com", "Ada")
+    assert main(["users", "add", "ada@example.com"]) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_cv_add_refuses_bad_files_and_unknown_users(
+    cli_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["users", "add", "bob@example.com"]) == 0
+    pdf = tmp_path / "cv.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n")
+    latin = tmp_path / "latin.md"
+    latin.write_bytes("Caf\xe9".encode("latin-1"))
+    capsys.readouterr()
+    assert main(["cv", "add", "bob@example.com", str(pdf)]) == 2
+    assert "only .txt and .md" in capsys.readouterr().err
+    assert main(["cv", "add", "bob@example.com", str(empty)]) == 2
+    assert "is empty" in capsys.readouterr().err
+    assert main(["cv", "add", "bob@example.com", str(latin)]) == 2
+    assert "not UTF-8" in capsys.readouterr().err
+    assert main(["cv", "add", "bob@example.com", str(tmp_path / "missing.txt")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    good = tmp_path / "cv.txt"
+    good.write_text("Python developer")
+    assert main(["cv", "add", "nobody@example.com", str(good)]) == 2
+    assert "no user" in capsys.readouterr().err
+
+
+def test_recommend_for_one_user_and_for_all(
+    cli_env: str, conn: Connection, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = add_model(conn)
+    rng = np.random.default_rng(2)
+    for n in range(60):
+        add_job(conn, model, unit(rng.normal(size=8)), title=f"Python role {n}")
+    users = [add_user(conn, model, unit(rng.normal(size=8))) for _ in range(3)]
+    email = conn.execute("SELECT email FROM users WHERE id = %s", (users[0],)).fetchone()
+    assert email is not None
+
+    assert main(["recommend", "--user", str(email[0])]) == 0
+    out = capsys.readouterr().out
+    assert "50 recommendations for 1 user(s) from 60 candidate jobs" in out
+    assert "Python role" in out
+    assert len(stored(conn, users[0])) == 50
+    assert stored(conn, users[1]) == []
+
+    assert main(["recommend", "--json", "--strategy", "pgvector"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["users"], summary["recommendations"]) == (3, 150)
+    assert main(["recommend", "--user", "999999"]) == 2
+    assert "no user '999999'" in capsys.readouterr().err
+
+    assert main(["status", "--json"]) == 0
+    schedule = {row["task"]: row for row in json.loads(capsys.readouterr().out)["schedule"]}
+    assert set(schedule) == {
+        "cleanup_saved_jobs",
+        "cleanup_recommendations",
+        "cleanup_jobs",
+        "scrape_and_embed",
+        "generate_all_recommendations",
+    }
+    assert schedule["generate_all_recommendations"]["last_status"] == "succeeded"
+    assert schedule["generate_all_recommendations"]["at_utc"] == "07:00"
+    assert schedule["scrape_and_embed"]["last_started"] is None
+    assert schedule["cleanup_jobs"]["next_run"]
+
+
+def test_cleanup_dry_run_lists_and_keeps(
+    cli_env: str, conn: Connection, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = add_job(conn, None, None, title="Stale posting", posted_days_ago=9)
+    assert main(["cleanup", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "would delete" in out
+    assert "Stale posting" in out
+    assert conn.execute("SELECT count(*) FROM jobs").fetchone() == (1,)
+    assert main(["cleanup", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["jobs"] == 1
+    assert conn.execute("SELECT count(*) FROM jobs WHERE id = %s", (old,)).fetchone() == (0,)
