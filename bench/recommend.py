@@ -100,6 +100,13 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds() -> float:
+    """This process's CPU time (user + system): what the run cost us, whatever else runs
+    on the machine. PostgreSQL's own CPU (the inserts) is not in it."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def build(url: str, users: int, jobs: int, seed: int = 7) -> dict[str, float]:
     """Fill the database; returns timing of the build."""
     from pgvector.psycopg import register_vector
@@ -234,10 +241,12 @@ def run_exact(url: str) -> dict[str, object]:
     """The product's daily run over every user, in this (fresh) process."""
     from workers.pipelines.recommend import generate
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     summary = generate(url)
     return {
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": _cpu_seconds() - cpu,
+        "load": os.getloadavg()[0],
         "stages": summary.seconds,
         "users": summary.users,
         "recommendations": summary.recommendations,
@@ -249,10 +258,12 @@ def run_pgvector(url: str, user_ids: list[int]) -> dict[str, object]:
     """The per-user HNSW baseline over `user_ids` (same filters, cap, reasons, write)."""
     from workers.pipelines.recommend import RecommendOptions, generate
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     summary = generate(url, user_ids=user_ids, options=RecommendOptions(strategy="pgvector"))
     return {
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": _cpu_seconds() - cpu,
+        "load": os.getloadavg()[0],
         "stages": summary.seconds,
         "users": summary.users,
         "peak_rss_mib": _peak_rss_mib(),
@@ -398,14 +409,16 @@ def _report(first, second, baseline, *, exact_lists, reference, pg_lists) -> Non
         print(
             f"exact batched, {label}: {run['seconds']:.1f} s end to end for "
             f"{run['users']:,} users, {run['recommendations']:,} recommendations ({stages}); "
-            f"peak RSS {run['peak_rss_mib']:.0f} MiB"
+            f"peak RSS {run['peak_rss_mib']:.0f} MiB; client CPU {run['cpu_seconds']:.1f} s; "
+            f"load average {run['load']:.1f}"
         )
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in baseline["stages"].items())
     print(
         f"pgvector per user (HNSW): {baseline['seconds']:.1f} s for a sample of "
         f"{baseline['users']} users ({stages}); {per_user_pg * 1000:.1f} ms/user, "
         f"extrapolated to {first['users']:,} users: {extrapolated:.0f} s; "
-        f"peak RSS {baseline['peak_rss_mib']:.0f} MiB"
+        f"peak RSS {baseline['peak_rss_mib']:.0f} MiB; client CPU {baseline['cpu_seconds']:.1f} s; "
+        f"load average {baseline['load']:.1f}"
     )
     print(f"speed-up exact batched vs per-user pgvector: {extrapolated / exact_s:.1f}×")
     print(
