@@ -27,7 +27,7 @@ def job(source: str, source_id: str, **changes: object) -> JobRecord:
         salary_currency="USD",
         tags=("python", "backend"),
         category="Software Development",
-        description="We build robots.\n\n  * Python",
+        description="We build robots.\n\n- Python",
         url=f"https://example.org/{source}/{source_id}",
         posted_at=POSTED,
     )

@@ -40,7 +40,7 @@ def test_description_keeps_paragraphs_and_lists() -> None:
     text = clean.clean_description(
         {"d": "<h2>Role</h2><p>Build &amp; ship.</p><ul><li>one</li><li>two</li></ul>"}, "d"
     )
-    assert text == "Role\n\nBuild & ship.\n\n  * one\n  * two"
+    assert text == "Role\n\nBuild & ship.\n\n- one\n- two"
 
 
 @pytest.mark.parametrize("html", ["", "   ", "<p></p><br/>", "<img src='x.png'>", None])
@@ -94,7 +94,7 @@ def test_record_round_trips_through_a_mapping() -> None:
     record = record_from_mapping(GOOD, None)
     assert record.posted_at == datetime(2026, 1, 5, 9, tzinfo=UTC)
     assert record.salary_currency == "EUR"
-    assert record.description == "Build things.\n\n  * Python"
+    assert record.description == "Build things.\n\n- Python"
     assert record_from_mapping(record_to_mapping(record), None) == record
 
 

@@ -32,7 +32,7 @@ def test_remoteok_repairs_mojibake_and_cleans_html() -> None:
     assert job.location == "Gdańsk, Poland"
     assert "We're building robots" in job.description  # ftfy also straightens quotes
     assert "<" not in job.description
-    assert "* Write Python services" in job.description  # list items kept as items
+    assert "\n- Write Python services\n" in job.description  # list items kept as items
     assert "\n\n" in job.description  # paragraphs kept
     assert "SPARKLE" not in job.description  # the anti-spam sentence is cut
     assert (job.salary_min, job.salary_max, job.salary_currency) == (

@@ -11,18 +11,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import ftfy
-from inscriptis import get_text
 
 from workers.sources.base import BadRecordError
+from workers.sources.html_text import html_to_text
 
 # A UTF-8 lead byte read as Latin-1/cp1252, followed by a continuation byte read the same
-# way: the mark of double-encoded text. Only such texts go through ftfy, which is slow.
+# way: the mark of double-encoded text. Only such texts are repaired.
 _MOJIBAKE_HINT = re.compile(
     "[\u00c2-\u00c5\u00e2][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
     "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
 )
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
 _TAG = re.compile(r"<[a-zA-Z/!]")
 _ESCAPED_MARKUP = re.compile(
     r"</?(?:p|div|ul|ol|li|br|h[1-6]|strong|span|a)\b[^>]*>", re.IGNORECASE
@@ -32,28 +32,49 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 def fix_text(value: str, field: str) -> str:
     """`value` with mojibake repaired; bad bytes (kept as surrogates) reject the record."""
-    if _SURROGATE.search(value):
-        raise BadRecordError(f"{field} holds bytes that are not UTF-8")
-    if not value.isascii() and _MOJIBAKE_HINT.search(value):
-        value = ftfy.fix_text(value)
+    if value.isascii():
+        return value
+    try:
+        value.encode()  # lone surrogates (undecodable bytes kept by the reader) fail here
+    except UnicodeEncodeError as error:
+        raise BadRecordError(f"{field} holds bytes that are not UTF-8") from error
+    if _MOJIBAKE_HINT.search(value):
+        value = _decode_again(value) or ftfy.fix_text(value)
     return value
+
+
+def _decode_again(value: str) -> str | None:
+    """Text that is UTF-8 read as Latin-1 throughout, read right; None if it is not that.
+
+    RemoteOK's double encoding is of this kind: one encode/decode in C undoes it, where
+    ftfy (kept for mixed or cp1252-style damage) costs about a millisecond per posting.
+    Text that merely looks damaged almost never survives the strict UTF-8 decode.
+    """
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return None
 
 
 def clean_description(item: dict[str, Any], key: str) -> str:
     """Plain text of an HTML description: paragraphs and list items kept, mojibake fixed.
 
-    Mojibake is repaired after the markup is gone: ftfy's cost grows with the length.
+    Double encoding is undone on the raw HTML first, where markup and entities are still
+    ASCII and the whole body is damaged alike; what is left is repaired on the text.
     """
     html = item.get(key)
     if html is not None and not isinstance(html, str):
         raise BadRecordError(f"{key} is not text")
-    html = html or ""
-    text = get_text(html) if _TAG.search(html) else html
-    if _ESCAPED_MARKUP.search(text):
-        # Some postings hold their HTML escaped once more (The Muse's <pre><code>&lt;div&gt;).
-        text = get_text(text)
-    lines = [line.rstrip() for line in fix_text(text, "description").splitlines()]
-    text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    html = fix_text(html or "", "description")
+    if _TAG.search(html):
+        text = html_to_text(html)  # its lines are already trimmed, its blank lines single
+        if _ESCAPED_MARKUP.search(text):
+            # Some postings hold their HTML escaped once more (The Muse's <pre><code>&lt;div&gt;).
+            # The first pass's line breaks become <br> so its paragraphs survive the second.
+            text = html_to_text(text.replace("\n", "<br>"))
+    else:
+        text = _BLANK_LINES.sub("\n\n", _TRAILING_SPACE.sub("", html)).strip()
+    text = fix_text(text, "description")
     if not any(char.isalnum() for char in text):
         raise BadRecordError("description is empty or only markup")
     return text
