@@ -38,7 +38,7 @@ _STOPWORD_TEXT = (
     "great good excellent knowledge including us we're you'll you're well like make help "
     "get use using used day days time full part must may one two three plus etc within "
     "salary offer offers environment level senior junior mid hiring hire build building "
-    "nice ideal want wants run runs seeking need needs lead"
+    "nice ideal want wants run runs seeking need needs lead tags"
 )
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
@@ -83,7 +83,7 @@ def _profile(lines: Sequence[str], boosted: Iterable[str], limit: int | None) ->
 def profile_job(title: str, tags: Sequence[str], description: str) -> TextProfile:
     """A job's profile: tags first (they are its skills), then title words, then the
     description's most repeated terms; at most `MAX_JOB_TERMS` of them."""
-    lines = [title, *([" · ".join(tags)] if tags else []), *_lines(description)]
+    lines = [title, *(["Tags: " + ", ".join(tags)] if tags else []), *_lines(description)]
     title_words = _TOKEN.findall(title)
     tag_words = [word for tag in tags for word in _TOKEN.findall(tag)]
     return _profile(lines, [*tag_words, *title_words], MAX_JOB_TERMS)

@@ -26,7 +26,7 @@ def test_reason_names_shared_skills_and_quotes_matching_lines() -> None:
     assert quoted_cv.lstrip("…") in CV
     assert (
         quoted_job.lstrip("…")
-        in f"Backend Engineer (Python)\npython · postgresql\n{JOB_DESCRIPTION}"
+        in f"Backend Engineer (Python)\nTags: python, postgresql\n{JOB_DESCRIPTION}"
     )
 
 
