@@ -4,15 +4,17 @@ Parses the saved API responses in `../shared/data/api-responses/` with the produ
 source parsers, prepares each job with `embeddings.text.job_text` (the model reads 256
 word pieces; postings are longer, so nearly every text runs at the full 256), and
 encodes the same texts with torch fp32 (the naive reference) and every other backend.
-Backends are timed interleaved, round after round in rotating order, so load from other
-processes on the machine hits each alike; the figure is the median over rounds, and the
-ratio is the median of per-round ratios to torch fp32.
+Backends are timed interleaved at a fine grain: the texts are cut into slices of
+`--slice`, and each slice is encoded by every backend back to back (in rotating order),
+round after round, so load from other processes on the machine hits each backend alike.
+texts/s is all texts over all time per backend; the ratio is the median over slices of
+torch fp32's time over the backend's time on the same slice, seconds apart.
 
 Quality against torch fp32: mean and minimum cosine between each text's two vectors, and
 the mean overlap of the top-10 neighbours, job to job and CV to job (real CVs from
 `../shared/data/resumes/` as queries).
 
-    .venv/bin/python bench/embed.py [--texts 256] [--rounds 3] [--threads 2]
+    .venv/bin/python bench/embed.py [--texts 256] [--slice 64] [--rounds 2] [--threads 2]
         [--backends torch-bf16,onnx-int8,openvino-bf16]
 """
 
@@ -85,14 +87,15 @@ def overlap(a: np.ndarray, b: np.ndarray) -> float:
 def timed(embedder: Embedder, texts: list[str]) -> tuple[float, Vectors]:
     start = time.perf_counter()
     vectors = embedder.encode(texts)
-    return len(texts) / (time.perf_counter() - start), vectors
+    return time.perf_counter() - start, vectors
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=256)
     parser.add_argument("--cvs", type=int, default=60)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--slice", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--backends", default="torch-bf16,onnx-int8,openvino-bf16")
     args = parser.parse_args()
@@ -114,40 +117,47 @@ def main() -> int:
     )
     for embedder in embedders.values():
         embedder.encode(texts[:8])  # warm-up: first-call allocations, graph compilation
-    speeds: dict[str, list[float]] = {b: [] for b in names}
-    vectors: dict[str, Vectors] = {}
+    seconds: dict[str, list[float]] = {b: [] for b in names}
+    parts: dict[str, list[Vectors]] = {b: [] for b in names}
+    slices = [texts[i : i + args.slice] for i in range(0, len(texts), args.slice)]
     for round_no in range(args.rounds):
-        order = names[round_no % len(names) :] + names[: round_no % len(names)]
-        for backend in order:
-            speed, vectors[backend] = timed(embedders[backend], texts)
-            speeds[backend].append(speed)
-    report(names, speeds, vectors, {b: e.encode(cvs) for b, e in embedders.items()})
+        for slice_no, part in enumerate(slices):
+            shift = (round_no * len(slices) + slice_no) % len(names)
+            for backend in names[shift:] + names[:shift]:
+                spent, vectors = timed(embedders[backend], part)
+                seconds[backend].append(spent)
+                if round_no == 0:
+                    parts[backend].append(vectors)
+    vectors = {b: np.vstack(parts[b]) for b in names}
+    cv_vectors = {b: e.encode(cvs) for b, e in embedders.items()}
+    report(names, len(texts) * args.rounds, seconds, vectors, cv_vectors)
     return 0
 
 
 def report(
     names: list[str],
-    speeds: dict[str, list[float]],
+    texts: int,
+    seconds: dict[str, list[float]],
     vectors: dict[str, Vectors],
     cv_vectors: dict[str, Vectors],
 ) -> None:
     ref, ref_cv = vectors["torch"], cv_vectors["torch"]
     jobs_ref, cvs_ref = top10(ref, ref, True), top10(ref_cv, ref, False)
     print(
-        f"{'backend':<15}{'texts/s':>9}{'× fp32':>8}{'rounds (texts/s)':>26}"
+        f"{'backend':<15}{'texts/s':>9}{'× fp32':>8}{'ratio p25-p75':>15}"
         f"{'cos mean':>10}{'cos min':>9}{'job top10':>10}{'cv top10':>9}"
     )
     for backend in names:
-        ratio = statistics.median(
-            s / r for s, r in zip(speeds[backend], speeds["torch"], strict=True)
-        )
+        ratios = [r / s for s, r in zip(seconds[backend], seconds["torch"], strict=True)]
+        quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
         cos = (vectors[backend] * ref).sum(axis=1)
         job_overlap = overlap(jobs_ref, top10(vectors[backend], vectors[backend], True))
         cv_overlap = overlap(cvs_ref, top10(cv_vectors[backend], vectors[backend], False))
-        rounds = " ".join(f"{s:.1f}" for s in speeds[backend])
+        spread = f"{quartiles[0]:.2f}-{quartiles[2]:.2f}"
         print(
-            f"{backend:<15}{statistics.median(speeds[backend]):>9.1f}{ratio:>8.2f}{rounds:>26}"
-            f"{cos.mean():>10.4f}{cos.min():>9.4f}{job_overlap:>10.3f}{cv_overlap:>9.3f}"
+            f"{backend:<15}{texts / sum(seconds[backend]):>9.1f}{statistics.median(ratios):>8.2f}"
+            f"{spread:>15}{cos.mean():>10.5f}{cos.min():>9.5f}{job_overlap:>10.3f}"
+            f"{cv_overlap:>9.3f}"
         )
 
 

@@ -46,7 +46,7 @@ def load_embedder(
     backend: str = "auto",
     threads: int | None = None,
     cache_dir: Path | None = None,
-    batch_size: int = 32,
+    batch_size: int = 16,
 ) -> Embedder:
     """The embedder for `name_or_path` on `backend`, loaded once per process.
 

@@ -28,8 +28,9 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 IntArray = npt.NDArray[np.int64]
-# (input_ids, attention_mask) -> last hidden state, shape (batch, tokens, hidden)
-RunFn = Callable[[IntArray, IntArray], npt.NDArray[np.float32]]
+Batch = tuple[IntArray, IntArray]  # (input_ids, attention_mask)
+# Batches -> the last hidden state of each, shape (batch, tokens, hidden), in order.
+RunFn = Callable[[list[Batch]], list[npt.NDArray[np.float32]]]
 
 _SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -165,10 +166,10 @@ class ExportedEmbedder:
             list(texts), truncation=True, max_length=self.max_tokens, padding=False
         )["input_ids"]
         order = np.argsort([len(row) for row in ids], kind="stable")
-        for start in range(0, len(order), self._batch_size):
-            rows = order[start : start + self._batch_size]
-            batch_ids, mask = _pad([ids[i] for i in rows], self._pad_id)
-            hidden = self._run(batch_ids, mask)
+        groups = [order[s : s + self._batch_size] for s in range(0, len(order), self._batch_size)]
+        batches = [_pad([ids[i] for i in rows], self._pad_id) for rows in groups]
+        # All batches go to the runtime at once: OpenVINO overlaps them on its streams.
+        for rows, (_, mask), hidden in zip(groups, batches, self._run(batches), strict=True):
             out[rows] = _pool(hidden, mask, self._pooling)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return np.asarray(out / np.maximum(norms, 1e-12), dtype=np.float32)

@@ -17,8 +17,8 @@ import numpy as np
 
 from embeddings.backends import BackendUnavailableError
 from embeddings.backends.exported import (
+    Batch,
     ExportedEmbedder,
-    IntArray,
     export_onnx,
     model_dir,
     transformer_of,
@@ -47,9 +47,14 @@ def onnx_embedder(
     options.log_severity_level = 3
     session = ort.InferenceSession(str(quantised), options, providers=["CPUExecutionProvider"])
 
-    def run(ids: IntArray, mask: IntArray) -> np.typing.NDArray[np.float32]:
-        hidden = session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})
-        return np.asarray(hidden[0], dtype=np.float32)
+    def run(batches: list[Batch]) -> list[np.typing.NDArray[np.float32]]:
+        return [
+            np.asarray(
+                session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0],
+                dtype=np.float32,
+            )
+            for ids, mask in batches
+        ]
 
     return ExportedEmbedder(model, run, name=name, backend="onnx-int8", batch_size=batch_size)
 
