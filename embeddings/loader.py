@@ -16,13 +16,16 @@ CPU supports it). What ``auto`` picks, and why, is in the docstring of
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from embeddings.backends import BACKENDS, auto_backend, build_backend
+from embeddings.backends import BACKENDS, Backend, auto_backend, build_backend
 from embeddings.model import Embedder
 
 if TYPE_CHECKING:
@@ -31,7 +34,8 @@ if TYPE_CHECKING:
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _BUNDLED_ALIASES = frozenset({DEFAULT_MODEL, "all-MiniLM-L6-v2", "bundled"})
 
-_cache: dict[tuple[str, str, int, str], Embedder] = {}
+logger = logging.getLogger(__name__)
+_cache: dict[tuple[str, str, int, str, int], Embedder] = {}
 _models: dict[tuple[str, int], SentenceTransformer] = {}  # shared by a model's backends
 _lock = threading.Lock()
 
@@ -53,28 +57,40 @@ def load_embedder(
     `threads` defaults to every core (the embedding pass is the only heavy work of the
     process that runs it); `cache_dir` holds exported ONNX files (default: the user
     cache dir). Raises `ModelUnavailableError` when the model is not on this machine and
-    `ValueError` for an unknown backend.
+    `ValueError` for an unknown backend. With ``auto``, a model the fast backend cannot
+    run (unusual pooling or architecture) falls back to torch, with a logged warning.
     """
-    chosen = auto_backend() if backend == "auto" else backend
-    if chosen not in BACKENDS:
+    if backend != "auto" and backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose from auto, {', '.join(BACKENDS)}")
     threads = threads or os.cpu_count() or 1
     cache = cache_dir or _default_cache_dir()
-    key = (name_or_path, chosen, threads, str(cache))
+    key = (name_or_path, backend, threads, str(cache), batch_size)
     with _lock:
         if key not in _cache:
             if (name_or_path, threads) not in _models:
                 _models[name_or_path, threads] = _load_sentence_transformer(name_or_path, threads)
-            model = _models[name_or_path, threads]
-            _cache[key] = build_backend(
-                chosen,  # checked against BACKENDS above
-                model,
+            build = functools.partial(
+                build_backend,
+                model=_models[name_or_path, threads],
                 name=DEFAULT_MODEL if name_or_path in _BUNDLED_ALIASES else name_or_path,
                 threads=threads,
                 cache_dir=cache,
                 batch_size=batch_size,
             )
+            chosen = cast("Backend", backend)  # checked against BACKENDS above
+            _cache[key] = _build_auto(build) if backend == "auto" else build(chosen)
         return _cache[key]
+
+
+def _build_auto(build: Callable[[Backend], Embedder]) -> Embedder:
+    preferred = auto_backend()
+    try:
+        return build(preferred)
+    except Exception as error:  # an export can fail in many ways; torch always works
+        if preferred == "torch":
+            raise
+        logger.warning("backend %s unavailable (%s); using torch", preferred, error)
+        return build("torch")
 
 
 def resolve_model(name_or_path: str) -> str:

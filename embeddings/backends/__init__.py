@@ -49,8 +49,8 @@ def auto_backend() -> Backend:
 
 def build_backend(
     backend: Backend,
-    model: SentenceTransformer,
     *,
+    model: SentenceTransformer,
     name: str,
     threads: int,
     cache_dir: Path,

@@ -76,6 +76,7 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        tmp.chmod(0o644)  # mkstemp makes it private; other local users may share the cache
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import psycopg
 import pytest
 
-from embeddings.loader import DEFAULT_MODEL, load_embedder
+from embeddings.backends import BackendUnavailableError
+from embeddings.loader import DEFAULT_MODEL, load_embedder, resolve_model
 from embeddings.model import Embedder
 from embeddings.text import job_text
 from schema.queries.jobs import JobRecord
@@ -152,3 +154,21 @@ def test_jobmatch_embed_twice(
 def test_jobmatch_embed_names_a_missing_model(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["embed", "--model", "nobody/no-such-model"]) == 2
     assert "not available offline" in capsys.readouterr().err
+
+
+def test_a_local_model_folder_loads_and_auto_falls_back_when_it_cannot_export(
+    tmp_path: Path, home: Path
+) -> None:
+    """A model folder (JOBMATCH_MODEL=/path) with max pooling: torch runs it, export cannot."""
+    folder = tmp_path / "max-pooled-minilm"
+    shutil.copytree(resolve_model(DEFAULT_MODEL), folder)
+    config = json.loads((folder / "1_Pooling" / "config.json").read_text())
+    config.update(pooling_mode_mean_tokens=False, pooling_mode_max_tokens=True)
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(config))
+
+    with pytest.raises(BackendUnavailableError, match="max"):
+        load_embedder(str(folder), backend="openvino-bf16", cache_dir=home / "models")
+    embedder = load_embedder(str(folder), cache_dir=home / "models")
+    assert getattr(embedder, "backend", None) == "torch"
+    assert embedder.name == str(folder)
+    assert embedder.encode(["a nurse"]).shape == (1, 384)
