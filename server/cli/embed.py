@@ -16,13 +16,18 @@ from rich.progress import (
 from rich.table import Table
 
 from embeddings.backends import BACKENDS, BackendUnavailableError
-from embeddings.loader import ModelUnavailableError, load_embedder
+from embeddings.loader import (
+    BUNDLED_ALIASES,
+    DEFAULT_MODEL,
+    ModelUnavailableError,
+    load_embedder,
+)
 from embeddings.model import Embedder
 from embeddings.text import LONG_TEXT_CHOICES, TEMPLATE_CHOICES, TextOptions
 from schema.queries.models import DimensionMismatchError
 from schema.queries.runs import recorded_run
 from server.cli.common import CliError, Subparsers, add_command, console, database_url, print_json
-from workers.pipelines.embed import EmbedSummary, embed_pending
+from workers.pipelines.embed import EmbedSummary, embed_pending, up_to_date
 from workers.queue import task_lock
 from workers.settings import Settings
 
@@ -55,12 +60,10 @@ def register(subparsers: Subparsers) -> None:
     embed.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
-def load(settings: Settings, name: str | None, backend: str) -> Embedder:
+def load(settings: Settings, name: str, backend: str) -> Embedder:
     """The embedder the command asks for; what goes wrong becomes a one-line `CliError`."""
     try:
-        return load_embedder(
-            name or settings.model, backend=backend, cache_dir=settings.home / "models"
-        )
+        return load_embedder(name, backend=backend, cache_dir=settings.home / "models")
     except (ModelUnavailableError, BackendUnavailableError) as error:
         raise CliError(str(error)) from error
 
@@ -68,10 +71,14 @@ def load(settings: Settings, name: str | None, backend: str) -> Embedder:
 def run_embed(args: argparse.Namespace, settings: Settings) -> int:
     url = database_url(settings)
     options = TextOptions(template=args.template, long_text=args.long_text)
-    embedder = load(settings, args.model, args.backend)
+    name = args.model or settings.model
     try:
         with recorded_run(url, "embed_all") as counts, task_lock(url, "embed"):
-            summary = _embed_with_progress(url, embedder, options, quiet=args.json)
+            # Nothing new or changed: answer without loading the model (seconds of start-up).
+            summary = up_to_date(url, _stored_name(name), options)
+            if summary is None:
+                embedder = load(settings, name, args.backend)
+                summary = _embed_with_progress(url, embedder, options, quiet=args.json)
             counts.update(summary.as_counts())
     except TaskLockedException as error:
         raise CliError(f"{error} (a worker is embedding); try again when it finishes") from error
@@ -82,6 +89,11 @@ def run_embed(args: argparse.Namespace, settings: Settings) -> int:
     else:
         _print_summary(summary)
     return 0
+
+
+def _stored_name(name: str) -> str:
+    """The name the loader registers `name` under (the bundled model's aliases are one)."""
+    return DEFAULT_MODEL if name in BUNDLED_ALIASES else name
 
 
 def _embed_with_progress(
@@ -105,16 +117,16 @@ def _embed_with_progress(
 
 
 def _print_summary(summary: EmbedSummary) -> None:
-    table = Table("model", "backend", "embedded", "unchanged", "skipped empty", "texts/s")
+    table = Table("", "", show_header=False, box=None)
+    table.add_row("model", f"{summary.model} (backend {summary.backend})")
     table.add_row(
-        summary.model,
-        summary.backend,
+        "embedded",
         f"{summary.embedded} ({summary.jobs_embedded} jobs, {summary.cvs_embedded} CVs)",
-        str(summary.unchanged),
-        str(summary.skipped_empty),
-        f"{summary.texts_per_second:.1f}",
     )
+    table.add_row("unchanged", str(summary.unchanged))
+    table.add_row("skipped, empty", str(summary.skipped_empty))
+    table.add_row("texts/s", f"{summary.texts_per_second:.1f}")
+    table.add_row("time", f"{summary.seconds:.1f}s")
     console.print(table)
     if summary.activated:
         console.print(f"{summary.model} is now the active model (it was the first)")
-    console.print(f"done in {summary.seconds:.1f}s")

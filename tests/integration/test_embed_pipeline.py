@@ -14,7 +14,7 @@ from embeddings.text import TextOptions
 from schema.queries.models import DimensionMismatchError, active_model, model_by_name
 from schema.queries.vectors import cv_vector, job_vector
 from tests.fakes import FakeEmbedder
-from workers.pipelines.embed import embed_cv, embed_pending
+from workers.pipelines.embed import embed_cv, embed_pending, up_to_date
 
 Connection = psycopg.Connection[tuple[object, ...]]
 
@@ -228,3 +228,16 @@ def test_text_options_store_a_separate_set(db_url: str, conn: Connection) -> Non
     assert chunked.model == "fake-embedder [full+chunk160/32x8]"
     assert chunked.jobs_embedded == 1
     assert fake.calls[-1] == 4  # 500+ words in windows of 160 overlapping by 32
+
+
+def test_up_to_date_answers_without_a_model_only_when_nothing_is_pending(
+    db_url: str, conn: Connection
+) -> None:
+    job = insert_job(conn, "Chef", "cooking")
+    assert up_to_date(db_url, "fake-embedder") is None  # never embedded under that name
+    embed_pending(db_url, FakeEmbedder())
+    summary = up_to_date(db_url, "fake-embedder")
+    assert summary is not None
+    assert (summary.embedded, summary.unchanged) == (0, 1)
+    conn.execute("UPDATE jobs SET content_hash = 'new' WHERE id = %(id)s", {"id": job})
+    assert up_to_date(db_url, "fake-embedder") is None

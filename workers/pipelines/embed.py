@@ -22,6 +22,7 @@ from schema.queries.models import (
     DimensionMismatchError,
     EmbeddingModel,
     activate_if_none,
+    model_by_name,
     register_model,
 )
 
@@ -141,6 +142,33 @@ class _Ticker:
         self._done += handled
         if self._progress:
             self._progress(self._done, self._total)
+
+
+def up_to_date(
+    url: str, model_name: str, text_options: TextOptions | None = None
+) -> EmbedSummary | None:
+    """A summary of nothing to do, when `model_name`'s vectors are all current; else None.
+
+    Lets `jobmatch embed` skip loading the model (seconds) when a run would embed nothing.
+    """
+    started = time.perf_counter()
+    conn = connect(url)
+    conn.autocommit = True
+    try:
+        model = model_by_name(conn, model_key(model_name, text_options or TextOptions()))
+        if (
+            model is None
+            or q.count_pending_jobs(conn, model.id)
+            or q.count_pending_cvs(conn, model.id)
+        ):
+            return None
+        summary = EmbedSummary(model.name, model.id, "not loaded")
+        summary.unchanged = q.count_jobs(conn) + q.count_active_cvs(conn)
+        summary.activated = activate_if_none(conn, model.id)
+    finally:
+        conn.close()
+    summary.seconds = time.perf_counter() - started
+    return summary
 
 
 def embed_cv(
