@@ -62,7 +62,7 @@ def load_embedder(
     """
     if backend != "auto" and backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose from auto, {', '.join(BACKENDS)}")
-    threads = threads or os.cpu_count() or 1
+    threads = threads or _usable_cores()
     cache = cache_dir or _default_cache_dir()
     key = (name_or_path, backend, threads, str(cache), batch_size)
     with _lock:
@@ -148,6 +148,13 @@ def _unavailable_message(name: str, error: Exception) -> str:
         "(or put the model in this machine's Hugging Face cache); unset JOBMATCH_MODEL to use "
         f"the bundled {DEFAULT_MODEL}"
     )
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (a container's share, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 def _default_cache_dir() -> Path:
