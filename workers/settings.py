@@ -44,6 +44,7 @@ class Settings:
     sources: tuple[str, ...] = DEFAULT_SOURCES
     scrape_days: int = 2
     cors_origins: tuple[str, ...] = ()
+    source_urls: Mapping[str, str] = field(default_factory=dict)
     schedule: Schedule = field(default_factory=Schedule)
 
     @property
@@ -67,6 +68,7 @@ class Settings:
             sources=_parse_sources(env.get("JOBMATCH_SOURCES")),
             scrape_days=_parse_positive_int(env, "JOBMATCH_SCRAPE_DAYS", 2),
             cors_origins=_split(env.get("JOBMATCH_CORS_ORIGINS")),
+            source_urls=_parse_source_urls(env.get("JOBMATCH_SOURCE_URLS")),
             schedule=_parse_schedule(env),
         )
 
@@ -84,6 +86,20 @@ def _parse_sources(value: str | None) -> tuple[str, ...]:
             f"choose from {', '.join(KNOWN_SOURCES)}"
         )
     return sources
+
+
+def _parse_source_urls(value: str | None) -> dict[str, str]:
+    """`source=url` pairs pointing a source at a mirror or proxy instead of the public API."""
+    urls = {}
+    for pair in _split(value):
+        name, _, url = pair.partition("=")
+        if name.strip() not in KNOWN_SOURCES or not url.strip().startswith(("http://", "https://")):
+            raise SettingsError(
+                f"JOBMATCH_SOURCE_URLS entries must be source=http(s)://url with a source from "
+                f"{', '.join(KNOWN_SOURCES)}; got {pair!r}"
+            )
+        urls[name.strip()] = url.strip()
+    return urls
 
 
 def _parse_positive_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -33,6 +33,7 @@ def test_every_variable_is_read() -> None:
             "JOBMATCH_SCRAPE_DAYS": "3",
             "JOBMATCH_CORS_ORIGINS": "http://localhost:3000,https://app.example.com",
             "JOBMATCH_AT_RECOMMEND": "07:30",
+            "JOBMATCH_SOURCE_URLS": "remotive=http://127.0.0.1:9000/api/remote-jobs",
         }
     )
     assert settings.home == Path("/srv/jobmatch")
@@ -45,6 +46,7 @@ def test_every_variable_is_read() -> None:
     assert settings.scrape_days == 3
     assert settings.cors_origins == ("http://localhost:3000", "https://app.example.com")
     assert settings.schedule.recommend == (7, 30)
+    assert settings.source_urls == {"remotive": "http://127.0.0.1:9000/api/remote-jobs"}
 
 
 @pytest.mark.parametrize(
@@ -53,6 +55,8 @@ def test_every_variable_is_read() -> None:
         ("JOBMATCH_SOURCES", "remoteok,monster", "unknown source"),
         ("JOBMATCH_SCRAPE_DAYS", "-1", "positive whole number"),
         ("JOBMATCH_AT_SCRAPE", "25:00", "UTC time HH:MM"),
+        ("JOBMATCH_SOURCE_URLS", "monster=http://x", "source=http"),
+        ("JOBMATCH_SOURCE_URLS", "remotive=ftp://x", "source=http"),
     ],
 )
 def test_unusable_values_are_refused_with_their_name(

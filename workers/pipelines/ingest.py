@@ -80,8 +80,9 @@ def scrape(
 ) -> list[SourceSummary]:
     """Scrape `sources` (default `settings.sources`), keeping jobs of the last `days` days.
 
-    `base_urls` points sources elsewhere (a mirror, a replay server); `policy` sets the
-    HTTP timeouts, retries and pacing. One summary per source, in order.
+    `base_urls` (default `settings.source_urls`) points sources elsewhere (a mirror, a
+    replay server); `policy` sets the HTTP timeouts, retries and pacing. One summary per
+    source, in order.
     """
     names = list(sources or settings.sources)
     for name in names:
@@ -96,7 +97,7 @@ def scrape(
             name,
             since=since,
             report=report,
-            base_url=(base_urls or {}).get(name),
+            base_url=(base_urls or settings.source_urls).get(name),
             policy=policy,
         )
         for name in names

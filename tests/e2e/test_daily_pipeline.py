@@ -1,0 +1,65 @@
+"""The 06:00 and 07:00 tasks as the worker runs them: scrape real-shaped API responses from
+a replay server, embed them with the real model, then generate every user's list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from schema.queries.cvs import replace_active_cv
+from schema.queries.users import create_user
+from tests.integration.test_scrape import serve_fixtures
+from tests.replay_server import replay_server
+from workers import queue, tasks
+from workers.queue import huey
+
+Connection = psycopg.Connection[tuple[object, ...]]
+
+
+@pytest.fixture
+def worker_env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Immediate-mode tasks on the test database, sources pointed at a replay server."""
+    with replay_server() as server:
+        urls = serve_fixtures(server)
+        monkeypatch.setenv("DATABASE_URL", db_url)
+        monkeypatch.setenv("JOBMATCH_SOURCES", "remoteok,remotive,arbeitnow,themuse")
+        monkeypatch.setenv("JOBMATCH_SOURCE_URLS", ",".join(f"{k}={v}" for k, v in urls.items()))
+        queue.configure(db_url)
+        tasks.use_embedder(None)  # the configured, real model
+        huey.immediate = True
+        yield db_url
+        huey.immediate = False
+        queue.configure(None)
+
+
+def test_scrape_embed_then_generate(worker_env: str, conn: Connection) -> None:
+    user = create_user(conn, "dev@example.com")
+    assert user is not None
+    replace_active_cv(conn, user.id, "Backend developer: Python, Django, PostgreSQL, AWS.")
+
+    tasks.scrape_and_embed()
+    jobs = conn.execute("SELECT source, count(*) FROM jobs GROUP BY source").fetchall()
+    assert {source for source, _ in jobs} == {"remoteok", "remotive", "arbeitnow", "themuse"}
+    missing = conn.execute(
+        "SELECT count(*) FROM jobs j WHERE NOT EXISTS"
+        " (SELECT 1 FROM job_embeddings e WHERE e.job_id = j.id)"
+    ).fetchone()
+    assert missing == (0,)
+    run = conn.execute(
+        "SELECT status, counts ? 'sources', counts ? 'embedded' FROM task_runs"
+        " WHERE task = 'scrape_and_embed'"
+    ).fetchone()
+    assert run == ("succeeded", True, True)
+
+    tasks.generate_all_recommendations()
+    listed = conn.execute(
+        "SELECT rank, score, reason FROM job_recommendations WHERE user_id = %(u)s ORDER BY rank",
+        {"u": user.id},
+    ).fetchall()
+    assert listed, "the user with a CV got a list"
+    assert [row[0] for row in listed] == list(range(1, len(listed) + 1))
+    scores = [float(str(row[1])) for row in listed]
+    assert scores == sorted(scores, reverse=True)
+    assert all(str(row[2]).strip() for row in listed)
