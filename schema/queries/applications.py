@@ -8,7 +8,7 @@ from datetime import datetime
 import psycopg
 from psycopg.rows import class_row
 
-from schema.queries.job_listing import SUMMARY_COLUMNS
+from schema.queries.job_listing import SUMMARY_COLUMNS, JobSummary
 
 Connection = psycopg.Connection[tuple[object, ...]]
 
@@ -23,25 +23,13 @@ class Application:
 
 
 @dataclass(frozen=True)
-class ApplicationWithJob:
+class ApplicationWithJob(JobSummary):
+    """A job as lists show it, with the application's id, status, note and time."""
+
     application_id: int
     status: str
     note: str
     applied_at: datetime
-    id: int
-    source: str
-    title: str
-    company: str
-    location: str
-    remote: bool
-    salary_min: float | None
-    salary_max: float | None
-    salary_currency: str | None
-    tags: list[str]
-    category: str | None
-    url: str
-    posted_at: datetime
-    snippet: str
 
 
 class AlreadyAppliedError(Exception):

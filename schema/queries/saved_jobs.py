@@ -8,7 +8,7 @@ from datetime import datetime
 import psycopg
 from psycopg.rows import class_row
 
-from schema.queries.job_listing import SUMMARY_COLUMNS
+from schema.queries.job_listing import SUMMARY_COLUMNS, JobSummary
 
 Connection = psycopg.Connection[tuple[object, ...]]
 
@@ -21,23 +21,11 @@ class SavedMark:
 
 
 @dataclass(frozen=True)
-class SavedJob:
+class SavedJob(JobSummary):
+    """A job as lists show it, with when it was saved and when the save expires."""
+
     saved_at: datetime
     expires_at: datetime
-    id: int
-    source: str
-    title: str
-    company: str
-    location: str
-    remote: bool
-    salary_min: float | None
-    salary_max: float | None
-    salary_currency: str | None
-    tags: list[str]
-    category: str | None
-    url: str
-    posted_at: datetime
-    snippet: str
 
 
 def save_job(conn: Connection, user_id: int, job_id: int) -> SavedMark | None:
