@@ -8,7 +8,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from schema.database import connection
-from schema.queries.evaluation import interaction_grades, jobs_for_evaluation, user_cvs
+from schema.queries.evaluation import (
+    EvaluationJob,
+    interaction_grades,
+    jobs_for_evaluation,
+    user_cvs,
+)
+from schema.queries.jobs import JobRecord
 from workers.evaluation.categories import CV_TO_JOB_CATEGORIES, grade
 from workers.evaluation.dataset import DatasetError, Document, LabelledSet, Query
 from workers.pipelines.ingest import read_jobs_file
@@ -71,15 +77,19 @@ def _categorised_jobs(data_dir: Path) -> Iterable[Document]:
         source, parsed = read_jobs_file(path, None)
         for job in parsed.records:
             if job.category and job.category not in UNINFORMATIVE_CATEGORIES:
-                yield Document(
-                    id=f"{source}:{job.source_id}",
-                    title=job.title,
-                    description=job.description,
-                    company=job.company,
-                    location=job.location,
-                    tags=tuple(job.tags),
-                    category=job.category,
-                )
+                yield _document(f"{source}:{job.source_id}", job)
+
+
+def _document(document_id: str, job: JobRecord | EvaluationJob) -> Document:
+    return Document(
+        id=document_id,
+        title=job.title,
+        description=job.description,
+        company=job.company,
+        location=job.location,
+        tags=tuple(job.tags),
+        category=job.category,
+    )
 
 
 def _resumes(path: Path) -> Iterable[Query]:
@@ -107,18 +117,7 @@ def from_product(url: str, *, max_jobs: int = 5000) -> LabelledSet:
         cvs = user_cvs(conn, list(grades))
         jobs = jobs_for_evaluation(conn, {j for g in grades.values() for j in g}, max_jobs)
     queries = [Query(id=f"user-{user_id}", text=body) for user_id, body in cvs.items()]
-    documents = [
-        Document(
-            id=f"job-{job.id}",
-            title=job.title,
-            description=job.description,
-            company=job.company,
-            location=job.location,
-            tags=tuple(job.tags),
-            category=job.category,
-        )
-        for job in jobs
-    ]
+    documents = [_document(f"job-{job.id}", job) for job in jobs]
     judgments = {
         f"user-{user_id}": {f"job-{job_id}": g for job_id, g in user_grades.items()}
         for user_id, user_grades in grades.items()
