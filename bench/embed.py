@@ -12,7 +12,8 @@ torch fp32's time over the backend's time on the same slice, seconds apart.
 
 Quality against torch fp32: mean and minimum cosine between each text's two vectors, and
 the mean overlap of the top-10 neighbours, job to job and CV to job (real CVs from
-`../shared/data/resumes/` as queries).
+`../shared/data/resumes/` as queries). Also printed: CPU seconds per 100 texts, which a
+busy machine distorts less than wall time.
 
     .venv/bin/python bench/embed.py [--texts 256] [--slice 64] [--rounds 2] [--threads 2]
         [--backends torch-bf16,onnx-int8,openvino-bf16]
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -84,10 +86,11 @@ def overlap(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean([len(set(x) & set(y)) / 10 for x, y in zip(a, b, strict=True)]))
 
 
-def timed(embedder: Embedder, texts: list[str]) -> tuple[float, Vectors]:
-    start = time.perf_counter()
+def timed(embedder: Embedder, texts: list[str]) -> tuple[float, float, Vectors]:
+    """(wall seconds, CPU seconds of this process, vectors) of one encode call."""
+    start, cpu = time.perf_counter(), time.process_time()
     vectors = embedder.encode(texts)
-    return time.perf_counter() - start, vectors
+    return time.perf_counter() - start, time.process_time() - cpu, vectors
 
 
 def main() -> int:
@@ -118,19 +121,32 @@ def main() -> int:
     for embedder in embedders.values():
         embedder.encode(texts[:8])  # warm-up: first-call allocations, graph compilation
     seconds: dict[str, list[float]] = {b: [] for b in names}
+    cpu: dict[str, float] = dict.fromkeys(names, 0.0)
     parts: dict[str, list[Vectors]] = {b: [] for b in names}
     slices = [texts[i : i + args.slice] for i in range(0, len(texts), args.slice)]
     for round_no in range(args.rounds):
         for slice_no, part in enumerate(slices):
             shift = (round_no * len(slices) + slice_no) % len(names)
             for backend in names[shift:] + names[:shift]:
-                spent, vectors = timed(embedders[backend], part)
+                spent, used, vectors = timed(embedders[backend], part)
                 seconds[backend].append(spent)
+                cpu[backend] += used
                 if round_no == 0:
                     parts[backend].append(vectors)
     vectors = {b: np.vstack(parts[b]) for b in names}
     cv_vectors = {b: e.encode(cvs) for b, e in embedders.items()}
     report(names, len(texts) * args.rounds, seconds, vectors, cv_vectors)
+    # CPU seconds are less swayed by other processes than wall time (threads that wait
+    # for a core are not charged), so they cross-check the ratio on a busy machine.
+    print(
+        "CPU seconds per 100 texts: "
+        + ", ".join(
+            f"{b} {100 * cpu[b] / (len(texts) * args.rounds):.1f}"
+            f" ({cpu['torch'] / cpu[b]:.2f}× fp32)"
+            for b in names
+        )
+    )
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0
 
 
