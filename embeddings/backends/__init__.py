@@ -20,9 +20,9 @@ to job; onnx-int8 2.25× but cosine 0.993 and CV-to-job top-10 overlap 0.87, so 
 offered, not chosen; torch-bf16 1.7×. Under heavy load from other processes the ratios
 rise (openvino-bf16 2.7-3.2×) because torch fp32 suffers most; the quiet figure is the
 honest one. The 3× target was not reached with the ranking kept.
-The exported
-backends need `onnxruntime` / `openvino`, the model's pooling must be mean or CLS, and
-they are built from the already-loaded weights (no download, nothing but the CPU).
+
+The exported backends need `onnxruntime` / `openvino`, the model's pooling must be mean
+or CLS, and they are built from the already-loaded weights (no download, CPU only).
 """
 
 from __future__ import annotations
