@@ -118,13 +118,32 @@ def main() -> int:
         f"{len(texts)} real postings, {sum(t >= 256 for t in tokens)} of them ≥ 256 word "
         f"pieces (median {int(np.median(tokens))}); model reads 256; threads {args.threads}"
     )
+    seconds, cpu, vectors = measure(embedders, texts, args.slice, args.rounds)
+    cv_vectors = {b: e.encode(cvs) for b, e in embedders.items()}
+    report(names, len(texts) * args.rounds, seconds, vectors, cv_vectors)
+    # CPU seconds are less swayed by other processes than wall time (threads that wait
+    # for a core are not charged), so they cross-check the ratio on a busy machine.
+    per_100 = {b: 100 * cpu[b] / (len(texts) * args.rounds) for b in names}
+    print(
+        "CPU seconds per 100 texts: "
+        + ", ".join(f"{b} {per_100[b]:.1f} ({cpu['torch'] / cpu[b]:.2f}× fp32)" for b in names)
+    )
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    return 0
+
+
+def measure(
+    embedders: dict[str, Embedder], texts: list[str], size: int, rounds: int
+) -> tuple[dict[str, list[float]], dict[str, float], dict[str, Vectors]]:
+    """Per backend: wall seconds per slice, total CPU seconds, vectors of every text."""
+    names = list(embedders)
     for embedder in embedders.values():
         embedder.encode(texts[:8])  # warm-up: first-call allocations, graph compilation
     seconds: dict[str, list[float]] = {b: [] for b in names}
     cpu: dict[str, float] = dict.fromkeys(names, 0.0)
     parts: dict[str, list[Vectors]] = {b: [] for b in names}
-    slices = [texts[i : i + args.slice] for i in range(0, len(texts), args.slice)]
-    for round_no in range(args.rounds):
+    slices = [texts[i : i + size] for i in range(0, len(texts), size)]
+    for round_no in range(rounds):
         for slice_no, part in enumerate(slices):
             shift = (round_no * len(slices) + slice_no) % len(names)
             for backend in names[shift:] + names[:shift]:
@@ -133,21 +152,7 @@ def main() -> int:
                 cpu[backend] += used
                 if round_no == 0:
                     parts[backend].append(vectors)
-    vectors = {b: np.vstack(parts[b]) for b in names}
-    cv_vectors = {b: e.encode(cvs) for b, e in embedders.items()}
-    report(names, len(texts) * args.rounds, seconds, vectors, cv_vectors)
-    # CPU seconds are less swayed by other processes than wall time (threads that wait
-    # for a core are not charged), so they cross-check the ratio on a busy machine.
-    print(
-        "CPU seconds per 100 texts: "
-        + ", ".join(
-            f"{b} {100 * cpu[b] / (len(texts) * args.rounds):.1f}"
-            f" ({cpu['torch'] / cpu[b]:.2f}× fp32)"
-            for b in names
-        )
-    )
-    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    return 0
+    return seconds, cpu, {b: np.vstack(parts[b]) for b in names}
 
 
 def report(

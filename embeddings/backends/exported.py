@@ -136,6 +136,7 @@ class ExportedEmbedder:
         name: str,
         backend: str,
         batch_size: int,
+        parallel: int = 1,
     ) -> None:
         self._tokenizer = model.tokenizer
         self.max_tokens = int(model.max_seq_length or 512)
@@ -148,6 +149,7 @@ class ExportedEmbedder:
         self._run = run
         self._name = name
         self._batch_size = batch_size
+        self._parallel = parallel  # batches the runtime can run at once
         self.backend = backend
 
     @property
@@ -167,7 +169,9 @@ class ExportedEmbedder:
             list(texts), truncation=True, max_length=self.max_tokens, padding=False
         )["input_ids"]
         order = np.argsort([len(row) for row in ids], kind="stable")
-        groups = [order[s : s + self._batch_size] for s in range(0, len(order), self._batch_size)]
+        # Few texts: smaller batches, so every stream of a parallel runtime gets one.
+        size = max(1, min(self._batch_size, -(-len(order) // self._parallel)))
+        groups = [order[s : s + size] for s in range(0, len(order), size)]
         batches = [_pad([ids[i] for i in rows], self._pad_id) for rows in groups]
         # All batches go to the runtime at once: OpenVINO overlaps them on its streams.
         for rows, (_, mask), hidden in zip(groups, batches, self._run(batches), strict=True):

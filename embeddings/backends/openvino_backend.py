@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from embeddings.backends import BackendUnavailableError
-from embeddings.backends.exported import Batch, ExportedEmbedder, export_onnx, model_dir
+from embeddings.backends.exported import (
+    Batch,
+    ExportedEmbedder,
+    RunFn,
+    export_onnx,
+    model_dir,
+)
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -50,23 +56,28 @@ def openvino_embedder(
             "NUM_STREAMS": streams,
         },
     )
+    run = _concurrent_runner(compiled, streams)
+    return ExportedEmbedder(
+        model, run, name=name, backend="openvino-bf16", batch_size=batch_size, parallel=streams
+    )
+
+
+def _concurrent_runner(compiled: Any, streams: int) -> RunFn:
+    """Run batches on `streams` infer requests at once, results in input order."""
     requests = [compiled.create_infer_request() for _ in range(streams)]
     lock = threading.Lock()  # the requests are shared: one encode call at a time uses them
 
     def run(batches: list[Batch]) -> list[np.typing.NDArray[np.float32]]:
-        with lock:
-            return _run(batches)
-
-    def _run(batches: list[Batch]) -> list[np.typing.NDArray[np.float32]]:
         results: list[Any] = [None] * len(batches)
-        # Round robin over the requests; each request runs one batch at a time.
-        for start in range(0, len(batches), len(requests)):
-            active = list(enumerate(batches[start : start + len(requests)]))
-            for slot, (ids, mask) in active:
-                requests[slot].start_async({"input_ids": ids, "attention_mask": mask})
-            for slot, _ in active:
-                requests[slot].wait()
-                results[start + slot] = np.array(requests[slot].get_output_tensor(0).data)
+        with lock:
+            # Round robin over the requests; each request runs one batch at a time.
+            for start in range(0, len(batches), len(requests)):
+                active = list(enumerate(batches[start : start + len(requests)]))
+                for slot, (ids, mask) in active:
+                    requests[slot].start_async({"input_ids": ids, "attention_mask": mask})
+                for slot, _ in active:
+                    requests[slot].wait()
+                    results[start + slot] = np.array(requests[slot].get_output_tensor(0).data)
         return results
 
-    return ExportedEmbedder(model, run, name=name, backend="openvino-bf16", batch_size=batch_size)
+    return run

@@ -84,48 +84,47 @@ def embed_pending(
     try:
         model = prepare_model(conn, embedder, options)
         summary = EmbedSummary(model.name, model.id, getattr(embedder, "backend", "unknown"))
-        pending_jobs = q.count_pending_jobs(conn, model.id)
-        pending_cvs = q.count_pending_cvs(conn, model.id)
-        total = pending_jobs + pending_cvs
+        total = q.count_pending_jobs(conn, model.id) + q.count_pending_cvs(conn, model.id)
         summary.unchanged = q.count_jobs(conn) + q.count_active_cvs(conn) - total
-        tick = _Ticker(progress, total)
-        for jobs in _pages(
-            lambda after: q.pending_jobs(conn, model.id, after_id=after, limit=page)
-        ):
+        run = _Run(conn, embedder, model, options, summary, _Ticker(progress, total))
+        for jobs in _pages(lambda a: q.pending_jobs(conn, model.id, after_id=a, limit=page)):
             texts = [job_text(job, options) for job in jobs]
-            keys = [(job.id, job.content_hash) for job in jobs]
-            embedded, empty = _embed_page(
-                conn,
-                embedder=embedder,
-                model=model,
-                texts=texts,
-                keys=keys,
-                options=options,
-                kind="job",
-            )
-            summary.jobs_embedded += embedded
-            summary.skipped_empty += empty
-            tick(len(jobs))
+            summary.jobs_embedded += run.page(texts, [(j.id, j.content_hash) for j in jobs], "job")
         for cvs in _pages(lambda a: q.pending_cvs(conn, model.id, after_id=a, limit=page)):
             texts = [cv_text(cv.body, options) for cv in cvs]
-            keys = [(cv.id, cv.content_hash) for cv in cvs]
-            embedded, empty = _embed_page(
-                conn,
-                embedder=embedder,
-                model=model,
-                texts=texts,
-                keys=keys,
-                options=options,
-                kind="cv",
-            )
-            summary.cvs_embedded += embedded
-            summary.skipped_empty += empty
-            tick(len(cvs))
+            summary.cvs_embedded += run.page(texts, [(c.id, c.content_hash) for c in cvs], "cv")
         summary.activated = activate_if_none(conn, model.id)
     finally:
         conn.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+@dataclass
+class _Run:
+    """One `embed_pending` pass: embeds a page, counts empties, moves the progress on."""
+
+    conn: Connection
+    embedder: Embedder
+    model: EmbeddingModel
+    options: TextOptions
+    summary: EmbedSummary
+    tick: _Ticker
+
+    def page(self, texts: list[str], keys: list[tuple[int, bytes]], kind: str) -> int:
+        """Embed one page of `kind` ('job' or 'cv'); the number embedded."""
+        embedded, empty = _embed_page(
+            self.conn,
+            embedder=self.embedder,
+            model=self.model,
+            texts=texts,
+            keys=keys,
+            options=self.options,
+            kind=kind,
+        )
+        self.summary.skipped_empty += empty
+        self.tick(len(texts))
+        return embedded
 
 
 class _Ticker:
