@@ -96,6 +96,31 @@ def model_key(model_name: str, options: TextOptions) -> str:
     return model_name if options.is_default else f"{model_name} [{options.signature}]"
 
 
+_KEY = re.compile(
+    r"(?P<model>.+) \[(?P<template>\w+)\+"
+    r"(?:truncate|chunk(?P<words>\d+)/(?P<overlap>\d+)x(?P<max>\d+))\]"
+)
+
+
+def parse_model_key(key: str) -> tuple[str, TextOptions]:
+    """The model name and text options a stored set was made with (inverse of `model_key`)."""
+    match = _KEY.fullmatch(key)
+    if match is None:
+        return key, TextOptions()
+    template = match["template"]
+    if template not in TEMPLATE_CHOICES:
+        return key, TextOptions()
+    if match["words"] is None:
+        return match["model"], TextOptions(template=template)
+    return match["model"], TextOptions(
+        template=template,
+        long_text="chunk",
+        chunk_words=int(match["words"]),
+        chunk_overlap=int(match["overlap"]),
+        max_chunks=int(match["max"]),
+    )
+
+
 def clean(text: str) -> str:
     """Collapse runs of whitespace; an all-whitespace text becomes empty."""
     return _SPACE.sub(" ", text).strip()

@@ -20,6 +20,7 @@ import psycopg
 from huey.exceptions import CancelExecution, TaskLockedException
 
 from embeddings.model import Embedder
+from embeddings.text import TextOptions
 from schema.database import connection
 from schema.errors import DatabaseError
 from schema.queries.models import active_model
@@ -41,20 +42,24 @@ _embedders: dict[str, Embedder] = {}  # "current" once chosen; a dict so no `glo
 
 
 def use_embedder(embedder: Embedder | None) -> None:
-    """Make the tasks of this process embed with `embedder` (None: load the configured
-    model on first use). Tests pass a fake; the worker may preload the real one."""
+    """Make the tasks of this process embed with `embedder` (None: the serving model,
+    loaded on first use). Tests pass a fake."""
     if embedder is None:
         _embedders.pop("current", None)
     else:
         _embedders["current"] = embedder
 
 
-def current_embedder() -> Embedder:
-    """The embedder of this process, loading `JOBMATCH_MODEL` on first use."""
-    if "current" not in _embedders:
-        loader = _lazy("embeddings.loader")  # the model stack loads only when needed
-        _embedders["current"] = loader.load_embedder(Settings.from_env().model)
-    return _embedders["current"]
+def serving_embedder(url: str) -> tuple[Embedder, TextOptions]:
+    """The embedder and text options of the active model (`JOBMATCH_MODEL` before any)."""
+    settings = Settings.from_env()
+    embed = _lazy("workers.pipelines.embed")
+    choice = embed.serving_model(url, settings.model)
+    if "current" in _embedders:
+        return _embedders["current"], choice.options
+    loader = _lazy("embeddings.loader")  # the model stack loads only when needed
+    embedder = loader.load_embedder(choice.name, cache_dir=settings.home / "models")
+    return embedder, choice.options
 
 
 def _lazy(module: str) -> Any:
@@ -158,7 +163,8 @@ def process_new_cv(cv_id: int) -> None:
     def work(url: str, counts: Counts) -> None:
         counts["cv_id"] = cv_id
         embed = _lazy("workers.pipelines.embed")
-        counts["embedded"] = embed.embed_cv(url, current_embedder(), cv_id)
+        embedder, options = serving_embedder(url)
+        counts["embedded"] = embed.embed_cv(url, embedder, cv_id, text_options=options)
         with connection(url) as conn:
             owner = active_cv_owner(conn, cv_id)
         if owner is None:
@@ -182,7 +188,8 @@ def scrape_and_embed() -> None:
         ingest = _lazy("workers.pipelines.ingest")
         counts["sources"] = _as_counts(ingest.scrape(url, settings, days=settings.scrape_days))
         embed = _lazy("workers.pipelines.embed")
-        counts["embedded"] = _as_counts(embed.embed_pending(url, current_embedder()))
+        embedder, options = serving_embedder(url)
+        counts["embedded"] = _as_counts(embed.embed_pending(url, embedder, text_options=options))
 
     guarded("scrape_and_embed", "scrape_and_embed", work)
 
@@ -193,7 +200,8 @@ def embed_all() -> None:
 
     def work(url: str, counts: Counts) -> None:
         embed = _lazy("workers.pipelines.embed")
-        counts["embedded"] = _as_counts(embed.embed_pending(url, current_embedder()))
+        embedder, options = serving_embedder(url)
+        counts["embedded"] = _as_counts(embed.embed_pending(url, embedder, text_options=options))
 
     guarded("embed_all", "embed", work)
 

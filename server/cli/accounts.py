@@ -83,9 +83,13 @@ def run_cv_add(args: argparse.Namespace, settings: Settings) -> int:
     with connection(url) as conn:
         cv = replace_active_cv(conn, user.id, body, filename=args.file.name)
     console.print(f"CV {cv.id} stored as the active CV of {user.email}")
-    with console.status(f"embedding with {settings.model}…", spinner="dots"):
-        embedder = _module("embeddings.loader").load_embedder(settings.model)
-        _module("workers.pipelines.embed").embed_cv(url, embedder, cv.id)
+    embed = _module("workers.pipelines.embed")
+    serving = embed.serving_model(url, settings.model)
+    with console.status(f"embedding with {serving.name}…", spinner="dots"):
+        embedder = _module("embeddings.loader").load_embedder(
+            serving.name, cache_dir=settings.home / "models"
+        )
+        embed.embed_cv(url, embedder, cv.id, text_options=serving.options)
     summary = generate_for_user(url, user.id)
     if summary.skipped:
         console.print(f"no recommendations yet: {summary.skipped}")

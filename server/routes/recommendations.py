@@ -9,8 +9,9 @@ import msgspec
 from litestar.datastructures import State
 
 from embeddings.model import Embedder
+from embeddings.text import parse_model_key
 from schema.queries.job_listing import JobFilters, full_text_search, jobs_by_ids
-from schema.queries.models import active_model
+from schema.queries.models import EmbeddingModel, active_model
 from schema.queries.recommendation_reads import ListState, read_list
 from server.routes.common import Connection, log
 from server.schemas import RecommendationsEnvelope, SearchHit, SearchResults, job_from_row
@@ -96,16 +97,20 @@ def search(
     return SearchResults(query=query, mode="full_text", items=items)
 
 
-def _embedder(state: State) -> Embedder:
-    """The app's embedder: the one given to `create_app`, else the configured model
-    (loaded once per process on the first search)."""
-    if state.embedder is None:
-        from embeddings.loader import load_embedder
+def _embedder(state: State, model: EmbeddingModel) -> Embedder | None:
+    """The embedder for the active `model`: the one given to `create_app` (tests), else
+    the model itself, loaded once per process (the loader caches it by name)."""
+    if state.embedder is not None:
+        given: Embedder = state.embedder
+        return given
+    from embeddings.loader import ModelUnavailableError, load_embedder
 
-        settings: Settings = state.settings
-        state.embedder = load_embedder(settings.model)
-    embedder: Embedder = state.embedder
-    return embedder
+    settings: Settings = state.settings
+    try:
+        return load_embedder(parse_model_key(model.name)[0], cache_dir=settings.home / "models")
+    except ModelUnavailableError as error:
+        log.warning("search: cannot load the active model %s: %s", model.name, error)
+        return None
 
 
 def _hybrid(
@@ -114,8 +119,10 @@ def _hybrid(
     model = active_model(db)
     if model is None:
         return None
-    embedder = _embedder(state)
-    if embedder.name != model.name or embedder.dimension != model.dimension:
+    embedder = _embedder(state, model)
+    if embedder is None:
+        return None
+    if embedder.name != parse_model_key(model.name)[0] or embedder.dimension != model.dimension:
         log.warning("search: active model %s is not this process's %s", model.name, embedder.name)
         return None
     from schema.queries.search import SearchFilters, search_jobs

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
+from embeddings.text import TextOptions
 from schema.database import connection
 from schema.queries.cvs import replace_active_cv
 from schema.queries.jobs import JobRecord, upsert_jobs
@@ -13,7 +14,7 @@ from schema.queries.model_sets import coverage, remove_model
 from schema.queries.models import activate_model, active_model, model_by_name
 from schema.queries.users import create_user
 from tests.fakes import FakeEmbedder
-from workers.pipelines.embed import embed_pending
+from workers.pipelines.embed import ServingModel, embed_pending, serving_model
 from workers.pipelines.recommend import generate
 
 Connection = psycopg.Connection[tuple[object, ...]]
@@ -104,3 +105,18 @@ def test_the_active_model_cannot_be_removed(db_url: str, conn: Connection) -> No
         {"pattern": f"%hnsw_model_{model_b.id}"},
     ).fetchone()
     assert indexes == (0,)
+
+
+def test_the_worker_and_api_follow_the_active_model(db_url: str, conn: Connection) -> None:
+    _seed(conn)
+    assert serving_model(db_url, "configured-model") == ServingModel(
+        "configured-model", TextOptions()
+    )
+    embed_pending(db_url, FakeEmbedder("fake-a", 32))
+    chunked = TextOptions(long_text="chunk", chunk_words=50, chunk_overlap=5)
+    embed_pending(db_url, FakeEmbedder("fake-b", 48), text_options=chunked)
+    assert serving_model(db_url, "configured-model") == ServingModel("fake-a", TextOptions())
+    shadow = model_by_name(conn, "fake-b [full+chunk50/5x8]")
+    assert shadow is not None
+    activate_model(conn, shadow.id)
+    assert serving_model(db_url, "configured-model") == ServingModel("fake-b", chunked)

@@ -14,6 +14,7 @@ from embeddings.text import (
     encode_prepared,
     job_text,
     model_key,
+    parse_model_key,
 )
 from tests.fakes import FakeEmbedder
 
@@ -95,3 +96,17 @@ def test_options_are_validated_and_named() -> None:
         TextOptions(chunk_words=10, chunk_overlap=10)
     assert model_key("m", TextOptions()) == "m"
     assert model_key("m", TextOptions(long_text="chunk")) == "m [full+chunk160/32x8]"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        TextOptions(),
+        TextOptions(long_text="chunk"),
+        TextOptions(template="title_tags"),
+        TextOptions(template="description", long_text="chunk", chunk_words=90, chunk_overlap=10),
+    ],
+)
+def test_parse_model_key_inverts_model_key(options: TextOptions) -> None:
+    for name in ("sentence-transformers/all-MiniLM-L6-v2", "/models/my model [v2]"):
+        assert parse_model_key(model_key(name, options)) == (name, options)

@@ -15,13 +15,21 @@ from dataclasses import asdict, dataclass
 from typing import Protocol, TypeVar
 
 from embeddings.model import Embedder, Vectors
-from embeddings.text import TextOptions, cv_text, encode_prepared, job_text, model_key
+from embeddings.text import (
+    TextOptions,
+    cv_text,
+    encode_prepared,
+    job_text,
+    model_key,
+    parse_model_key,
+)
 from schema.database import connect
 from schema.queries import vectors as q
 from schema.queries.models import (
     DimensionMismatchError,
     EmbeddingModel,
     activate_if_none,
+    active_model,
     model_by_name,
     register_model,
 )
@@ -256,3 +264,28 @@ def _embed_page(
         if empty_ids:
             drop(conn, model.id, empty_ids)
     return len(keep), len(empty_ids)
+
+
+@dataclass(frozen=True)
+class ServingModel:
+    """What to load to embed for the users' model: a `load_embedder` name and text options."""
+
+    name: str
+    options: TextOptions
+
+
+def serving_model(url: str, default: str) -> ServingModel:
+    """The active model (as `jobmatch models activate` set it), or `default` before any.
+
+    The worker embeds new jobs and CVs under this model and the API encodes search
+    queries with it, so a model switch reaches them without a restart or a new setting.
+    """
+    conn = connect(url)
+    try:
+        model = active_model(conn)
+    finally:
+        conn.close()
+    if model is None:
+        return ServingModel(default, TextOptions())
+    name, options = parse_model_key(model.name)
+    return ServingModel(name, options)
