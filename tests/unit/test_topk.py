@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embeddings.topk import blocked_top_k, exact_top_k, full_ranking, normalise, recall_at_k
+from embeddings.topk import (
+    BF16_ERROR,
+    blocked_top_k,
+    exact_top_k,
+    full_ranking,
+    normalise,
+    prefiltered_top_k,
+    recall_at_k,
+)
 
 
 def _data(rows: int, items: int, dim: int = 16, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -64,3 +72,45 @@ def test_full_ranking_and_recall() -> None:
     assert (np.diff(scores) <= 0).all()
     assert recall_at_k([1, 2, 3], [3, 2, 9, 8]) == 0.5
     assert recall_at_k([], []) == 1.0
+
+
+@pytest.mark.parametrize("k", [0, 5, 40, 300])
+def test_prefilter_scores_exactly_and_its_floor_bounds_the_rest(k: int) -> None:
+    # Clustered data: many near-ties, where a bf16 ranking alone would misorder.
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(4, 32))
+    items = normalise(centres[rng.integers(0, 4, 300)] + 0.05 * rng.normal(size=(300, 32)))
+    queries = normalise(centres[rng.integers(0, 4, 40)] + 0.05 * rng.normal(size=(40, 32)))
+    exact = queries @ items.T
+    for part in prefiltered_top_k(queries, items, k, block_size=16):
+        rows = range(part.start, part.start + len(part.scores))
+        assert part.floor is not None
+        assert part.scores.shape == (len(rows), min(k, 300))
+        for r, row in enumerate(rows):
+            picked = part.indices[r]
+            assert np.allclose(part.scores[r], exact[row, picked], atol=1e-5)
+            assert (np.diff(part.scores[r]) <= 0).all()  # best first, by exact score
+            left_out = np.setdiff1d(np.arange(300), picked)
+            assert (exact[row, left_out] <= part.floor[r]).all()
+
+
+def test_bf16_error_bound_holds() -> None:
+    import torch
+
+    queries, items = _data(200, 2000, dim=384, seed=5)
+    rough = (torch.from_numpy(queries).bfloat16() @ torch.from_numpy(items).bfloat16().T).float()
+    assert np.abs(rough.numpy() - queries @ items.T).max() < BF16_ERROR
+
+
+def test_prefilter_ban_excludes_pairs() -> None:
+    queries, items = _data(20, 100)
+
+    def ban(first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        best = np.argmax(queries[first : first + count] @ items.T, axis=1)
+        return np.arange(count, dtype=np.int64), best.astype(np.int64)
+
+    for part in prefiltered_top_k(queries, items, 100, block_size=8, ban=ban):
+        best = np.argmax(queries[part.start : part.start + len(part.scores)] @ items.T, axis=1)
+        assert (part.indices[:, -1] == best).all()
+        assert np.isneginf(part.scores[:, -1]).all()
+        assert np.isfinite(part.scores[:, :-1]).all()

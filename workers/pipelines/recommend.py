@@ -19,7 +19,14 @@ import numpy as np
 
 from embeddings.diversity import DEFAULT_COMPANY_CAP, capped_selection
 from embeddings.reasons import TextProfile, explain, location_fit, profile_cv
-from embeddings.topk import TopK, blocked_top_k, full_ranking, normalise
+from embeddings.topk import (
+    SMALL_BATCH,
+    TopK,
+    blocked_top_k,
+    full_ranking,
+    normalise,
+    prefiltered_top_k,
+)
 from schema.database import connect
 from schema.queries import recommendations as q
 from schema.queries.models import EmbeddingModel, active_model
@@ -36,7 +43,9 @@ class RecommendOptions:
 
     limit: int = 50
     company_cap: int = DEFAULT_COMPANY_CAP
-    candidates: int = 200  # per user, before the cap; a row that runs short is redone in full
+    # Per user, before the cap; a row that runs short, or whose last pick the bf16
+    # prefilter cannot vouch for, is redone in full fp32 (rare: 100 is plenty for a cap of 3).
+    candidates: int = 100
     block_size: int = 1000  # users scored, explained and committed together
     writers: int = 2  # threads writing blocks while the next block is computed
     max_age: timedelta = timedelta(days=7)
@@ -178,16 +187,33 @@ class _Run:
         catalog, options = self.catalog, self.options
         user_ids = [u.user_id for u in users]
         picks: list[list[tuple[int, float]]] = []
+        if len(users) <= SMALL_BATCH:
+            # A few users (a new CV): exact numpy, no torch import.
+            def mask(first: int, scores: np.ndarray) -> None:
+                for row in range(scores.shape[0]):
+                    catalog.mask_row(user_ids[first + row], scores[row])
 
-        def mask(first: int, scores: np.ndarray) -> None:
-            for row in range(scores.shape[0]):
-                catalog.mask_row(user_ids[first + row], scores[row])
-
-        for top in blocked_top_k(
-            queries, catalog.vectors, options.candidates, block_size=len(users), adjust=mask
-        ):
+            found = blocked_top_k(
+                queries, catalog.vectors, options.candidates, block_size=len(users), adjust=mask
+            )
+        else:
+            found = prefiltered_top_k(
+                queries,
+                catalog.vectors,
+                options.candidates,
+                block_size=len(users),
+                ban=lambda first, count: self._ban(user_ids[first : first + count]),
+            )
+        for top in found:
             picks.extend(self._select(top, user_ids, queries))
         return picks
+
+    def _ban(self, user_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, catalog row) pairs these users (rows of a block) must not get."""
+        banned = [self.catalog.banned(user_id) for user_id in user_ids]
+        rows = np.repeat(np.arange(len(banned), dtype=np.int64), [len(b) for b in banned])
+        cols = np.concatenate(banned) if banned else np.empty(0, dtype=np.int64)
+        return rows, cols.astype(np.int64)
 
     def _select(
         self,
@@ -204,8 +230,11 @@ class _Run:
         picks = []
         for row in range(keep.shape[0]):
             scores, indices, kept = top.scores[row], top.indices[row], keep[row]
-            short = kept.sum() < options.limit and valid[row].all()
-            if short and len(indices) < len(catalog.ids):
+            count = int(kept.sum())
+            short = count < options.limit and valid[row].all()
+            # A prefiltered row is exact only if its last pick beats every item left out.
+            unsure = top.floor is not None and count > 0 and scores[kept][-1] <= top.floor[row]
+            if (short or unsure) and len(indices) < len(catalog.ids):
                 user = user_ids[top.start + row]
                 scores, indices = full_ranking(queries[top.start + row], catalog.vectors)
                 catalog.mask_ranked(user, scores, indices)

@@ -72,6 +72,17 @@ class Catalog:
         if excluded is not None:
             scores[excluded] = -np.inf
 
+    def banned(self, user_id: int) -> Rows:
+        """The catalog rows the user must not get (preference misfits and exclusions)."""
+        parts = []
+        allowed = self.allowed.get(user_id)
+        if allowed is not None:
+            parts.append(np.flatnonzero(~allowed))
+        excluded = self.excluded.get(user_id)
+        if excluded is not None:
+            parts.append(excluded)
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
     def mask_ranked(self, user_id: int, scores: Matrix, rows: Rows) -> None:
         """Like `mask_row` for scores of the catalog rows `rows` (a ranked subset)."""
         allowed = self.allowed.get(user_id)
