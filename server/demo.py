@@ -101,9 +101,8 @@ def is_empty(url: str) -> bool:
 def embed_and_recommend(url: str, model: str, say: Callable[[str], None] = print) -> None:
     """Embed what is new under `model`, then generate every user's list (the worker's
     pipelines, run here so the demo is ready before the API answers)."""
-    from workers.pipelines.embed import embed_pending
-
     from embeddings.loader import load_embedder
+    from workers.pipelines.embed import embed_pending
     from workers.pipelines.recommend import generate
 
     say(f"loading the embedding model {model} …")
