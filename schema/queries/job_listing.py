@@ -142,56 +142,6 @@ def job_exists(conn: Connection, job_id: int) -> bool:
     return row is not None
 
 
-@dataclass(frozen=True)
-class TextHit:
-    score: float
-    id: int
-    source: str
-    title: str
-    company: str
-    location: str
-    remote: bool
-    salary_min: float | None
-    salary_max: float | None
-    salary_currency: str | None
-    tags: list[str]
-    category: str | None
-    url: str
-    posted_at: datetime
-    snippet: str
-
-
-def full_text_search(
-    conn: Connection, query: str, filters: JobFilters, *, limit: int
-) -> list[TextHit]:
-    """Jobs matching `query` (web-search syntax) by full text alone, best first.
-
-    The fallback of `/jobs/search` before any job has a vector under the active model.
-    """
-    with conn.cursor(row_factory=class_row(TextHit)) as cur:
-        cur.execute(
-            "SELECT ts_rank_cd(j.search_vector, q)::float8 AS score, "
-            f"{SUMMARY_COLUMNS}"
-            " FROM jobs j, websearch_to_tsquery('english', %(query)s) AS q"
-            " WHERE j.search_vector @@ q"
-            " AND (%(remote)s::boolean IS NULL OR j.remote = %(remote)s)"
-            " AND (%(location)s::text IS NULL OR j.location ILIKE %(location)s)"
-            " AND (%(min_salary)s::float8 IS NULL"
-            "      OR coalesce(j.salary_max, j.salary_min) >= %(min_salary)s)"
-            " AND (%(posted_since)s::timestamptz IS NULL OR j.posted_at >= %(posted_since)s)"
-            " ORDER BY score DESC, j.posted_at DESC, j.id DESC LIMIT %(limit)s",
-            {
-                "query": query,
-                "remote": filters.remote,
-                "location": _like(filters.location),
-                "min_salary": filters.min_salary,
-                "posted_since": filters.posted_since,
-                "limit": limit,
-            },
-        )
-        return cur.fetchall()
-
-
 def jobs_by_ids(conn: Connection, ids: list[int]) -> dict[int, JobSummary]:
     """The summaries of these jobs by id (missing ids are absent), in one indexed read."""
     with conn.cursor(row_factory=class_row(JobSummary)) as cur:

@@ -74,8 +74,8 @@ class SearchHit:
 def search_jobs(
     conn: Connection,
     *,
-    model_id: int,
-    dimension: int,
+    model_id: int | None = None,
+    dimension: int | None = None,
     query_vector: npt.NDArray[np.float32] | None,
     query_text: str,
     filters: SearchFilters,
@@ -104,8 +104,8 @@ def search_jobs(
 def search_plan(
     conn: Connection,
     *,
-    model_id: int,
-    dimension: int,
+    model_id: int | None = None,
+    dimension: int | None = None,
     query_vector: npt.NDArray[np.float32] | None,
     query_text: str,
     filters: SearchFilters,
@@ -137,8 +137,8 @@ def _set_local(cur: psycopg.Cursor[object], ef_search: int) -> None:
 
 def _statement(
     *,
-    model_id: int,
-    dimension: int,
+    model_id: int | None = None,
+    dimension: int | None = None,
     query_vector: npt.NDArray[np.float32] | None,
     query_text: str,
     filters: SearchFilters,
@@ -147,6 +147,8 @@ def _statement(
     """The fused query, its parameters, and the ef_search it needs."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
+    if query_vector is not None and (model_id is None or dimension is None):
+        raise ValueError("a query vector needs the model_id and dimension it was made with")
     candidates = min(MAX_EF_SEARCH, max(limit * 4, 40))
     where, params = _filters(filters)
     params.update(
@@ -157,7 +159,7 @@ def _statement(
         rrf_k=RRF_K,
     )
     statement = sql.SQL(_FUSED).format(
-        semantic=_semantic(model_id, dimension, where, enabled=query_vector is not None),
+        semantic=_semantic(model_id, dimension, where) if query_vector is not None else _NONE,
         lexical=_lexical(where, enabled=bool(query_text.strip())),
     )
     return statement, params, candidates
@@ -182,14 +184,12 @@ LIMIT %(limit)s
 """
 
 
-def _semantic(
-    model_id: int, dimension: int, where: sql.Composable, *, enabled: bool
-) -> sql.Composed:
-    if not enabled:
-        return sql.SQL(
-            "SELECT NULL::bigint AS job_id, NULL::bigint AS rank, NULL::float8 AS similarity"
-            " WHERE false"
-        ).format()
+_NONE = sql.SQL(
+    "SELECT NULL::bigint AS job_id, NULL::bigint AS rank, NULL::float8 AS similarity WHERE false"
+)
+
+
+def _semantic(model_id: int | None, dimension: int | None, where: sql.Composable) -> sql.Composed:
     # The inner ORDER BY ... LIMIT is the index scan (relaxed order under iterative scan);
     # the outer row_number re-sorts those candidates exactly.
     return sql.SQL(

@@ -10,7 +10,7 @@ from litestar.datastructures import State
 
 from embeddings.model import Embedder
 from embeddings.text import parse_model_key
-from schema.queries.job_listing import JobFilters, full_text_search, jobs_by_ids
+from schema.queries.job_listing import jobs_by_ids
 from schema.queries.models import EmbeddingModel, active_model
 from schema.queries.recommendation_reads import ListState, read_list
 from server.routes.common import Connection, log
@@ -86,59 +86,19 @@ def search(
 ) -> SearchResults:
     """Hybrid search (vectors fused with full text) under the active model; full text
     alone until jobs have vectors under a model this process can encode queries with."""
-    filters = JobFilters(
-        remote=remote, location=location, min_salary=min_salary, posted_since=posted_since
-    )
-    hybrid = _hybrid(db, state, query, filters, limit)
-    if hybrid is not None:
-        return hybrid
-    hits = full_text_search(db, query, filters, limit=limit)
-    items = [SearchHit(score=round(h.score, 4), job=job_from_row(h)) for h in hits]
-    return SearchResults(query=query, mode="full_text", items=items)
-
-
-def _embedder(state: State, model: EmbeddingModel) -> Embedder | None:
-    """The embedder for the active `model`: the one given to `create_app` (tests), else
-    the model itself, loaded once per process (the loader caches it by name)."""
-    if state.embedder is not None:
-        given: Embedder = state.embedder
-        return given
-    from embeddings.loader import ModelUnavailableError, load_embedder
-
-    settings: Settings = state.settings
-    try:
-        return load_embedder(parse_model_key(model.name)[0], cache_dir=settings.home / "models")
-    except ModelUnavailableError as error:
-        log.warning("search: cannot load the active model %s: %s", model.name, error)
-        return None
-
-
-def _hybrid(
-    db: Connection, state: State, query: str, filters: JobFilters, limit: int
-) -> SearchResults | None:
-    model = active_model(db)
-    if model is None:
-        return None
-    embedder = _embedder(state, model)
-    if embedder is None:
-        return None
-    if embedder.name != parse_model_key(model.name)[0] or embedder.dimension != model.dimension:
-        log.warning("search: active model %s is not this process's %s", model.name, embedder.name)
-        return None
     from schema.queries.search import SearchFilters, search_jobs
 
-    vector = embedder.encode([query])[0]
+    model = active_model(db)
+    embedder = _embedder(state, model) if model is not None else None
+    vector = embedder.encode([query])[0] if embedder is not None else None
     hits = search_jobs(
         db,
-        model_id=model.id,
-        dimension=model.dimension,
+        model_id=model.id if model is not None else None,
+        dimension=model.dimension if model is not None else None,
         query_vector=vector,
         query_text=query,
         filters=SearchFilters(
-            remote=filters.remote,
-            location=filters.location,
-            posted_since=filters.posted_since,
-            min_salary=filters.min_salary,
+            remote=remote, location=location, posted_since=posted_since, min_salary=min_salary
         ),
         limit=limit,
     )
@@ -149,4 +109,28 @@ def _hybrid(
         for hit in hits
         if hit.job_id in jobs
     ]
-    return SearchResults(query=query, mode="hybrid", items=items)
+    return SearchResults(
+        query=query, mode="hybrid" if vector is not None else "full_text", items=items
+    )
+
+
+def _embedder(state: State, model: EmbeddingModel) -> Embedder | None:
+    """An embedder for the active `model` (None when this process cannot encode with it):
+    the one given to `create_app` (tests), else the model itself, loaded once per process
+    (the loader caches it by name)."""
+    embedder: Embedder | None = state.embedder
+    if embedder is None:
+        from embeddings.loader import ModelUnavailableError, load_embedder
+
+        settings: Settings = state.settings
+        try:
+            embedder = load_embedder(
+                parse_model_key(model.name)[0], cache_dir=settings.home / "models"
+            )
+        except ModelUnavailableError as error:
+            log.warning("search: cannot load the active model %s: %s", model.name, error)
+            return None
+    if embedder.name != parse_model_key(model.name)[0] or embedder.dimension != model.dimension:
+        log.warning("search: active model %s is not this process's %s", model.name, embedder.name)
+        return None
+    return embedder
