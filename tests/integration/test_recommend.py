@@ -260,13 +260,17 @@ def test_pgvector_strategy_matches_exact_on_a_small_set(db_url: str, conn: Conne
     assert len(baseline) == 50
 
 
-def test_batched_run_equals_single_user_runs(db_url: str, conn: Connection) -> None:
+# Blocks of 5 take the exact numpy path; a block of 12 the bf16 prefilter + fp32 re-score.
+@pytest.mark.parametrize("block_size", [5, 12])
+def test_batched_run_equals_single_user_runs(
+    db_url: str, conn: Connection, block_size: int
+) -> None:
     model = add_model(conn)
     _jobs(conn, model, 90, company="Same Co", title="Python developer")
     _jobs(conn, model, 90, seed=2, title="Python engineer", description="APIs on PostgreSQL")
     rng = np.random.default_rng(5)
     users = [add_user(conn, model, unit(rng.normal(size=DIM))) for _ in range(12)]
-    generate(db_url, options=RecommendOptions(block_size=5))
+    generate(db_url, options=RecommendOptions(block_size=block_size))
     batched = {user: stored(conn, user) for user in users}
     for user in users:
         generate_for_user(db_url, user)

@@ -227,28 +227,36 @@ class _Run:
         keep = capped_selection(
             catalog.codes[top.indices], valid, options.company_cap, options.limit
         )
-        picks = []
-        for row in range(keep.shape[0]):
-            scores, indices, kept = top.scores[row], top.indices[row], keep[row]
-            count = int(kept.sum())
-            short = count < options.limit and valid[row].all()
+        counts = keep.sum(axis=1)
+        redo = (counts < options.limit) & valid.all(axis=1)
+        if top.floor is not None and keep.shape[1] > 0:
             # A prefiltered row is exact only if its last pick beats every item left out.
-            unsure = top.floor is not None and count > 0 and scores[kept][-1] <= top.floor[row]
-            if (short or unsure) and len(indices) < len(catalog.ids):
-                user = user_ids[top.start + row]
-                scores, indices = full_ranking(queries[top.start + row], catalog.vectors)
-                catalog.mask_ranked(user, scores, indices)
-                codes = catalog.codes[indices]
-                kept = capped_selection(
-                    codes[None, :],
-                    np.isfinite(scores)[None, :],
-                    options.company_cap,
-                    options.limit,
-                )[0]
-            picks.append(
-                [(int(i), float(s)) for i, s in zip(indices[kept], scores[kept], strict=True)]
-            )
+            last = keep.shape[1] - 1 - np.argmax(keep[:, ::-1], axis=1)
+            last_score = np.take_along_axis(top.scores, last[:, None], axis=1)[:, 0]
+            redo |= (counts > 0) & (last_score <= top.floor)
+        redo &= top.indices.shape[1] < len(catalog.ids)
+        # One conversion to Python numbers for the whole block, then slices per row.
+        ends = np.cumsum(counts).tolist()
+        chosen = list(zip(top.indices[keep].tolist(), top.scores[keep].tolist(), strict=True))
+        picks = [
+            chosen[end - count : end] for end, count in zip(ends, counts.tolist(), strict=True)
+        ]
+        for row in np.flatnonzero(redo).tolist():
+            picks[row] = self._pick_full(user_ids[top.start + row], queries[top.start + row])
         return picks
+
+    def _pick_full(self, user_id: int, query: np.ndarray) -> list[tuple[int, float]]:
+        """One user's picks from a full fp32 ranking (rows whose candidates fell short)."""
+        catalog, options = self.catalog, self.options
+        scores, indices = full_ranking(query, catalog.vectors)
+        catalog.mask_ranked(user_id, scores, indices)
+        kept = capped_selection(
+            catalog.codes[indices][None, :],
+            np.isfinite(scores)[None, :],
+            options.company_cap,
+            options.limit,
+        )[0]
+        return list(zip(indices[kept].tolist(), scores[kept].tolist(), strict=True))
 
     def _pick_pgvector(self, user: q.UserQuery) -> list[tuple[int, float]]:
         """The baseline: the user's nearest jobs from the HNSW index, then the same
