@@ -18,6 +18,7 @@ from huey import Huey, PostgresHuey, RedisHuey
 from huey.exceptions import TaskLockedException
 
 from schema.database import CONNECT_TIMEOUT_S, connect, resolve_database_url
+from schema.queries.locks import try_lock
 from workers.settings import Settings, SettingsError
 
 QUEUE_NAME = "jobmatch"
@@ -88,11 +89,7 @@ def task_lock(url: str, name: str) -> Iterator[None]:
     conn = connect(url, vectors=False)
     conn.autocommit = True
     try:
-        row = conn.execute(
-            "SELECT pg_try_advisory_lock(hashtextextended(%(name)s, 0))",
-            {"name": f"jobmatch.task.{name}"},
-        ).fetchone()
-        if not row or not row[0]:
+        if not try_lock(conn, name):
             raise TaskLockedException(f"{name} is already running")
         yield
     finally:
