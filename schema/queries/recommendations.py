@@ -1,7 +1,6 @@
-"""Recommendation generation: reading candidates and users, writing each user's list.
+"""Recommendation generation: reading candidates, users and stored lists.
 
-Lists are replaced through a staging table in one transaction per batch of users, so a
-reader (or a run killed half-way) sees each user's old list or new list, never a mix.
+Writing the new lists (one transaction per block of users) is in `recommendation_lists`.
 """
 
 from __future__ import annotations
@@ -220,45 +219,6 @@ def job_texts(conn: Connection, job_ids: Sequence[int]) -> list[JobText]:
             {"ids": list(job_ids)},
         )
         return cur.fetchall()
-
-
-def replace_lists(
-    conn: Connection,
-    user_ids: Sequence[int],
-    rows: Sequence[NewRow],
-    *,
-    model_id: int,
-    generated_at: datetime,
-    expires_at: datetime,
-) -> int:
-    """Replace the lists of `user_ids` with `rows`, all in one transaction; the count
-    written. A job deleted since it was scored is skipped and ranks close up."""
-    with conn.transaction():
-        conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS recommendation_staging ("
-            " user_id BIGINT, job_id BIGINT, rank SMALLINT, score REAL, reason TEXT)"
-            " ON COMMIT DELETE ROWS"
-        )
-        with conn.cursor() as cur:
-            with cur.copy(
-                "COPY recommendation_staging (user_id, job_id, rank, score, reason) FROM STDIN"
-            ) as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cur.execute(
-                "DELETE FROM job_recommendations WHERE user_id = ANY(%(ids)s)",
-                {"ids": list(user_ids)},
-            )
-            cur.execute(
-                "INSERT INTO job_recommendations"
-                " (user_id, job_id, model_id, rank, score, reason, generated_at, expires_at)"
-                " SELECT s.user_id, s.job_id, %(model_id)s,"
-                "  row_number() OVER (PARTITION BY s.user_id ORDER BY s.rank),"
-                "  s.score, s.reason, %(generated_at)s, %(expires_at)s"
-                " FROM recommendation_staging s JOIN jobs j ON j.id = s.job_id",
-                {"model_id": model_id, "generated_at": generated_at, "expires_at": expires_at},
-            )
-            return cur.rowcount
 
 
 def nearest_jobs_pgvector(

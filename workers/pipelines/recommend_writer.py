@@ -20,6 +20,7 @@ import psycopg
 
 from schema.database import connect
 from schema.queries import recommendations as q
+from schema.queries.recommendation_lists import replace_lists
 
 Written = Callable[[int, int], None]  # (users in the block, rows written), after commit
 
@@ -101,7 +102,7 @@ class ListWriter:
         started = time.perf_counter()
         for attempt in (1, 2):
             try:
-                written = q.replace_lists(
+                written = replace_lists(
                     conn,
                     user_ids,
                     rows,
