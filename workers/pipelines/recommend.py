@@ -290,19 +290,23 @@ class _Run:
         catalog.profile_jobs(self.conn, {row for pick in picks for row, _ in pick})
         # Python lists, not numpy scalars: this loop runs for every recommendation.
         ids, remote, places = catalog.ids.tolist(), catalog.remote.tolist(), catalog.locations
-        profiles = catalog.profiles
+        jobs = catalog.profile_at
         rows: list[q.NewRow] = []
         for user, pick in zip(users, picks, strict=True):
             cv: TextProfile = profile_cv(user.body)
-            wishes = catalog.filters.get(user.user_id)
+            user_id, wishes = user.user_id, catalog.filters.get(user.user_id)
             wanted = wishes.locations if wishes else []
             remote_only = wishes.remote_only if wishes else False
             for rank, (row, score) in enumerate(pick, start=1):
-                job = profiles.get(ids[row])
+                job = jobs[row]
                 if job is None:
                     continue  # deleted since the catalog was read: the write skips it too
-                fit = location_fit(places[row], remote[row], wanted, remote_only)
-                rows.append((user.user_id, ids[row], rank, score, explain(cv, job, fit)))
+                # Without wishes the fit is only "remote" or nothing: no call needed.
+                if wishes is None:
+                    fit = "remote" if remote[row] else None
+                else:
+                    fit = location_fit(places[row], remote[row], wanted, remote_only)
+                rows.append((user_id, ids[row], rank, score, explain(cv, job, fit)))
         return rows
 
 

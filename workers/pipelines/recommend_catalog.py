@@ -46,6 +46,9 @@ class Catalog:
     allowed: dict[int, Mask] = field(default_factory=dict)
     excluded: dict[int, Rows] = field(default_factory=dict)
     profiles: dict[int, TextProfile] = field(default_factory=dict)
+    # The same profiles by catalog row (None: not profiled, or deleted): the reasons loop
+    # indexes a list rather than hashing job ids half a million times.
+    profile_at: list[TextProfile | None] = field(default_factory=list)
     _places: dict[str, Mask] = field(default_factory=dict)
 
     def prepare_users(self, conn: q.Connection, user_ids: Sequence[int]) -> None:
@@ -94,9 +97,14 @@ class Catalog:
 
     def profile_jobs(self, conn: q.Connection, rows: Iterable[int]) -> None:
         """Profile (once per run) the jobs at these rows; deleted jobs stay unprofiled."""
+        rows = list(rows)
         wanted = [int(self.ids[row]) for row in rows if int(self.ids[row]) not in self.profiles]
         for text in q.job_texts(conn, wanted):
             self.profiles[text.id] = profile_job(text.title, text.tags, text.description)
+        if len(self.profile_at) != len(self.ids):
+            self.profile_at = [None] * len(self.ids)
+        for row in rows:
+            self.profile_at[row] = self.profiles.get(int(self.ids[row]))
 
     def _allowed(self, wishes: q.UserFilter) -> Mask | None:
         mask = np.ones(len(self.ids), dtype=bool)
