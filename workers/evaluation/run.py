@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -57,12 +57,17 @@ def evaluate(
     """Rank every document for every judged query with each system and score the rankings."""
     queries = labelled.judged_queries()
     results = []
-    for spec in systems:
-        started = time.perf_counter()
+    for asked in systems:
+        started, spec = time.perf_counter(), asked
         if spec.model == BM25_SYSTEM:
             rankings, rate = _bm25_rankings(labelled.documents, [q.text for q in queries]), None
         else:
-            rankings, rate = _embedding_rankings(labelled, [q.text for q in queries], spec, load)
+            embedder = load(asked.model, asked.backend)
+            # Report the backend that ran ("auto" names none).
+            spec = replace(asked, backend=str(getattr(embedder, "backend", asked.backend)))
+            rankings, rate = _embedding_rankings(
+                labelled, [q.text for q in queries], spec, embedder
+            )
         per_query = [
             QueryResult(
                 query.id,
@@ -83,9 +88,8 @@ def _bm25_rankings(documents: Sequence[Document], queries: Sequence[str]) -> lis
 
 
 def _embedding_rankings(
-    labelled: LabelledSet, queries: Sequence[str], spec: SystemSpec, load: LoadEmbedder
+    labelled: LabelledSet, queries: Sequence[str], spec: SystemSpec, embedder: Embedder
 ) -> tuple[list[list[str]], float]:
-    embedder = load(spec.model, spec.backend)
     doc_texts = [job_text(doc, spec.text) for doc in labelled.documents]
     query_texts = [cv_text(text, spec.text) for text in queries]
     started = time.perf_counter()
