@@ -344,7 +344,7 @@ def main() -> None:
         name = f"jobmatch_bench_{os.getpid()}"
         with psycopg.connect(server_url, autocommit=True) as admin:
             admin.execute(f"CREATE DATABASE {name}")
-        url = make_conninfo(**{**conninfo_to_dict(server_url), "dbname": name})
+        url = make_conninfo("", **{**conninfo_to_dict(server_url), "dbname": name})
         try:
             migrate(url)
             measure(url, args)

@@ -24,10 +24,12 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -36,6 +38,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 DIM = 384
+T = TypeVar("T")
 SKILLS = [
     "python",
     "django",
@@ -338,7 +341,7 @@ def _database(server: str) -> str:
         admin.execute(f"CREATE DATABASE {name}")
     params = conninfo_to_dict(server)
     params["dbname"] = name
-    return make_conninfo(**params)
+    return make_conninfo("", **params)
 
 
 def main() -> None:
@@ -368,7 +371,7 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _phase(fn, *fn_args):  # type: ignore[no-untyped-def]
+def _phase(fn: Callable[..., T], *fn_args: object) -> T:
     """Run `fn` in a fresh process, so each phase's peak RSS is its own."""
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
         return pool.submit(fn, *fn_args).result()

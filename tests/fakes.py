@@ -37,4 +37,5 @@ class FakeEmbedder:
                 digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
                 out[row, int.from_bytes(digest, "little") % self._dimension] += 1.0
         out[:, 0] += 1e-3  # no all-zero rows: every vector has a direction
-        return out / np.linalg.norm(out, axis=1, keepdims=True)
+        normalised: Vectors = out / np.linalg.norm(out, axis=1, keepdims=True)
+        return normalised

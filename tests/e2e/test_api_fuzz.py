@@ -112,7 +112,7 @@ def fuzz_client(tmp_path_factory: pytest.TempPathFactory, server_url: str) -> It
     with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.execute(f"CREATE DATABASE {name}")
-    url = make_conninfo(**{**conninfo_to_dict(server_url), "dbname": name})
+    url = make_conninfo("", **{**conninfo_to_dict(server_url), "dbname": name})
     migrate(url)
     home = Path(tmp_path_factory.mktemp("fuzz"))
     app = create_app(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from schema.database import connect
@@ -57,27 +58,27 @@ def db(db_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
 
 
 @pytest.fixture
-def client(db_url: str, tmp_path: Path) -> Iterator[TestClient[object]]:
+def client(db_url: str, tmp_path: Path) -> Iterator[TestClient[Litestar]]:
     settings = Settings(home=tmp_path, admin_token=ADMIN, cors_origins=("http://app.test",))
     app = create_app(settings, database_url=db_url, embedder=FakeEmbedder())
     with TestClient(app) as test_client:
-        yield test_client  # type: ignore[misc]
+        yield test_client
 
 
-def register(client: TestClient[object], email: str) -> dict[str, str]:
+def register(client: TestClient[Litestar], email: str) -> dict[str, str]:
     response = client.post(f"{API}/users", json={"email": email, "name": "Test"})
     assert response.status_code == 201, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
-def test_health_and_openapi(client: TestClient[object]) -> None:
+def test_health_and_openapi(client: TestClient[Litestar]) -> None:
     assert client.get(f"{API}/health").json() == {"status": "ok", "database": "reachable"}
     paths = client.get("/schema/openapi.json").json()["paths"]
     assert f"{API}/jobs/recommendations" in paths
     assert f"{API}/jobs/{{job_id}}" in paths
 
 
-def test_register_me_and_conflict(client: TestClient[object]) -> None:
+def test_register_me_and_conflict(client: TestClient[Litestar]) -> None:
     headers = register(client, "ana@example.com")
     me = client.get(f"{API}/users/me", headers=headers).json()
     assert me["email"] == "ana@example.com"
@@ -90,13 +91,13 @@ def test_register_me_and_conflict(client: TestClient[object]) -> None:
     "body",
     [{"email": "not-an-email"}, {"name": "x"}, {"email": "a@b.c", "extra": 1}, [1, 2]],
 )
-def test_register_rejects_bad_bodies(client: TestClient[object], body: object) -> None:
+def test_register_rejects_bad_bodies(client: TestClient[Litestar], body: object) -> None:
     response = client.post(f"{API}/users", json=body)
     assert response.status_code == 400
     assert set(response.json()) >= {"status_code", "detail"}
 
 
-def test_tokens_are_required_and_checked(client: TestClient[object]) -> None:
+def test_tokens_are_required_and_checked(client: TestClient[Litestar]) -> None:
     missing = client.get(f"{API}/users/me")
     assert missing.status_code == 401
     assert "Bearer" in missing.json()["detail"]
@@ -110,7 +111,7 @@ def test_tokens_are_required_and_checked(client: TestClient[object]) -> None:
     assert admin.json()["counts"]["users"] == 1
 
 
-def test_cv_text_replaces_and_bad_upload_keeps_previous(client: TestClient[object]) -> None:
+def test_cv_text_replaces_and_bad_upload_keeps_previous(client: TestClient[Litestar]) -> None:
     headers = register(client, "cv@example.com")
     assert client.get(f"{API}/users/me/cv", headers=headers).status_code == 404
     first = client.put(f"{API}/users/me/cv", headers=headers, json={"text": "Python dev"})
@@ -139,7 +140,7 @@ def test_cv_text_replaces_and_bad_upload_keeps_previous(client: TestClient[objec
     assert current["text"].startswith("# Data engineer")
 
 
-def test_cv_too_large_is_413(client: TestClient[object]) -> None:
+def test_cv_too_large_is_413(client: TestClient[Litestar]) -> None:
     headers = register(client, "big@example.com")
     blob = b"a" * (5 * 1024 * 1024 + 10)
     response = client.put(
@@ -148,7 +149,7 @@ def test_cv_too_large_is_413(client: TestClient[object]) -> None:
     assert response.status_code == 413
 
 
-def test_preferences_round_trip(client: TestClient[object]) -> None:
+def test_preferences_round_trip(client: TestClient[Litestar]) -> None:
     headers = register(client, "p@example.com")
     assert client.get(f"{API}/users/me/preferences", headers=headers).json()["remote_only"] is False
     body = {"locations": ["Berlin", " Berlin "], "remote_only": True, "min_salary": 60000}
@@ -160,7 +161,7 @@ def test_preferences_round_trip(client: TestClient[object]) -> None:
 
 
 def test_job_list_filters_and_cursor(
-    client: TestClient[object], db: psycopg.Connection[tuple[object, ...]]
+    client: TestClient[Litestar], db: psycopg.Connection[tuple[object, ...]]
 ) -> None:
     ids = [insert_job(db, n) for n in range(1, 26)]
     headers = register(client, "jobs@example.com")
@@ -191,7 +192,7 @@ def test_job_list_filters_and_cursor(
 
 
 def test_saved_applications_feedback_and_isolation(
-    client: TestClient[object], db: psycopg.Connection[tuple[object, ...]]
+    client: TestClient[Litestar], db: psycopg.Connection[tuple[object, ...]]
 ) -> None:
     job = insert_job(db, 1)
     other_job = insert_job(db, 2)
@@ -220,7 +221,7 @@ def test_saved_applications_feedback_and_isolation(
 
 
 def test_recommendations_envelope_states(
-    client: TestClient[object], db: psycopg.Connection[tuple[object, ...]]
+    client: TestClient[Litestar], db: psycopg.Connection[tuple[object, ...]]
 ) -> None:
     headers = register(client, "rec@example.com")
     no_cv = client.get(f"{API}/jobs/recommendations", headers=headers).json()
@@ -266,7 +267,7 @@ def test_recommendations_envelope_states(
     assert expired["items"] == []
 
 
-def test_unknown_routes_and_methods_are_json(client: TestClient[object]) -> None:
+def test_unknown_routes_and_methods_are_json(client: TestClient[Litestar]) -> None:
     missing = client.get(f"{API}/nowhere")
     assert missing.status_code == 404
     assert missing.json()["status_code"] == 404
@@ -274,7 +275,7 @@ def test_unknown_routes_and_methods_are_json(client: TestClient[object]) -> None
     assert wrong.status_code == 405
 
 
-def test_cors_preflight(client: TestClient[object]) -> None:
+def test_cors_preflight(client: TestClient[Litestar]) -> None:
     response = client.options(
         f"{API}/health",
         headers={"Origin": "http://app.test", "Access-Control-Request-Method": "GET"},
@@ -283,7 +284,7 @@ def test_cors_preflight(client: TestClient[object]) -> None:
 
 
 def test_search_falls_back_to_full_text_before_any_vectors(
-    client: TestClient[object], db: psycopg.Connection[tuple[object, ...]]
+    client: TestClient[Litestar], db: psycopg.Connection[tuple[object, ...]]
 ) -> None:
     insert_job(db, 1, title="Registered nurse", description="Care for patients on a ward.")
     insert_job(db, 2)

@@ -50,7 +50,7 @@ def _without_vector_extension(db_url: str) -> str:
     """The same server, but the session sees no extensions (PostgreSQL 18's search path)."""
     params = conninfo_to_dict(db_url)
     params["options"] = "-c extension_control_path=/nonexistent"
-    return make_conninfo(**params)
+    return make_conninfo("", **params)
 
 
 def test_server_without_vector_extension_is_refused_and_nothing_changes(

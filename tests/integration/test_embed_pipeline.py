@@ -52,7 +52,7 @@ def insert_job(
         },
     ).fetchone()
     assert row is not None
-    return int(row[0])  # type: ignore[call-overload]
+    return int(str(row[0]))
 
 
 def insert_cv(conn: Connection, email: str, body: str, *, active: bool = True) -> int:
@@ -71,7 +71,7 @@ def insert_cv(conn: Connection, email: str, body: str, *, active: bool = True) -
         },
     ).fetchone()
     assert row is not None
-    return int(row[0])  # type: ignore[call-overload]
+    return int(str(row[0]))
 
 
 def test_first_run_embeds_everything_and_a_second_run_nothing(
@@ -125,7 +125,7 @@ def test_changing_one_job_re_embeds_exactly_that_job(db_url: str, conn: Connecti
         "SELECT content_hash FROM job_embeddings WHERE job_id = %(id)s", {"id": jobs[2]}
     ).fetchone()
     assert stored is not None
-    assert bytes(stored[0]) == b"changed"
+    assert stored == (b"changed",)
 
 
 def test_two_models_keep_separate_vectors(db_url: str, conn: Connection) -> None:

@@ -5,6 +5,7 @@ locks, the run log, and which failures are retried."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 import numpy as np
 import psycopg
@@ -34,7 +35,9 @@ def immediate(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def _runs(conn: Connection) -> list[tuple[str, str, dict[str, object], str | None]]:
     rows = conn.execute("SELECT task, status, counts, error FROM task_runs ORDER BY id").fetchall()
-    return [(str(r[0]), str(r[1]), dict(r[2]), r[3]) for r in rows]  # type: ignore[call-overload]
+    return [
+        (str(r[0]), str(r[1]), cast(dict[str, object], r[2]), cast(str | None, r[3])) for r in rows
+    ]
 
 
 def test_whole_pipeline_in_immediate_mode(immediate: str, conn: Connection) -> None:

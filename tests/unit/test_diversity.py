@@ -12,7 +12,7 @@ from embeddings.diversity import cap_one, capped_selection, company_codes
 
 def _reference(codes: list[int], valid: list[bool], cap: int, limit: int) -> list[bool]:
     seen: dict[int, int] = {}
-    keep = []
+    keep: list[bool] = []
     for code, ok in zip(codes, valid, strict=True):
         take = ok and seen.get(code, 0) < cap and sum(keep) < limit
         if take:

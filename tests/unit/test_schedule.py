@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+import workers.tasks  # noqa: F401  (importing it registers the periodic tasks)
 from workers import schedule
+from workers.queue import huey
 from workers.settings import Schedule, Settings
-from workers.tasks import huey
 
 
 @pytest.fixture
