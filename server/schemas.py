@@ -74,8 +74,8 @@ class PreferencesBody(msgspec.Struct, forbid_unknown_fields=True):
     keywords: Terms = msgspec.field(default_factory=list)
 
 
-class Job(msgspec.Struct):
-    """A job in a list: everything but the description, with its first 280 characters."""
+class JobFields(msgspec.Struct):
+    """What every view of a job carries."""
 
     id: int
     source: str
@@ -90,25 +90,19 @@ class Job(msgspec.Struct):
     category: str | None
     url: str
     posted_at: datetime
+
+
+class Job(JobFields):
+    """A job in a list: everything but the description, with its first 280 characters."""
+
     snippet: str
 
 
-class JobDetail(msgspec.Struct):
-    id: int
-    source: str
+class JobDetail(JobFields):
+    """One job with its full description."""
+
     source_id: str
-    title: str
-    company: str
-    location: str
-    remote: bool
-    salary_min: float | None
-    salary_max: float | None
-    salary_currency: str | None
-    tags: list[str]
-    category: str | None
     description: str
-    url: str
-    posted_at: datetime
     scraped_at: datetime
 
 

@@ -22,7 +22,9 @@ SNIPPET_CHARS = 280
 
 
 @dataclass(frozen=True)
-class JobSummary:
+class JobFields:
+    """What every view of a job carries (rows are built by column name)."""
+
     id: int
     source: str
     title: str
@@ -36,26 +38,21 @@ class JobSummary:
     category: str | None
     url: str
     posted_at: datetime
+
+
+@dataclass(frozen=True)
+class JobSummary(JobFields):
+    """A job as lists show it: a snippet instead of the description."""
+
     snippet: str
 
 
 @dataclass(frozen=True)
-class JobDetail:
-    id: int
-    source: str
+class JobDetail(JobFields):
+    """One job with its full description."""
+
     source_id: str
-    title: str
-    company: str
-    location: str
-    remote: bool
-    salary_min: float | None
-    salary_max: float | None
-    salary_currency: str | None
-    tags: list[str]
-    category: str | None
     description: str
-    url: str
-    posted_at: datetime
     scraped_at: datetime
 
 

@@ -7,6 +7,7 @@ half-way) sees each user's old list or new list, never a mix.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
@@ -29,41 +30,36 @@ def replace_lists(
     Rows are copied straight into the table (no staging pass, ~15% less server work);
     if a job has gone since it was scored, its foreign key fails the block, which is
     then redone through a staging table that drops it."""
+    stamp = _Stamp(model_id, generated_at, expires_at)
     try:
-        return _copy_lists(
-            conn,
-            user_ids,
-            rows,
-            model_id=model_id,
-            generated_at=generated_at,
-            expires_at=expires_at,
-        )
+        return _copy_lists(conn, user_ids, rows, stamp)
     except psycopg.errors.ForeignKeyViolation:
-        return _stage_lists(
-            conn,
-            user_ids,
-            rows,
-            model_id=model_id,
-            generated_at=generated_at,
-            expires_at=expires_at,
-        )
+        return _stage_lists(conn, user_ids, rows, stamp)
+
+
+@dataclass(frozen=True)
+class _Stamp:
+    """What every row of one block shares."""
+
+    model_id: int
+    generated_at: datetime
+    expires_at: datetime
+
+
+def _delete_lists(cur: psycopg.Cursor[tuple[object, ...]], user_ids: Sequence[int]) -> None:
+    cur.execute(
+        "DELETE FROM job_recommendations WHERE user_id = ANY(%(ids)s)", {"ids": list(user_ids)}
+    )
 
 
 def _copy_lists(
-    conn: Connection,
-    user_ids: Sequence[int],
-    rows: Sequence[NewRow],
-    *,
-    model_id: int,
-    generated_at: datetime,
-    expires_at: datetime,
+    conn: Connection, user_ids: Sequence[int], rows: Sequence[NewRow], stamp: _Stamp
 ) -> int:
     # Formatted once: psycopg would format the same two timestamps for every row.
-    generated, expires = generated_at.isoformat(), expires_at.isoformat()
+    generated, expires = stamp.generated_at.isoformat(), stamp.expires_at.isoformat()
+    model_id = stamp.model_id
     with conn.transaction(), conn.cursor() as cur:
-        cur.execute(
-            "DELETE FROM job_recommendations WHERE user_id = ANY(%(ids)s)", {"ids": list(user_ids)}
-        )
+        _delete_lists(cur, user_ids)
         with cur.copy(
             "COPY job_recommendations"
             " (user_id, job_id, model_id, rank, score, reason, generated_at, expires_at)"
@@ -79,13 +75,7 @@ def _copy_lists(
 
 
 def _stage_lists(
-    conn: Connection,
-    user_ids: Sequence[int],
-    rows: Sequence[NewRow],
-    *,
-    model_id: int,
-    generated_at: datetime,
-    expires_at: datetime,
+    conn: Connection, user_ids: Sequence[int], rows: Sequence[NewRow], stamp: _Stamp
 ) -> int:
     with conn.transaction():
         conn.execute(
@@ -99,10 +89,7 @@ def _stage_lists(
             ) as copy:
                 for row in rows:
                     copy.write_row(row)
-            cur.execute(
-                "DELETE FROM job_recommendations WHERE user_id = ANY(%(ids)s)",
-                {"ids": list(user_ids)},
-            )
+            _delete_lists(cur, user_ids)
             cur.execute(
                 "INSERT INTO job_recommendations"
                 " (user_id, job_id, model_id, rank, score, reason, generated_at, expires_at)"
@@ -110,6 +97,10 @@ def _stage_lists(
                 "  row_number() OVER (PARTITION BY s.user_id ORDER BY s.rank),"
                 "  s.score, s.reason, %(generated_at)s, %(expires_at)s"
                 " FROM recommendation_staging s JOIN jobs j ON j.id = s.job_id",
-                {"model_id": model_id, "generated_at": generated_at, "expires_at": expires_at},
+                {
+                    "model_id": stamp.model_id,
+                    "generated_at": stamp.generated_at,
+                    "expires_at": stamp.expires_at,
+                },
             )
             return cur.rowcount
