@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -36,6 +37,7 @@ from schema.database import connect, embedded_database_url  # noqa: E402
 from schema.migrate import migrate  # noqa: E402
 from schema.queries.cvs import replace_active_cv  # noqa: E402
 from schema.queries.models import activate_model, register_model  # noqa: E402
+from schema.queries.recommendation_lists import NewList, replace_lists  # noqa: E402
 from schema.queries.recommendation_reads import recommended_page_json  # noqa: E402
 from schema.queries.users import create_user, issue_token  # noqa: E402
 
@@ -53,20 +55,18 @@ def seed(url: str) -> tuple[str, int]:
     assert user is not None
     token = issue_token(conn, user.id)
     replace_active_cv(conn, user.id, "Python engineer with PostgreSQL experience")
-    for rank, job_id in enumerate(rng.choice(ids, 50, replace=False).tolist(), start=1):
-        conn.execute(
-            "INSERT INTO job_recommendations (user_id, job_id, model_id, rank, score, reason,"
-            " expires_at) VALUES (%(u)s, %(j)s, %(m)s, %(r)s, %(s)s, %(why)s,"
-            " now() + interval '3 days')",
-            {
-                "u": user.id,
-                "j": job_id,
-                "m": model_id,
-                "r": rank,
-                "s": 0.9 - rank / 100,
-                "why": "Shared skills: python, postgresql, docker. Remote fits your preference.",
-            },
-        )
+    job_ids = rng.choice(ids, 50, replace=False).tolist()
+    why = "Shared skills: python, postgresql, docker. Remote fits your preference."
+    new = NewList(user.id, job_ids, [0.9 - rank / 100 for rank in range(50)], [why] * 50)
+    now = datetime.now(UTC)
+    replace_lists(
+        conn,
+        [user.id],
+        [new],
+        model_id=model_id,
+        generated_at=now,
+        expires_at=now + timedelta(days=3),
+    )
     conn.execute("ANALYZE")
     conn.close()
     return token, user.id

@@ -18,7 +18,7 @@ SAVED_JOB_DAYS = 10
 JOB_DAYS = 7
 
 _SAVED = "FROM saved_jobs WHERE expires_at <= %(now)s OR saved_at < %(cutoff)s"
-_RECOMMENDATIONS = "FROM job_recommendations WHERE expires_at <= %(now)s"
+_RECOMMENDATIONS = "FROM recommendation_lists WHERE expires_at <= %(now)s"
 # FOR UPDATE SKIP LOCKED: a job whose application is being inserted right now holds a
 # key-share lock, so it is skipped rather than deleted under the new application.
 _OLD_JOBS = (
@@ -53,13 +53,20 @@ def delete_expired_saved_jobs(conn: Connection, now: datetime) -> int:
 
 
 def count_expired_recommendations(conn: Connection, now: datetime) -> int:
-    """Recommendations past `expires_at`."""
-    return _count(conn, _RECOMMENDATIONS, {"now": now})
+    """Recommendations in lists past `expires_at`."""
+    row = conn.execute(
+        "SELECT coalesce(sum(cardinality(job_ids)), 0) " + _RECOMMENDATIONS, {"now": now}
+    ).fetchone()
+    return int(str(row[0])) if row else 0
 
 
 def delete_expired_recommendations(conn: Connection, now: datetime) -> int:
-    """Delete what `count_expired_recommendations` counts; how many went."""
-    return conn.execute("DELETE " + _RECOMMENDATIONS, {"now": now}).rowcount
+    """Delete the lists `count_expired_recommendations` counts; how many
+    recommendations went."""
+    rows = conn.execute(
+        "DELETE " + _RECOMMENDATIONS + " RETURNING cardinality(job_ids)", {"now": now}
+    ).fetchall()
+    return sum(int(str(count)) for (count,) in rows)
 
 
 def old_jobs(conn: Connection, now: datetime, *, limit: int | None = None) -> list[OldJob]:

@@ -38,9 +38,18 @@ def record_feedback(
         )
         row = cur.fetchone()
         if row is not None and vote == "down":
-            cur.execute(
-                "DELETE FROM job_recommendations"
-                " WHERE user_id = %(user_id)s AND job_id = %(job_id)s",
-                {"user_id": user_id, "job_id": job_id},
-            )
+            cur.execute(_DROP_FROM_LIST, {"user_id": user_id, "job_id": job_id})
     return row
+
+
+# The list without the job, ranks closing up; an emptied list stays (as an empty one).
+_DROP_FROM_LIST = (
+    "UPDATE recommendation_lists l SET (job_ids, scores, reasons) = ("
+    "  SELECT coalesce(array_agg(e.job_id ORDER BY e.rank), '{}'),"
+    "         coalesce(array_agg(e.score ORDER BY e.rank), '{}'),"
+    "         coalesce(array_agg(e.reason ORDER BY e.rank), '{}')"
+    "  FROM unnest(l.job_ids, l.scores, l.reasons)"
+    "   WITH ORDINALITY AS e (job_id, score, reason, rank)"
+    "  WHERE e.job_id <> %(job_id)s)"
+    " WHERE l.user_id = %(user_id)s AND %(job_id)s = ANY (l.job_ids)"
+)

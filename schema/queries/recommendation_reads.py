@@ -28,16 +28,12 @@ class ListState:
 
 _STATE_SQL = (
     "SELECT c.id AS cv_id, c.created_at AS cv_created_at,"
-    " m.generated_at, m.expires_at, m.model, m.model_is_active, m.total"
+    " l.generated_at, l.expires_at, em.name AS model, em.is_active AS model_is_active,"
+    " coalesce((SELECT count(*) FROM jobs j WHERE j.id = ANY (l.job_ids)), 0)::int AS total"
     " FROM (SELECT 1) AS one"
     " LEFT JOIN cvs c ON c.user_id = %(user_id)s AND c.is_active"
-    " CROSS JOIN LATERAL ("
-    "   SELECT min(r.generated_at) AS generated_at, min(r.expires_at) AS expires_at,"
-    "          min(em.name) AS model, bool_and(em.is_active) AS model_is_active,"
-    "          count(*)::int AS total"
-    "   FROM job_recommendations r JOIN embedding_models em ON em.id = r.model_id"
-    "   WHERE r.user_id = %(user_id)s"
-    " ) AS m"
+    " LEFT JOIN recommendation_lists l ON l.user_id = %(user_id)s"
+    " LEFT JOIN embedding_models em ON em.id = l.model_id"
 )
 
 
@@ -49,7 +45,7 @@ class ListPage(ListState):
 
 
 def list_state(conn: Connection, user_id: int) -> ListState:
-    """The active CV and the stored list's metadata, from two primary-key-prefix lookups."""
+    """The active CV and the stored list's metadata, from primary-key lookups."""
     with conn.cursor(row_factory=class_row(ListState)) as cur:
         cur.execute(
             _STATE_SQL,
@@ -86,7 +82,7 @@ def recommended_page_json(
     """A page of the stored list in rank order, as a JSON array, minus jobs the user has
     voted down since; unexpired rows only.
 
-    One read over the `(user_id, rank)` unique index joined to jobs by primary key.
+    One primary-key read of the user's list, its jobs joined by primary key.
     """
     row = conn.execute(
         _PAGE_SQL,
@@ -109,16 +105,23 @@ def _pattern(location: str | None) -> str | None:
     return "%" + location.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+# Ranks count the list's jobs that still exist, before the caller's filters.
 _PAGE_SQL = (
     f"SELECT coalesce(json_agg({_ITEM_JSON} ORDER BY p.rank), '[]')::text FROM ("
-    f"   SELECT r.rank, r.score, r.reason, {SUMMARY_COLUMNS}"
-    "   FROM job_recommendations r JOIN jobs j ON j.id = r.job_id"
-    "   WHERE r.user_id = %(user_id)s AND r.expires_at > now()"
-    "   AND (%(remote)s::boolean IS NULL OR j.remote = %(remote)s)"
-    "   AND (%(location)s::text IS NULL OR j.location ILIKE %(location)s)"
-    "   AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.user_id = r.user_id"
-    "                   AND f.job_id = r.job_id AND f.vote = 'down')"
-    "   ORDER BY r.rank OFFSET %(offset)s LIMIT %(limit)s"
+    "   SELECT * FROM ("
+    "    SELECT row_number() OVER (ORDER BY e.position) AS rank, e.score, e.reason,"
+    f"     {SUMMARY_COLUMNS}"
+    "     FROM recommendation_lists l"
+    "     CROSS JOIN LATERAL unnest(l.job_ids, l.scores, l.reasons) WITH ORDINALITY"
+    "       AS e (job_id, score, reason, position)"
+    "     JOIN jobs j ON j.id = e.job_id"
+    "     WHERE l.user_id = %(user_id)s AND l.expires_at > now()"
+    "     AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.user_id = l.user_id"
+    "                     AND f.job_id = e.job_id AND f.vote = 'down')"
+    "   ) AS ranked"
+    "   WHERE (%(remote)s::boolean IS NULL OR ranked.remote = %(remote)s)"
+    "   AND (%(location)s::text IS NULL OR ranked.location ILIKE %(location)s)"
+    "   ORDER BY ranked.rank OFFSET %(offset)s LIMIT %(limit)s"
     " ) AS p"
 )
 

@@ -17,8 +17,6 @@ from psycopg import sql
 from psycopg.rows import class_row
 
 Connection = psycopg.Connection[tuple[object, ...]]
-# (user_id, job_id, rank, score, reason): one row of a new list, as COPY writes it.
-NewRow = tuple[int, int, int, float, str]
 
 
 @dataclass(frozen=True)
@@ -69,18 +67,6 @@ class JobText:
 class ScoredJob:
     job_id: int
     score: float
-
-
-@dataclass(frozen=True)
-class StoredRecommendation:
-    user_id: int
-    job_id: int
-    model_id: int
-    rank: int
-    score: float
-    reason: str
-    generated_at: datetime
-    expires_at: datetime
 
 
 def as_matrix(vectors: Sequence[Vector], dimension: int) -> np.ndarray:
@@ -254,17 +240,6 @@ def nearest_jobs_pgvector(
         cur.execute("SET LOCAL hnsw.iterative_scan = strict_order")
         params = {"q": query, "since": since, "user_id": user_id, "limit": limit}
         cur.execute(query_sql, params)
-        return cur.fetchall()
-
-
-def stored_list(conn: Connection, user_id: int) -> list[StoredRecommendation]:
-    """The user's stored recommendations, by rank."""
-    with conn.cursor(row_factory=class_row(StoredRecommendation)) as cur:
-        cur.execute(
-            "SELECT user_id, job_id, model_id, rank, score, reason, generated_at, expires_at"
-            " FROM job_recommendations WHERE user_id = %(user_id)s ORDER BY rank",
-            {"user_id": user_id},
-        )
         return cur.fetchall()
 
 

@@ -9,9 +9,10 @@ from schema.migrate import applied_migrations, available_migrations
 
 
 def table_row_counts(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, int]:
-    """Exact row counts of every table in the current schema, by table name."""
+    """Exact row counts of every table and view in the current schema, by name."""
     tables = conn.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+        "SELECT table_name FROM information_schema.tables"
+        " WHERE table_schema = current_schema() ORDER BY table_name"
     ).fetchall()
     counts: dict[str, int] = {}
     for (name,) in tables:

@@ -10,6 +10,7 @@ import numpy as np
 import psycopg
 
 from schema.queries.models import activate_model, register_model
+from schema.queries.recommendation_lists import NewList, replace_lists
 
 Connection = psycopg.Connection[tuple[object, ...]]
 _ids = itertools.count(1)
@@ -110,3 +111,26 @@ def stored(conn: Connection, user_id: int) -> list[tuple[int, int, float]]:
         {"u": user_id},
     ).fetchall()
     return [(int(str(r[0])), int(str(r[1])), float(str(r[2]))) for r in rows]
+
+
+def store_list(
+    conn: Connection,
+    user_id: int,
+    model_id: int,
+    job_ids: Sequence[int],
+    *,
+    expires_at: datetime,
+    reason: str = "Shared: python",
+) -> None:
+    """Store `job_ids` (best first) as the user's list, the way generation writes it."""
+    scores = [0.9 - rank / 100 for rank in range(len(job_ids))]
+    new = NewList(user_id, list(job_ids), scores, [reason] * len(job_ids))
+    generated_at = datetime.now(UTC)
+    replace_lists(
+        conn,
+        [user_id],
+        [new],
+        model_id=model_id,
+        generated_at=generated_at,
+        expires_at=expires_at,
+    )

@@ -16,6 +16,7 @@ from litestar.testing import TestClient
 from schema.database import connect
 from server.app import create_app
 from tests.fakes import FakeEmbedder
+from tests.integration.recommend_data import store_list
 from workers.settings import Settings
 
 API = "/api/v1"
@@ -235,30 +236,26 @@ def test_recommendations_envelope_states(
         " ON CONFLICT (name) DO UPDATE SET is_active = true RETURNING id"
     ).fetchone()
     assert model_row is not None
-    db.execute("DELETE FROM job_recommendations WHERE user_id = %(u)s", {"u": user_id})
-    for rank, job in enumerate(jobs, start=1):
-        db.execute(
-            "INSERT INTO job_recommendations (user_id, job_id, model_id, rank, score, reason,"
-            " generated_at, expires_at) VALUES (%(u)s, %(j)s, %(m)s, %(r)s, %(s)s,"
-            " 'shared: python',"
-            " now(), now() + interval '3 days')",
-            {"u": user_id, "j": job, "m": model_row[0], "r": rank, "s": 1 - rank / 10},
-        )
+    model_id, expires = int(str(model_row[0])), datetime.now(UTC) + timedelta(days=3)
+    store_list(db, user_id, model_id, jobs, expires_at=expires)
     ready = client.get(f"{API}/jobs/recommendations", headers=headers).json()
     assert ready["status"] == "ready"
     assert [item["rank"] for item in ready["items"]] == list(range(1, 8))
-    assert ready["items"][0]["match_reason"] == "shared: python"
+    assert ready["items"][0]["match_reason"] == "Shared: python"
+    assert ready["total"] == len(jobs)
     remote_only = client.get(
         f"{API}/jobs/recommendations", headers=headers, params={"remote": "true"}
     ).json()
     assert all(item["job"]["remote"] for item in remote_only["items"])
     client.post(f"{API}/jobs/{jobs[0]}/feedback", headers=headers, json={"vote": "down"})
     after = client.get(f"{API}/jobs/recommendations", headers=headers).json()
-    assert jobs[0] not in [item["job"]["id"] for item in after["items"]]
+    assert [item["job"]["id"] for item in after["items"]] == jobs[1:]
+    assert [item["rank"] for item in after["items"]] == list(range(1, len(jobs)))
+    assert after["total"] == len(jobs) - 1
     other = register(client, "other@example.com")
     assert client.get(f"{API}/jobs/recommendations", headers=other).json()["status"] == "no_cv"
     db.execute(
-        "UPDATE job_recommendations SET expires_at = now() - interval '1 second'"
+        "UPDATE recommendation_lists SET expires_at = now() - interval '1 second'"
         " WHERE user_id = %(u)s",
         {"u": user_id},
     )

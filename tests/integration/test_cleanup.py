@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.integration.recommend_data import add_job, add_model, add_user, unit
+from tests.integration.recommend_data import add_job, add_model, add_user, store_list, unit
 from workers.pipelines.cleanup import cleanup
 
 Connection = psycopg.Connection[tuple[object, ...]]
@@ -41,19 +41,10 @@ def test_cleanup_deletes_what_expired_and_keeps_the_rest(db_url: str, conn: Conn
             "later": now + timedelta(days=5),
         },
     )
-    conn.execute(
-        "INSERT INTO job_recommendations (user_id, job_id, model_id, rank, score, reason,"
-        " expires_at) VALUES (%(u)s, %(a)s, %(m)s, 1, 0.9, 'r', %(past)s),"
-        " (%(u)s, %(b)s, %(m)s, 2, 0.8, 'r', %(later)s)",
-        {
-            "u": user,
-            "a": fresh,
-            "b": applied_old,
-            "m": model,
-            "past": now - timedelta(minutes=1),
-            "later": now + timedelta(days=1),
-        },
-    )
+    # One list has expired, another (recommending the applied-to job) has not.
+    store_list(conn, user, model, [fresh], expires_at=now - timedelta(minutes=1))
+    other = add_user(conn, model, unit(np.ones(8)))
+    store_list(conn, other, model, [applied_old], expires_at=now + timedelta(days=1))
 
     dry = cleanup(db_url, dry_run=True)
     assert (dry.saved_jobs, dry.recommendations, dry.jobs) == (1, 1, 1)

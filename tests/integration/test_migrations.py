@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import psycopg
 import pytest
 
 from schema.database import connect
-from schema.migrate import applied_migrations, available_migrations, migrate
+from schema.migrate import Migration, applied_migrations, available_migrations, migrate
 from schema.queries.status import migration_level, table_row_counts
 
 DESIGN_TABLES = {
@@ -21,6 +21,7 @@ DESIGN_TABLES = {
     "job_embeddings",
     "cv_embeddings",
     "job_recommendations",
+    "recommendation_lists",
     "saved_jobs",
     "applications",
     "feedback",
@@ -69,28 +70,67 @@ def _model(conn: Connection) -> int:
     return int(str(row[0]))
 
 
-def _recommend(conn: Connection, user_id: int, job_id: int, model_id: int, rank: int) -> None:
+def _store_list(conn: Connection, user_id: int, model_id: int, job_ids: list[int]) -> None:
     conn.execute(
-        "INSERT INTO job_recommendations"
-        " (user_id, job_id, model_id, rank, score, reason, expires_at)"
-        " VALUES (%(u)s, %(j)s, %(m)s, %(r)s, 0.5, 'shares python', %(exp)s)",
-        {"u": user_id, "j": job_id, "m": model_id, "r": rank, "exp": datetime.now(UTC)},
+        "INSERT INTO recommendation_lists"
+        " (user_id, model_id, job_ids, scores, reasons, generated_at, expires_at)"
+        " VALUES (%(u)s, %(m)s, %(j)s, %(s)s, %(r)s, now(), now() + interval '3 days')",
+        {
+            "u": user_id,
+            "m": model_id,
+            "j": job_ids,
+            "s": [0.5] * len(job_ids),
+            "r": ["shares python"] * len(job_ids),
+        },
     )
 
 
-def test_recommendation_is_unique_per_user_and_job(conn: Connection) -> None:
+def test_a_list_is_one_row_per_user_with_arrays_of_one_length(conn: Connection) -> None:
     user, job, model = _user(conn, "a@example.com"), _job(conn, "1"), _model(conn)
-    _recommend(conn, user, job, model, rank=1)
+    _store_list(conn, user, model, [job])
     with pytest.raises(psycopg.errors.UniqueViolation):
-        _recommend(conn, user, job, model, rank=2)
+        _store_list(conn, user, model, [job])
+    with pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute(
+            "UPDATE recommendation_lists SET scores = '{0.5, 0.4}' WHERE user_id = %(u)s",
+            {"u": user},
+        )
 
 
-def test_recommendation_goes_when_its_job_goes(conn: Connection) -> None:
-    user, job, model = _user(conn, "a@example.com"), _job(conn, "1"), _model(conn)
-    _recommend(conn, user, job, model, rank=1)
-    conn.execute("DELETE FROM jobs WHERE id = %(id)s", {"id": job})
-    row = conn.execute("SELECT count(*) FROM job_recommendations").fetchone()
-    assert row == (0,)
+def test_recommendation_view_drops_a_deleted_job_and_ranks_close_up(conn: Connection) -> None:
+    user, model = _user(conn, "a@example.com"), _model(conn)
+    first, second = _job(conn, "1"), _job(conn, "2")
+    _store_list(conn, user, model, [first, second])
+    conn.execute("DELETE FROM jobs WHERE id = %(id)s", {"id": first})
+    rows = conn.execute("SELECT job_id, rank FROM job_recommendations").fetchall()
+    assert rows == [(second, 1)]  # ranks close up over the jobs that remain
+
+
+def test_stored_rows_become_lists_when_migrated(empty_db_url: str) -> None:
+    """Migration 005 turns the old one-row-per-recommendation table into lists."""
+    with connect(empty_db_url, vectors=False) as conn:
+        conn.autocommit = True
+        before, rest = _split_at(available_migrations(), "005_recommendation_lists.sql")
+        for migration in before:
+            conn.execute(migration.sql.encode())
+        user, model = _user(conn, "a@example.com"), _model(conn)
+        first, second = _job(conn, "1"), _job(conn, "2")
+        for rank, job in ((2, first), (1, second)):
+            conn.execute(
+                "INSERT INTO job_recommendations"
+                " (user_id, job_id, model_id, rank, score, reason, expires_at)"
+                " VALUES (%(u)s, %(j)s, %(m)s, %(r)s, 0.5, %(why)s, now())",
+                {"u": user, "j": job, "m": model, "r": rank, "why": f"reason {rank}"},
+            )
+        for migration in rest:
+            conn.execute(migration.sql.encode())
+        row = conn.execute("SELECT job_ids, reasons FROM recommendation_lists").fetchone()
+    assert row == ([second, first], ["reason 1", "reason 2"])
+
+
+def _split_at(migrations: list[Migration], name: str) -> tuple[list[Migration], list[Migration]]:
+    names = [m.name for m in migrations]
+    return migrations[: names.index(name)], migrations[names.index(name) :]
 
 
 def test_job_with_an_application_cannot_be_deleted(conn: Connection) -> None:

@@ -233,7 +233,7 @@ def test_a_job_deleted_during_the_run_does_not_fail_it(db_url: str, conn: Connec
     victim = _expected(query, jobs, 1)[0]
 
     # One writer: the second user's block is written only after this callback ran.
-    # (A job deleted after a list committed leaves a gap there: the cascade removes it.)
+    # (A job deleted after a list committed drops out of it when read; ranks close up.)
     def delete_after_first_user(done: int, total: int) -> None:
         if done == 1:
             conn.execute("DELETE FROM jobs WHERE id = %s", (victim,))

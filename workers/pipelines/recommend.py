@@ -4,7 +4,7 @@ One pass reads every candidate job vector once (posted in the last 7 days, embed
 the active model), scores a block of users against all of them in one matrix product,
 masks each user's applied/down-voted jobs and preference misfits, keeps the best
 `candidates` per user, applies the company cap, explains each pick, and replaces the
-block's lists in one transaction (COPY into a staging table, then delete + insert).
+block's lists in one transaction (one row per user, written with COPY).
 `strategy="pgvector"` swaps the scoring for one HNSW query per user: the baseline.
 """
 
@@ -30,6 +30,7 @@ from embeddings.topk import (
 from schema.database import connect
 from schema.queries import recommendations as q
 from schema.queries.models import EmbeddingModel, active_model
+from schema.queries.recommendation_lists import NewList
 from workers.pipelines.recommend_catalog import load_catalog
 from workers.pipelines.recommend_writer import ListWriter
 
@@ -47,7 +48,7 @@ class RecommendOptions:
     # prefilter cannot vouch for, is redone in full fp32 (rare: 100 is plenty for a cap of 3).
     candidates: int = 100
     block_size: int = 1000  # users scored, explained and committed together
-    writers: int = 2  # threads writing blocks while the next block is computed
+    writers: int = 1  # threads writing blocks while the next block is computed
     max_age: timedelta = timedelta(days=7)
     ttl: timedelta = timedelta(days=3)
     strategy: Strategy = "exact"
@@ -163,9 +164,9 @@ class _Run:
                 with self.timer("score"):
                     picks = self._pick(block, queries[start : start + size])
                 with self.timer("reasons"):
-                    rows = self._explain(block, picks)
+                    lists = self._explain(block, picks)
                 with self.timer("write_wait"):
-                    writer.submit([u.user_id for u in block], rows)
+                    writer.submit([u.user_id for u in block], lists)
         except BaseException:
             writer.close(raise_error=False)  # let the block in flight commit, write no more
             raise
@@ -285,29 +286,33 @@ class _Run:
 
     def _explain(
         self, users: list[q.UserQuery], picks: list[list[tuple[int, float]]]
-    ) -> list[q.NewRow]:
+    ) -> list[NewList]:
         catalog = self.catalog
         catalog.profile_jobs(self.conn, {row for pick in picks for row, _ in pick})
         # Python lists, not numpy scalars: this loop runs for every recommendation.
         ids, remote, places = catalog.ids.tolist(), catalog.remote.tolist(), catalog.locations
         jobs = catalog.profile_at
-        rows: list[q.NewRow] = []
+        lists: list[NewList] = []
         for user, pick in zip(users, picks, strict=True):
             cv: TextProfile = profile_cv(user.body)
-            user_id, wishes = user.user_id, catalog.filters.get(user.user_id)
+            wishes = catalog.filters.get(user.user_id)
             wanted = wishes.locations if wishes else []
             remote_only = wishes.remote_only if wishes else False
-            for rank, (row, score) in enumerate(pick, start=1):
+            new = NewList(user.user_id, [], [], [])
+            for row, score in pick:
                 job = jobs[row]
                 if job is None:
-                    continue  # deleted since the catalog was read: the write skips it too
+                    continue  # deleted since the catalog was read
                 # Without wishes the fit is only "remote" or nothing: no call needed.
                 if wishes is None:
                     fit = "remote" if remote[row] else None
                 else:
                     fit = location_fit(places[row], remote[row], wanted, remote_only)
-                rows.append((user_id, ids[row], rank, score, explain(cv, job, fit)))
-        return rows
+                new.job_ids.append(ids[row])
+                new.scores.append(score)
+                new.reasons.append(explain(cv, job, fit))
+            lists.append(new)
+        return lists
 
 
 class _Timer:

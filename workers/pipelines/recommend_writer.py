@@ -1,8 +1,7 @@
-"""Writing new lists on other connections, in threads, while the next block is scored.
+"""Writing new lists on another connection, in a thread, while the next block is scored.
 
-Inserting 50 rows per user into `job_recommendations` is PostgreSQL's work (keys, four
-indexes); done by `threads` writers it overlaps with scoring and explaining the next
-block in Python and uses a second core on the server. Each block is one transaction
+Storing a block of lists is mostly PostgreSQL's work; done by a writer thread it overlaps
+with scoring and explaining the next block in Python. Each block is one transaction
 (`replace_lists`), so every user's list is old or new, never mixed; the first error stops
 all writers (blocks already in flight still commit or roll back whole) and is raised in
 the generating thread.
@@ -16,13 +15,11 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-import psycopg
-
 from schema.database import connect
 from schema.queries import recommendations as q
-from schema.queries.recommendation_lists import replace_lists
+from schema.queries.recommendation_lists import NewList, replace_lists
 
-Written = Callable[[int, int], None]  # (users in the block, rows written), after commit
+Written = Callable[[int, int], None]  # (users in the block, recommendations), after commit
 
 
 class ListWriter:
@@ -36,7 +33,7 @@ class ListWriter:
         generated_at: datetime,
         expires_at: datetime,
         on_written: Written,
-        threads: int = 2,
+        threads: int = 1,
     ) -> None:
         """`threads=0` writes in the caller's thread (one user: no thread is worth it)."""
         self.url, self.model_id = url, model_id
@@ -45,7 +42,7 @@ class ListWriter:
         self.busy_seconds = 0.0
         self.error: BaseException | None = None
         self._lock = threading.Lock()  # guards busy_seconds and on_written
-        self._queue: queue.Queue[tuple[list[int], list[q.NewRow]] | None] = queue.Queue(1)
+        self._queue: queue.Queue[tuple[list[int], list[NewList]] | None] = queue.Queue(1)
         self._conn = connect(url) if threads == 0 else None
         self._threads = [
             threading.Thread(target=self._drain, name=f"recommendation-writer-{n}", daemon=True)
@@ -54,13 +51,13 @@ class ListWriter:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, user_ids: list[int], rows: list[q.NewRow]) -> None:
+    def submit(self, user_ids: list[int], lists: list[NewList]) -> None:
         """Queue one block (blocks while the previous one is still being written)."""
         self._raise_error()
         if self._conn is not None:
-            self._write(self._conn, user_ids, rows)
+            self._write(self._conn, user_ids, lists)
         else:
-            self._queue.put((user_ids, rows))
+            self._queue.put((user_ids, lists))
 
     def close(self, *, raise_error: bool = True) -> None:
         """Wait for queued blocks, close the connection; raise the writer's error."""
@@ -97,25 +94,17 @@ class ListWriter:
             if conn is not None:
                 conn.close()
 
-    def _write(self, conn: q.Connection, user_ids: Sequence[int], rows: Sequence[q.NewRow]) -> None:
+    def _write(self, conn: q.Connection, user_ids: Sequence[int], lists: Sequence[NewList]) -> None:
         conn.autocommit = True  # replace_lists opens one transaction per block
         started = time.perf_counter()
-        for attempt in (1, 2):
-            try:
-                written = replace_lists(
-                    conn,
-                    user_ids,
-                    rows,
-                    model_id=self.model_id,
-                    generated_at=self.generated_at,
-                    expires_at=self.expires_at,
-                )
-                break
-            except psycopg.errors.ForeignKeyViolation:
-                # A job vanished between the join and the key check; the retry's join
-                # no longer sees it.
-                if attempt == 2:
-                    raise
+        written = replace_lists(
+            conn,
+            user_ids,
+            lists,
+            model_id=self.model_id,
+            generated_at=self.generated_at,
+            expires_at=self.expires_at,
+        )
         with self._lock:
             self.busy_seconds += time.perf_counter() - started
             self.on_written(len(user_ids), written)
