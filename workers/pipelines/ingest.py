@@ -2,22 +2,23 @@
 
 Each source is its own recorded run (`scrape:<name>`) and its own transaction: a source
 that fails (unreachable, invalid body, database error) is reported and the next one runs,
-and a failed source writes nothing.
+and a failed source writes nothing. Pages (and slices of a saved body) are stored as they
+are parsed, on another thread (`ingest_stream`), inside that one transaction.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from schema.database import connection
-from schema.queries.jobs import upsert_jobs
 from schema.queries.runs import recorded_run
+from workers.pipelines.ingest_stream import CHUNK_JOBS, StreamTotals, store_stream
 from workers.pipelines.normalise import ImportFileError, parse_csv, parse_jsonl
 from workers.settings import Settings
 from workers.sources import SOURCE_CLASSES
@@ -123,9 +124,7 @@ def _scrape_one(
                 summary.status, summary.error = "skipped", ADZUNA_MISSING
                 counts["skipped"] = ADZUNA_MISSING
             else:
-                parsed = _fetch(source, since, report, policy)
-                report(name, f"storing {len(parsed.records)} job(s)")
-                _store(url, summary, parsed, since)
+                _store(url, summary, _pages(source, since, policy), since, report)
                 counts.update(_run_counts(summary))
     except Exception as error:  # one failing source must never stop the others
         summary.status, summary.error = "failed", _describe(error)
@@ -134,26 +133,36 @@ def _scrape_one(
     return summary
 
 
-def _fetch(
-    source: JobSource, since: datetime, report: Progress, policy: HttpPolicy | None
-) -> ParseResult:
-    """Every page of one source, parsed; any invalid page fails the whole source."""
-    parsed = ParseResult()
+def _pages(source: JobSource, since: datetime, policy: HttpPolicy | None) -> Iterator[ParseResult]:
+    """Every page of one source, fetched and parsed as the store asks for it."""
     with PoliteClient(policy) as client:
-        for page, body in enumerate(source.fetch(client, since), start=1):
-            parsed.extend(source.parse(body))
-            report(source.name, f"fetched page {page}: {len(parsed.records)} job(s) so far")
-    return parsed
+        for body in source.fetch(client, since):
+            yield source.parse(body)
 
 
-def _store(url: str, summary: SourceSummary, parsed: ParseResult, since: datetime | None) -> None:
-    """Keep the window and upsert it in one transaction; fill `summary` with the counts."""
-    kept = [r for r in parsed.records if since is None or r.posted_at >= since]
-    summary.fetched = len(parsed.records) + sum(parsed.skipped.values())
-    summary.outside_window = len(parsed.records) - len(kept)
-    summary.failed = dict(parsed.skipped)
+def _store(
+    url: str,
+    summary: SourceSummary,
+    chunks: Iterable[ParseResult],
+    since: datetime | None,
+    report: Progress | None = None,
+) -> None:
+    """Keep the window and upsert every chunk in one transaction; fill `summary`.
+
+    Chunks are produced (fetched, parsed) on another thread while earlier ones are stored;
+    whatever producing one raises rolls back everything and is raised here.
+    """
+
+    def stored(totals: StreamTotals) -> None:
+        if report is not None:
+            report(summary.source, f"stored {totals.parsed} job(s) so far")
+
     with connection(url) as conn:
-        counts = upsert_jobs(conn, kept)
+        totals = store_stream(conn, chunks, since=since, stored=stored)
+    summary.fetched = totals.parsed + sum(totals.skipped.values())
+    summary.outside_window = totals.outside_window
+    summary.failed = dict(totals.skipped)
+    counts = totals.counts
     summary.new, summary.updated = counts.new, counts.updated
     summary.unchanged, summary.duplicates = counts.unchanged, counts.duplicates
 
@@ -169,10 +178,10 @@ def import_file(
     started = time.monotonic()
     with recorded_run(url, "import") as counts:
         counts["file"] = str(path)
-        name, parsed = read_jobs_file(path, source)
+        name, chunks = _jobs_file_chunks(path, source)
         summary = SourceSummary(name)
         since = datetime.now(UTC) - timedelta(days=days) if days else None
-        _store(url, summary, parsed, since)
+        _store(url, summary, chunks, since)
         counts.update(_run_counts(summary))
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
@@ -180,6 +189,15 @@ def import_file(
 
 def read_jobs_file(path: Path, source: str | None) -> tuple[str, ParseResult]:
     """(the source the jobs are from, or "file"; the parsed jobs) of a file to import."""
+    name, chunks = _jobs_file_chunks(path, source)
+    parsed = ParseResult()
+    for chunk in chunks:
+        parsed.extend(chunk)
+    return name, parsed
+
+
+def _jobs_file_chunks(path: Path, source: str | None) -> tuple[str, Iterable[ParseResult]]:
+    """The source of a file to import, and its jobs parsed lazily in chunks."""
     if source is not None and source not in SOURCE_CLASSES:
         raise ImportFileError(f"unknown source {source!r}; choose from {', '.join(SOURCE_CLASSES)}")
     try:
@@ -188,13 +206,15 @@ def read_jobs_file(path: Path, source: str | None) -> tuple[str, ParseResult]:
         raise ImportFileError(f"cannot read {path}: {error.strerror or error}") from error
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
-        return source or "file", parse_jsonl(data, source)
+        return source or "file", [parse_jsonl(data, source)]
     if suffix == ".csv":
-        return source or "file", parse_csv(data, source)
+        return source or "file", [parse_csv(data, source)]
     return _read_response_body(path, data, source)
 
 
-def _read_response_body(path: Path, data: bytes, source: str | None) -> tuple[str, ParseResult]:
+def _read_response_body(
+    path: Path, data: bytes, source: str | None
+) -> tuple[str, Iterable[ParseResult]]:
     try:
         body = json.loads(data.decode("utf-8", errors="surrogateescape"))
     except json.JSONDecodeError as error:
@@ -210,9 +230,11 @@ def _read_response_body(path: Path, data: bytes, source: str | None) -> tuple[st
         )
     parser = _parser(names[0])
     try:
-        return names[0], parser.parse(body)
+        items = parser.items(body)  # the body's shape is checked before anything is stored
     except SourceError as error:
         raise ImportFileError(f"{path}: {error}") from error
+    slices = (items[start : start + CHUNK_JOBS] for start in range(0, len(items), CHUNK_JOBS))
+    return names[0], (parser.parse_items(part) for part in slices)
 
 
 def _parser(name: str) -> JobSource:

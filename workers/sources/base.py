@@ -72,8 +72,21 @@ class JobSource(ABC):
 
     def parse(self, body: Any) -> ParseResult:
         """Parse every item of `body`, skipping bad ones with their reason."""
+        return self.parse_items(self.items(body))
+
+    def parse_chunks(self, body: Any, size: int) -> Iterator[ParseResult]:
+        """`parse(body)` in slices of `size` items, each parsed only when asked for.
+
+        Raises `SourceError` at the first request when the body has the wrong shape.
+        """
+        items = self.items(body)
+        for start in range(0, len(items), size):
+            yield self.parse_items(items[start : start + size])
+
+    def parse_items(self, items: list[Any]) -> ParseResult:
+        """Parse `items`, skipping bad ones with their reason."""
         result = ParseResult()
-        for item in self.items(body):
+        for item in items:
             try:
                 if not isinstance(item, dict):
                     raise BadRecordError("item is not a JSON object")
