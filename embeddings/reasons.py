@@ -11,9 +11,11 @@ texts, so a reason is never made up.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, chain
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+#]*(?:[.\-][A-Za-z0-9+#]+)*")
 _LINE_SPLIT = re.compile(r"\n+|(?<=[.!?;])\s+(?=[A-Z•\-*])|\s+[•·|]\s+")
@@ -66,27 +68,30 @@ def _lines(text: str) -> list[str]:
 
 
 def _profile(lines: Sequence[str], boosted: Iterable[str], limit: int | None) -> TextProfile:
-    counts: Counter[str] = Counter()
-    display: dict[str, str] = {}
-    line_of: dict[str, int] = {}
-    for number, line in enumerate(lines):
-        for token in _TOKEN.findall(line):
-            key = token.lower()
-            if len(key) < 2 or key in STOPWORDS:
-                continue
-            counts[key] += 1
-            if display.setdefault(key, token).islower():
-                display[key] = token  # prefer a written form with capitals ("PostgreSQL")
-            line_of.setdefault(key, number)
+    # Postings run to thousands of words and a night profiles every candidate job, so the
+    # per-word work is done by C loops (findall, map, Counter, dict building); Python
+    # loops only over distinct terms.
+    per_line = [_TOKEN.findall(line) for line in lines]
+    tokens = list(chain.from_iterable(per_line))
+    keys = list(map(str.lower, tokens))
+    counts = Counter(keys)
+    for noise in [key for key in counts if len(key) < 2 or key in STOPWORDS]:
+        del counts[noise]
+    # Reversed, so each key keeps its first position and first written form.
+    position = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+    written = dict(zip(reversed(keys), reversed(tokens), strict=True))
+    capitals = [token for token in tokens if not token.islower()]
+    written.update(zip(map(str.lower, reversed(capitals)), reversed(capitals), strict=True))
     first = [key for key in dict.fromkeys(t.lower() for t in boosted) if key in counts]
-    rest = sorted(counts.keys() - set(first), key=lambda key: (-counts[key], line_of[key]))
+    rest = sorted(counts.keys() - set(first), key=lambda key: (-counts[key], position[key]))
     ranked = tuple((first + rest)[:limit] if limit else first + rest)
+    line_starts = list(accumulate(len(found) for found in per_line))
     return TextProfile(
         ranked,
         frozenset(ranked),
-        display,
+        {term: written[term] for term in ranked},  # prefer a form with capitals ("PostgreSQL")
         tuple(lines),
-        line_of,
+        {term: bisect_right(line_starts, position[term]) for term in ranked},
         rank={term: place for place, term in enumerate(ranked)},
     )
 

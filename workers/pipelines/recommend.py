@@ -10,7 +10,10 @@ block's lists in one transaction (one row per user, written with COPY).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -31,6 +34,7 @@ from schema.database import connect
 from schema.queries import recommendations as q
 from schema.queries.models import EmbeddingModel, active_model
 from schema.queries.recommendation_lists import NewList
+from workers.pipelines.prefetch import prefetched
 from workers.pipelines.recommend_catalog import load_catalog
 from workers.pipelines.recommend_writer import ListWriter
 
@@ -123,6 +127,18 @@ def generate(
     return summary
 
 
+Picks = list[tuple[int, float]]  # one user's (catalog row, score), best first
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """A block of users, their picks, and the filters they were picked with."""
+
+    users: list[q.UserQuery]
+    picks: list[Picks]
+    filters: dict[int, q.UserFilter]
+
+
 class _Run:
     """One generation run's state: the catalog, and timings per stage."""
 
@@ -147,32 +163,41 @@ class _Run:
             self.catalog = load_catalog(self.conn, self.model, self.now - self.options.max_age)
             queries = normalise(q.as_matrix([u.embedding for u in users], self.model.dimension))
         self.summary.candidate_jobs = len(self.catalog.ids)
-        size = self.options.block_size
         writer = ListWriter(
             self.url,
             model_id=self.model.id,
             generated_at=self.now,
             expires_at=self.now + self.options.ttl,
             on_written=lambda done, rows: self._written(done, rows, len(users)),
-            threads=self.options.writers if len(users) > size else 0,
+            threads=self.options.writers if len(users) > self.options.block_size else 0,
         )
         try:
-            for start in range(0, len(users), size):
-                block = users[start : start + size]
-                with self.timer("load"):
-                    self.catalog.prepare_users(self.conn, [u.user_id for u in block])
-                with self.timer("score"):
-                    picks = self._pick(block, queries[start : start + size])
-                with self.timer("reasons"):
-                    lists = self._explain(block, picks)
-                with self.timer("write_wait"):
-                    writer.submit([u.user_id for u in block], lists)
+            # The next block is scored in a thread while this one is explained.
+            with connect(self.url) as scoring_conn:
+                for scored in prefetched(self._scored_blocks(scoring_conn, users, queries)):
+                    with self.timer("reasons"):
+                        lists = self._explain(scored)
+                    with self.timer("write_wait"):
+                        writer.submit([u.user_id for u in scored.users], lists)
         except BaseException:
             writer.close(raise_error=False)  # let the block in flight commit, write no more
             raise
         with self.timer("write_wait"):
             writer.close()
         self.summary.seconds["write"] = writer.busy_seconds
+
+    def _scored_blocks(
+        self, conn: q.Connection, users: list[q.UserQuery], queries: np.ndarray
+    ) -> Iterator[_Scored]:
+        """Each block of users with its picks and the filters they were picked with."""
+        size = self.options.block_size
+        for start in range(0, len(users), size):
+            block = users[start : start + size]
+            with self.timer("load"):
+                self.catalog.prepare_users(conn, [u.user_id for u in block])
+            with self.timer("score"):
+                picks = self._pick(conn, block, queries[start : start + size])
+            yield _Scored(block, picks, self.catalog.filters)
 
     def _written(self, users: int, rows: int, total: int) -> None:
         """After each committed block (in the writer's thread)."""
@@ -181,13 +206,15 @@ class _Run:
         if self.progress is not None:
             self.progress(self.summary.users, total)
 
-    def _pick(self, users: list[q.UserQuery], queries: np.ndarray) -> list[list[tuple[int, float]]]:
+    def _pick(
+        self, conn: q.Connection, users: list[q.UserQuery], queries: np.ndarray
+    ) -> list[Picks]:
         """Per user, (catalog row, score) of the chosen jobs, best first."""
         if self.options.strategy == "pgvector":
-            return [self._pick_pgvector(user) for user in users]
+            return [self._pick_pgvector(conn, user) for user in users]
         catalog, options = self.catalog, self.options
         user_ids = [u.user_id for u in users]
-        picks: list[list[tuple[int, float]]] = []
+        picks: list[Picks] = []
         if len(users) <= SMALL_BATCH:
             # A few users (a new CV): exact numpy, no torch import.
             def mask(first: int, scores: np.ndarray) -> None:
@@ -221,7 +248,7 @@ class _Run:
         top: TopK,
         user_ids: list[int],
         queries: np.ndarray,
-    ) -> list[list[tuple[int, float]]]:
+    ) -> list[Picks]:
         """Apply the company cap to a block's candidates; redo in full a row that ran out."""
         catalog, options = self.catalog, self.options
         valid = np.isfinite(top.scores)
@@ -246,7 +273,7 @@ class _Run:
             picks[row] = self._pick_full(user_ids[top.start + row], queries[top.start + row])
         return picks
 
-    def _pick_full(self, user_id: int, query: np.ndarray) -> list[tuple[int, float]]:
+    def _pick_full(self, user_id: int, query: np.ndarray) -> Picks:
         """One user's picks from a full fp32 ranking (rows whose candidates fell short)."""
         catalog, options = self.catalog, self.options
         scores, indices = full_ranking(query, catalog.vectors)
@@ -259,11 +286,11 @@ class _Run:
         )[0]
         return list(zip(indices[kept].tolist(), scores[kept].tolist(), strict=True))
 
-    def _pick_pgvector(self, user: q.UserQuery) -> list[tuple[int, float]]:
+    def _pick_pgvector(self, conn: q.Connection, user: q.UserQuery) -> Picks:
         """The baseline: the user's nearest jobs from the HNSW index, then the same
         preference filter and company cap."""
         found = q.nearest_jobs_pgvector(
-            self.conn,
+            conn,
             model_id=self.model.id,
             dimension=self.model.dimension,
             user_id=user.user_id,
@@ -284,18 +311,16 @@ class _Run:
         )[0]
         return [(int(i), float(s)) for i, s in zip(rows[kept], scores[kept], strict=True)]
 
-    def _explain(
-        self, users: list[q.UserQuery], picks: list[list[tuple[int, float]]]
-    ) -> list[NewList]:
+    def _explain(self, scored: _Scored) -> list[NewList]:
         catalog = self.catalog
-        catalog.profile_jobs(self.conn, {row for pick in picks for row, _ in pick})
+        catalog.profile_jobs(self.conn, {row for pick in scored.picks for row, _ in pick})
         # Python lists, not numpy scalars: this loop runs for every recommendation.
         ids, remote, places = catalog.ids.tolist(), catalog.remote.tolist(), catalog.locations
         jobs = catalog.profile_at
         lists: list[NewList] = []
-        for user, pick in zip(users, picks, strict=True):
+        for user, pick in zip(scored.users, scored.picks, strict=True):
             cv: TextProfile = profile_cv(user.body)
-            wishes = catalog.filters.get(user.user_id)
+            wishes = scored.filters.get(user.user_id)
             wanted = wishes.locations if wishes else []
             remote_only = wishes.remote_only if wishes else False
             new = NewList(user.user_id, [], [], [])
@@ -316,23 +341,18 @@ class _Run:
 
 
 class _Timer:
-    """Adds the wall time of each `with timer(stage)` to `seconds[stage]`."""
+    """Adds the wall time of each `with timer(stage)` to `seconds[stage]` (from any thread)."""
 
     def __init__(self, seconds: dict[str, float]) -> None:
         self.seconds = seconds
-        self.stage = ""
+        self._lock = threading.Lock()
 
-    def __call__(self, stage: str) -> _Timer:
-        self.stage = stage
-        return self
-
-    def __enter__(self) -> None:
-        import time
-
-        self.started = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        import time
-
-        elapsed = time.perf_counter() - self.started
-        self.seconds[self.stage] = self.seconds.get(self.stage, 0.0) + elapsed
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - started
+            with self._lock:
+                self.seconds[stage] = self.seconds.get(stage, 0.0) + elapsed
