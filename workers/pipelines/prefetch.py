@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -24,7 +24,7 @@ class _End:
     pass
 
 
-def prefetched(items: Iterator[T], *, ahead: int = 1) -> Iterator[T]:
+def prefetched(items: Iterator[T], *, ahead: int = 1) -> Generator[T, None, None]:
     """Yield `items` in order, the next `ahead` computed in a background thread.
 
     An error in the thread is raised here, at the item it happened on; closing this
