@@ -119,10 +119,10 @@ CREATE TEMP TABLE jobs_stage (
 # Binary: the server copies each value as it comes instead of unescaping ~4 KB of text per
 # description (and psycopg's C dumpers format it faster than text rows).
 _COPY = f"COPY jobs_stage (ord, {_FIELDS}, content_hash) FROM STDIN (FORMAT BINARY)"
-_COPY_TYPES = (
-    ["int4", "text", "text", "text", "text", "text", "bool", "numeric", "numeric", "text"]
-    + ["text[]", "text", "text", "text", "timestamptz", "bytea"]
-)
+_COPY_TYPES = [
+    *["int4", "text", "text", "text", "text", "text", "bool", "numeric", "numeric", "text"],
+    *["text[]", "text", "text", "text", "timestamptz", "bytea"],
+]  # ord, the fields in _FIELDS' order, content_hash
 
 
 def _compatible(a: str, b: str) -> str:
@@ -183,12 +183,23 @@ _STEPS = (
     FROM inserted i WHERE s.source = i.source AND s.source_id = i.source_id""",
     """UPDATE jobs_stage s SET job_id = c.job_id, action = 'duplicate'
     FROM jobs_stage c WHERE s.action IS NULL AND s.dup_of = c.ord""",
+    # 6. Changed text: every column, so the search vector and dedupe keys are recomputed.
     """UPDATE jobs j SET title = s.title, company = s.company, location = s.location,
         remote = s.remote, salary_min = s.salary_min, salary_max = s.salary_max,
         salary_currency = s.salary_currency, tags = s.tags, category = s.category,
         description = s.description, url = s.url, posted_at = s.posted_at,
         content_hash = s.content_hash, scraped_at = now(), updated_at = now()
-    FROM jobs_stage s WHERE s.action = 'updated' AND j.id = s.job_id""",
+    FROM jobs_stage s
+    WHERE s.action = 'updated' AND j.id = s.job_id AND j.content_hash <> s.content_hash""",
+    # 7. Same text, other facts changed (a repost's date, a salary, the url): PostgreSQL
+    #    recomputes a generated column whenever a column it reads is SET, so the text
+    #    columns are left out and the search vector (to_tsvector of the whole
+    #    description, most of an insert's cost) is not computed again.
+    """UPDATE jobs j SET remote = s.remote, salary_min = s.salary_min,
+        salary_max = s.salary_max, salary_currency = s.salary_currency, url = s.url,
+        posted_at = s.posted_at, scraped_at = now(), updated_at = now()
+    FROM jobs_stage s
+    WHERE s.action = 'updated' AND j.id = s.job_id AND j.content_hash = s.content_hash""",
     """INSERT INTO job_sources (source, source_id, job_id, url)
     SELECT source, source_id, job_id, url FROM jobs_stage WHERE action = 'duplicate'
     ON CONFLICT (source, source_id) DO UPDATE SET last_seen = now()""",
