@@ -124,7 +124,9 @@ def _best_line(profile: TextProfile, terms: Sequence[str]) -> int:
     """The line holding most of `terms`; ties go to the line of the higher-ranked term
     (`max` returns the first best). Called a million times a night: kept to plain lists."""
     lines = [profile.line_of[term] for term in terms]
-    return lines[0] if len(lines) == 1 else max(lines, key=lines.count)
+    if lines.count(lines[0]) * 2 >= len(lines):
+        return lines[0]  # at least tied for most (the common case): no counting needed
+    return max(lines, key=lines.count)
 
 
 def _quote(profile: TextProfile, terms: tuple[str, ...]) -> str:
@@ -173,7 +175,7 @@ def explain(cv: TextProfile, job: TextProfile, fit: str | None = None) -> str:
     shared terms are the job's best-ranked `MAX_SHARED` terms that the CV also has.
     """
     shared = job.term_set & cv.term_set
-    tail = _tail(fit) if fit else ""
+    tail = (_TAILS.get(fit) or _tail(fit)) if fit else ""
     if not shared:
         return _NOTHING_SHARED + tail
     if len(shared) == 1:

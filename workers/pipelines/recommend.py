@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 
 from embeddings.diversity import DEFAULT_COMPANY_CAP, capped_selection
-from embeddings.reasons import TextProfile, explain, location_fit, profile_cv
+from embeddings.reasons import location_fit
 from embeddings.topk import (
     SMALL_BATCH,
     TopK,
@@ -33,10 +33,8 @@ from embeddings.topk import (
 from schema.database import connect
 from schema.queries import recommendations as q
 from schema.queries.models import EmbeddingModel, active_model
-from schema.queries.recommendation_lists import NewList
-from workers.pipelines.prefetch import prefetched
 from workers.pipelines.recommend_catalog import load_catalog
-from workers.pipelines.recommend_writer import ListWriter
+from workers.pipelines.recommend_explain import ListStore, Stamp, UserPicks
 
 Strategy = Literal["exact", "pgvector"]
 Progress = Callable[[int, int], None]  # (users done, users in all), after each commit
@@ -52,7 +50,8 @@ class RecommendOptions:
     # prefilter cannot vouch for, is redone in full fp32 (rare: 100 is plenty for a cap of 3).
     candidates: int = 100
     block_size: int = 1000  # users scored, explained and committed together
-    writers: int = 1  # threads writing blocks while the next block is computed
+    # Processes explaining and writing blocks while the next block is scored (0: here).
+    explainers: int = 1
     max_age: timedelta = timedelta(days=7)
     ttl: timedelta = timedelta(days=3)
     strategy: Strategy = "exact"
@@ -130,15 +129,6 @@ def generate(
 Picks = list[tuple[int, float]]  # one user's (catalog row, score), best first
 
 
-@dataclass(frozen=True)
-class _Scored:
-    """A block of users, their picks, and the filters they were picked with."""
-
-    users: list[q.UserQuery]
-    picks: list[Picks]
-    filters: dict[int, q.UserFilter]
-
-
 class _Run:
     """One generation run's state: the catalog, and timings per stage."""
 
@@ -159,45 +149,62 @@ class _Run:
         self.timer = _Timer(summary.seconds)
 
     def execute(self, users: list[q.UserQuery]) -> None:
-        with self.timer("load"):
-            self.catalog = load_catalog(self.conn, self.model, self.now - self.options.max_age)
-            queries = normalise(q.as_matrix([u.embedding for u in users], self.model.dimension))
-        self.summary.candidate_jobs = len(self.catalog.ids)
-        writer = ListWriter(
+        # Worker processes explain and write while this one scores; one block or fewer
+        # (a new CV) is done here: starting a process would cost more than it saves.
+        processes = self.options.explainers if len(users) > self.options.block_size else 0
+        store = ListStore(
             self.url,
-            model_id=self.model.id,
-            generated_at=self.now,
-            expires_at=self.now + self.options.ttl,
-            on_written=lambda done, rows: self._written(done, rows, len(users)),
-            threads=self.options.writers if len(users) > self.options.block_size else 0,
+            Stamp(self.model.id, self.now, self.now + self.options.ttl),
+            lambda done, rows: self._written(done, rows, len(users)),
+            processes=processes,
         )
         try:
-            # The next block is scored in a thread while this one is explained.
-            with connect(self.url) as scoring_conn:
-                for scored in prefetched(self._scored_blocks(scoring_conn, users, queries)):
-                    with self.timer("reasons"):
-                        lists = self._explain(scored)
-                    with self.timer("write_wait"):
-                        writer.submit([u.user_id for u in scored.users], lists)
-        except BaseException:
-            writer.close(raise_error=False)  # let the block in flight commit, write no more
-            raise
-        with self.timer("write_wait"):
-            writer.close()
-        self.summary.seconds["write"] = writer.busy_seconds
-
-    def _scored_blocks(
-        self, conn: q.Connection, users: list[q.UserQuery], queries: np.ndarray
-    ) -> Iterator[_Scored]:
-        """Each block of users with its picks and the filters they were picked with."""
-        size = self.options.block_size
-        for start in range(0, len(users), size):
-            block = users[start : start + size]
             with self.timer("load"):
-                self.catalog.prepare_users(conn, [u.user_id for u in block])
-            with self.timer("score"):
-                picks = self._pick(conn, block, queries[start : start + size])
-            yield _Scored(block, picks, self.catalog.filters)
+                since = self.now - self.options.max_age
+                self.catalog = load_catalog(self.conn, self.model, since)
+                vectors = q.as_matrix([u.embedding for u in users], self.model.dimension)
+            self.summary.candidate_jobs = len(self.catalog.ids)
+            queries = normalise(vectors)
+            for start in range(0, len(users), self.options.block_size):
+                block = users[start : start + self.options.block_size]
+                picks = self._block_picks(block, queries[start : start + len(block)])
+                with self.timer("handoff"):
+                    store.submit(picks)
+            with self.timer("handoff"):
+                store.close()
+        finally:
+            store.abort()
+        self.summary.seconds.update(store.seconds)
+
+    def _block_picks(self, block: list[q.UserQuery], queries: np.ndarray) -> list[UserPicks]:
+        """Each user's chosen jobs with scores and location fits, ready to explain."""
+        with self.timer("load"):
+            self.catalog.prepare_users(self.conn, [u.user_id for u in block])
+        with self.timer("score"):
+            picks = self._pick(block, queries)
+            # Python lists, not numpy scalars: this loop runs for every recommendation.
+            ids, remote = self.catalog.ids.tolist(), self.catalog.remote.tolist()
+            return [
+                UserPicks(
+                    user.user_id,
+                    user.body,
+                    [ids[row] for row, _ in pick],
+                    [score for _, score in pick],
+                    self._fits(user.user_id, [row for row, _ in pick], remote),
+                )
+                for user, pick in zip(block, picks, strict=True)
+            ]
+
+    def _fits(self, user_id: int, rows: list[int], remote: list[bool]) -> list[str | None]:
+        """What each picked job's place has to do with the user's wishes."""
+        wishes = self.catalog.filters.get(user_id)
+        if wishes is None:  # without wishes the fit is only "remote" or nothing
+            return ["remote" if remote[row] else None for row in rows]
+        places = self.catalog.locations
+        return [
+            location_fit(places[row], remote[row], wishes.locations, wishes.remote_only)
+            for row in rows
+        ]
 
     def _written(self, users: int, rows: int, total: int) -> None:
         """After each committed block (in the writer's thread)."""
@@ -206,12 +213,10 @@ class _Run:
         if self.progress is not None:
             self.progress(self.summary.users, total)
 
-    def _pick(
-        self, conn: q.Connection, users: list[q.UserQuery], queries: np.ndarray
-    ) -> list[Picks]:
+    def _pick(self, users: list[q.UserQuery], queries: np.ndarray) -> list[Picks]:
         """Per user, (catalog row, score) of the chosen jobs, best first."""
         if self.options.strategy == "pgvector":
-            return [self._pick_pgvector(conn, user) for user in users]
+            return [self._pick_pgvector(user) for user in users]
         catalog, options = self.catalog, self.options
         user_ids = [u.user_id for u in users]
         picks: list[Picks] = []
@@ -286,11 +291,11 @@ class _Run:
         )[0]
         return list(zip(indices[kept].tolist(), scores[kept].tolist(), strict=True))
 
-    def _pick_pgvector(self, conn: q.Connection, user: q.UserQuery) -> Picks:
+    def _pick_pgvector(self, user: q.UserQuery) -> Picks:
         """The baseline: the user's nearest jobs from the HNSW index, then the same
         preference filter and company cap."""
         found = q.nearest_jobs_pgvector(
-            conn,
+            self.conn,
             model_id=self.model.id,
             dimension=self.model.dimension,
             user_id=user.user_id,
@@ -310,34 +315,6 @@ class _Run:
             self.options.limit,
         )[0]
         return [(int(i), float(s)) for i, s in zip(rows[kept], scores[kept], strict=True)]
-
-    def _explain(self, scored: _Scored) -> list[NewList]:
-        catalog = self.catalog
-        catalog.profile_jobs(self.conn, {row for pick in scored.picks for row, _ in pick})
-        # Python lists, not numpy scalars: this loop runs for every recommendation.
-        ids, remote, places = catalog.ids.tolist(), catalog.remote.tolist(), catalog.locations
-        jobs = catalog.profile_at
-        lists: list[NewList] = []
-        for user, pick in zip(scored.users, scored.picks, strict=True):
-            cv: TextProfile = profile_cv(user.body)
-            wishes = scored.filters.get(user.user_id)
-            wanted = wishes.locations if wishes else []
-            remote_only = wishes.remote_only if wishes else False
-            new = NewList(user.user_id, [], [], [])
-            for row, score in pick:
-                job = jobs[row]
-                if job is None:
-                    continue  # deleted since the catalog was read
-                # Without wishes the fit is only "remote" or nothing: no call needed.
-                if wishes is None:
-                    fit = "remote" if remote[row] else None
-                else:
-                    fit = location_fit(places[row], remote[row], wanted, remote_only)
-                new.job_ids.append(ids[row])
-                new.scores.append(score)
-                new.reasons.append(explain(cv, job, fit))
-            lists.append(new)
-        return lists
 
 
 class _Timer:

@@ -1,0 +1,188 @@
+"""Explaining and storing blocks of picks: in this process, or in worker processes.
+
+Scoring is torch and numpy; explaining is pure Python (profiles, set look-ups, strings)
+and so is formatting the COPY. With explaining and writing in worker processes, the run
+uses every core: the generating process scores the next block while a worker explains
+and writes the last one, and neither waits on the other's GIL. Each worker keeps its own
+connection and its job profiles across blocks. Each block is one transaction
+(`replace_lists`), so every user's list is old or new, never mixed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime
+from itertools import compress
+
+from embeddings.reasons import TextProfile, explain, profile_cv, profile_job
+from schema.database import connect
+from schema.queries import recommendations as q
+from schema.queries.recommendation_lists import NewList, replace_lists
+
+Written = Callable[[int, int], None]  # (users in the block, recommendations), after commit
+
+
+@dataclass(frozen=True, slots=True)
+class UserPicks:
+    """One user's chosen jobs, best first, with what each job's place has to do with
+    the user's wishes (see `location_fit`)."""
+
+    user_id: int
+    cv_body: str
+    job_ids: list[int]
+    scores: list[float]
+    fits: list[str | None]
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What every list of one run shares."""
+
+    model_id: int
+    generated_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class BlockDone:
+    users: int
+    recommendations: int
+    explain_seconds: float
+    write_seconds: float
+
+
+class Explainer:
+    """Explains and writes blocks on one connection; profiles each job once."""
+
+    def __init__(self, conn: q.Connection, stamp: Stamp) -> None:
+        self.conn, self.stamp = conn, stamp
+        self.conn.autocommit = True  # replace_lists opens one transaction per block
+        self.profiles: dict[int, TextProfile] = {}
+
+    def run(self, block: Sequence[UserPicks]) -> BlockDone:
+        """Explain the block's picks and replace its users' lists in one transaction."""
+        started = time.perf_counter()
+        lists = self.lists(block)
+        explained = time.perf_counter()
+        written = replace_lists(
+            self.conn,
+            [user.user_id for user in block],
+            lists,
+            model_id=self.stamp.model_id,
+            generated_at=self.stamp.generated_at,
+            expires_at=self.stamp.expires_at,
+        )
+        done = time.perf_counter()
+        return BlockDone(len(block), written, explained - started, done - explained)
+
+    def lists(self, block: Sequence[UserPicks]) -> list[NewList]:
+        """The block's new lists, a reason for every pick whose job still exists."""
+        self._profile({job for user in block for job in user.job_ids})
+        profiles, lists = self.profiles, []
+        for user in block:
+            cv = profile_cv(user.cv_body)
+            jobs = [profiles.get(job_id) for job_id in user.job_ids]
+            new = NewList(
+                user.user_id,
+                user.job_ids,
+                user.scores,
+                [explain(cv, job, fit) for job, fit in zip(jobs, user.fits, strict=True) if job],
+            )
+            if len(new.reasons) < len(jobs):  # some were deleted since they were scored
+                kept = [job is not None for job in jobs]
+                new = replace(
+                    new,
+                    job_ids=list(compress(user.job_ids, kept)),
+                    scores=list(compress(user.scores, kept)),
+                )
+            lists.append(new)
+        return lists
+
+    def _profile(self, job_ids: set[int]) -> None:
+        missing = [job_id for job_id in job_ids if job_id not in self.profiles]
+        for text in q.job_texts(self.conn, missing):
+            self.profiles[text.id] = profile_job(text.title, text.tags, text.description)
+
+
+class ListStore:
+    """Explains and writes blocks in submission order: in the caller's thread
+    (`processes=0`), or in worker processes while the caller scores the next block.
+
+    The first error stops the run: blocks not yet started are cancelled, blocks already
+    being written commit or roll back whole, and the error is raised in the caller.
+    """
+
+    def __init__(self, url: str, stamp: Stamp, on_written: Written, *, processes: int) -> None:
+        self.on_written = on_written
+        self.seconds = {"reasons": 0.0, "write": 0.0}
+        self._pending: deque[Future[BlockDone | None]] = deque()
+        self._explainer: Explainer | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        # A daemonic process (some job runners) may not start children.
+        if processes > 0 and not multiprocessing.current_process().daemon:
+            self._pool = ProcessPoolExecutor(
+                processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(url, stamp),
+            )
+            self._backlog = 2 * processes
+            # Start the workers now, while the caller loads the catalog.
+            self._pending.append(self._pool.submit(_nothing))
+        else:
+            self._explainer = Explainer(connect(url), stamp)
+
+    def submit(self, block: list[UserPicks]) -> None:
+        """Explain and write `block` (now, or queued to a worker)."""
+        if self._explainer is not None:
+            self._done(self._explainer.run(block))
+            return
+        assert self._pool is not None
+        self._pending.append(self._pool.submit(_explain_and_write, block))
+        while len(self._pending) > self._backlog:
+            self._done(self._pending.popleft().result())
+
+    def close(self) -> None:
+        """Wait for every block; raise the first error."""
+        try:
+            while self._pending:
+                self._done(self._pending.popleft().result())
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        """Cancel blocks not started; let blocks being written finish; release all."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self._explainer is not None:
+            self._explainer.conn.close()
+            self._explainer = None
+
+    def _done(self, done: BlockDone | None) -> None:
+        if done is None:
+            return  # the warm-up task
+        self.seconds["reasons"] += done.explain_seconds
+        self.seconds["write"] += done.write_seconds
+        self.on_written(done.users, done.recommendations)
+
+
+# The worker process's explainer, made once by the pool's initializer.
+_WORKER: dict[str, Explainer] = {}
+
+
+def _start_worker(url: str, stamp: Stamp) -> None:
+    _WORKER["explainer"] = Explainer(connect(url), stamp)
+
+
+def _nothing() -> None:
+    return None
+
+
+def _explain_and_write(block: list[UserPicks]) -> BlockDone:
+    return _WORKER["explainer"].run(block)
