@@ -145,6 +145,7 @@ class Timing:
 def timed(conn: Connection, into: list[Timing]) -> Iterator[None]:
     """Time the block; CPU times show the work apart from the shared machine's contention."""
     backend = _server(conn)
+    _settle(backend)
     server0 = _cpu(backend)
     wall0, client0 = time.perf_counter(), time.process_time()
     yield
@@ -160,6 +161,7 @@ class _Server:
 
     process: Any  # psutil.Process (psutil has no type stubs)
     whole: bool  # the postmaster: count its children too
+    own_pid: int = 0  # the backend of the measured connection
 
 
 def _server(conn: Connection) -> _Server | None:
@@ -179,7 +181,31 @@ def _server(conn: Connection) -> _Server | None:
         return None
     if backend is None or os.environ.get("DATABASE_URL"):
         return None if backend is None else _Server(backend, whole=False)
-    return _Server(backend.parent(), whole=True)
+    return _Server(backend.parent(), whole=True, own_pid=backend.pid)
+
+
+def _settle(server: _Server | None) -> None:
+    """Wait (up to 5 s) until the backends of earlier steps' connections have exited.
+
+    One still exiting at the start would be counted when the postmaster reaps it (in its
+    children_* times) but not before, charging its whole CPU to this step.
+    """
+    if server is None or not server.whole:
+        return
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        others = []
+        for child in server.process.children():
+            try:
+                if child.pid != server.own_pid and (
+                    child.status() == "zombie" or "[local]" in " ".join(child.cmdline())
+                ):
+                    others.append(child)
+            except Exception:  # psutil.NoSuchProcess: gone since it was listed
+                continue
+        if not others:
+            return
+        time.sleep(0.05)
 
 
 def _cpu(server: _Server | None) -> float | None:

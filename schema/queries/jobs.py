@@ -113,7 +113,10 @@ CREATE TEMP TABLE jobs_stage (
     dedupe_key TEXT GENERATED ALWAYS AS (jobmatch_dedupe_key(company, title)) STORED,
     location_key TEXT GENERATED ALWAYS AS (jobmatch_location_key(location)) STORED,
     job_id BIGINT, action TEXT, dup_of INTEGER
-) ON COMMIT DROP
+) ON COMMIT DROP;
+-- The stage lives for one transaction: compressing its descriptions would be wasted work
+-- (and `jobs` takes them uncompressed or lz4, see migration 004).
+ALTER TABLE jobs_stage ALTER COLUMN description SET STORAGE EXTERNAL
 """
 
 # Binary: the server copies each value as it comes instead of unescaping ~4 KB of text per
