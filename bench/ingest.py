@@ -186,28 +186,25 @@ def _server(conn: Connection) -> _Server | None:
     return _Server(backend.parent(), whole=True, own_pid=backend.pid)
 
 
+# Backends measured so far: each must be reaped before the next step's first reading.
+_MEASURED: set[int] = set()
+
+
 def _settle(server: _Server | None) -> None:
-    """Wait (up to 5 s) until the backends of earlier steps' connections have exited.
+    """Wait (up to 10 s) until the backends of earlier steps' connections are reaped.
 
     One still exiting at the start would be counted when the postmaster reaps it (in its
     children_* times) but not before, charging its whole CPU to this step.
     """
     if server is None or not server.whole:
         return
-    deadline = time.monotonic() + 5
+    psutil = importlib.import_module("psutil")
+    deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        others = []
-        for child in server.process.children():
-            try:
-                if child.pid != server.own_pid and (
-                    child.status() == "zombie" or "[local]" in " ".join(child.cmdline())
-                ):
-                    others.append(child)
-            except Exception:  # psutil.NoSuchProcess: gone since it was listed
-                continue
-        if not others:
-            return
+        if not any(psutil.pid_exists(pid) for pid in _MEASURED - {server.own_pid}):
+            break
         time.sleep(0.05)
+    _MEASURED.add(server.own_pid)
 
 
 def _cpu(server: _Server | None) -> float | None:
