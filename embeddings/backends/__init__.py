@@ -35,8 +35,14 @@ from embeddings.model import Embedder
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-Backend = Literal["torch", "torch-bf16", "onnx-int8", "openvino-bf16"]
-BACKENDS: tuple[Backend, ...] = ("torch", "torch-bf16", "onnx-int8", "openvino-bf16")
+Backend = Literal["torch", "torch-bf16", "onnx-int8", "openvino-bf16", "openvino-int8"]
+BACKENDS: tuple[Backend, ...] = (
+    "torch",
+    "torch-bf16",
+    "onnx-int8",
+    "openvino-bf16",
+    "openvino-int8",
+)
 PREFERRED_BACKEND: Backend = "openvino-bf16"
 
 
@@ -69,6 +75,12 @@ def build_backend(
         from embeddings.backends.onnx_backend import onnx_embedder
 
         return onnx_embedder(
+            model, name=name, threads=threads, cache_dir=cache_dir, batch_size=batch_size
+        )
+    if backend == "openvino-int8":
+        from embeddings.backends.openvino_int8 import openvino_int8_embedder
+
+        return openvino_int8_embedder(
             model, name=name, threads=threads, cache_dir=cache_dir, batch_size=batch_size
         )
     from embeddings.backends.openvino_backend import openvino_embedder

@@ -46,9 +46,21 @@ def openvino_embedder(
         ) from error
     source = export_onnx(model, model_dir(model, name, cache_dir))
     streams = streams or threads
-    core = openvino.Core()
-    compiled = core.compile_model(
-        core.read_model(str(source)),
+    run = compiled_runner(openvino.Core().read_model(str(source)), threads, streams)
+    return ExportedEmbedder(
+        model, run, name=name, backend="openvino-bf16", batch_size=batch_size, parallel=streams
+    )
+
+
+def compiled_runner(graph: Any, threads: int, streams: int) -> RunFn:
+    """Compile `graph` for the CPU (bf16 where supported) and run it on `streams` requests.
+
+    The int8 backend shares this: its quantised MatMuls run in int8, the rest in bf16.
+    """
+    import openvino
+
+    compiled = openvino.Core().compile_model(
+        graph,
         "CPU",
         {
             "INFERENCE_PRECISION_HINT": "bf16",
@@ -56,10 +68,7 @@ def openvino_embedder(
             "NUM_STREAMS": streams,
         },
     )
-    run = _concurrent_runner(compiled, streams)
-    return ExportedEmbedder(
-        model, run, name=name, backend="openvino-bf16", batch_size=batch_size, parallel=streams
-    )
+    return _concurrent_runner(compiled, streams)
 
 
 def _concurrent_runner(compiled: Any, streams: int) -> RunFn:
