@@ -10,6 +10,7 @@ texts, so a reason is never made up.
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -61,6 +62,45 @@ class TextProfile:
     rank: dict[str, int] = field(default_factory=dict, compare=False)
     # (shared terms) -> "the job's skills · your CV: “" prefix pieces, memoised per job.
     shared_text: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict, compare=False)
+
+
+# Stored profiles (`to_json`) made under another version are made again.
+PROFILE_VERSION = 1
+
+
+def to_json(profile: TextProfile) -> str:
+    """The profile as compact JSON: its terms, their display forms (empty when the same
+    as the term) and lines, and only the lines some term points at."""
+    kept = sorted({profile.line_of[term] for term in profile.terms})
+    new_index = {line: place for place, line in enumerate(kept)}
+    return json.dumps(
+        {
+            "t": profile.terms,
+            "d": [_differs(profile.display[term], term) for term in profile.terms],
+            "l": [new_index[profile.line_of[term]] for term in profile.terms],
+            "x": [profile.lines[line] for line in kept],
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def from_json(text: str) -> TextProfile:
+    """A profile stored by `to_json`."""
+    data = json.loads(text)
+    terms: tuple[str, ...] = tuple(data["t"])
+    return TextProfile(
+        terms,
+        frozenset(terms),
+        {term: shown or term for term, shown in zip(terms, data["d"], strict=True)},
+        tuple(data["x"]),
+        dict(zip(terms, data["l"], strict=True)),
+        rank={term: place for place, term in enumerate(terms)},
+    )
+
+
+def _differs(shown: str, term: str) -> str:
+    return "" if shown == term else shown
 
 
 def _lines(text: str) -> list[str]:

@@ -16,6 +16,7 @@ scores above the floor knows nothing was missed, and redoes the row in full othe
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,20 @@ class TopK:
     indices: Indices
     # Per row, when set: every item not in `indices` scores at most this (prefilter).
     floor: Matrix | None = None
+
+
+@contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """Run with torch using `count` threads, then restore: while other processes need
+    some cores, torch's idle threads would spin on them."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, count))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def normalise(vectors: npt.ArrayLike) -> Matrix:

@@ -36,6 +36,7 @@ class UserQuery:
 
     user_id: int
     cv_id: int
+    cv_hash: bytes
     body: str
     embedding: Vector
 
@@ -53,14 +54,6 @@ class UserFilter:
 class Exclusion:
     user_id: int
     job_id: int
-
-
-@dataclass(frozen=True)
-class JobText:
-    id: int
-    title: str
-    tags: list[str]
-    description: str
 
 
 @dataclass(frozen=True)
@@ -159,7 +152,7 @@ def users_to_recommend(
     params = {"model_id": model_id, "shard": shard, "shards": shards, "user_ids": user_ids}
     with conn.cursor(binary=True, row_factory=class_row(UserQuery)) as cur:
         cur.execute(
-            "SELECT c.user_id, c.id AS cv_id, c.body, e.embedding "
+            "SELECT c.user_id, c.id AS cv_id, c.content_hash AS cv_hash, c.body, e.embedding "
             + _USERS
             + " ORDER BY c.user_id",
             params,
@@ -193,16 +186,6 @@ def exclusions(conn: Connection, user_ids: Sequence[int]) -> list[Exclusion]:
             " UNION SELECT user_id, job_id FROM feedback"
             " WHERE vote = 'down' AND user_id = ANY(%(ids)s)",
             {"ids": list(user_ids)},
-        )
-        return cur.fetchall()
-
-
-def job_texts(conn: Connection, job_ids: Sequence[int]) -> list[JobText]:
-    """Title, tags and description of these jobs (a job deleted meanwhile is absent)."""
-    with conn.cursor(row_factory=class_row(JobText)) as cur:
-        cur.execute(
-            "SELECT id, title, tags, description FROM jobs WHERE id = ANY(%(ids)s)",
-            {"ids": list(job_ids)},
         )
         return cur.fetchall()
 

@@ -282,3 +282,40 @@ def test_batched_run_equals_single_user_runs(
     reasons = conn.execute("SELECT reason FROM job_recommendations LIMIT 5").fetchall()
     assert reasons
     assert all(str(r[0]).startswith("You share Python") for r in reasons)
+
+
+def test_text_profiles_are_stored_and_made_again_when_a_text_changes(
+    db_url: str, conn: Connection
+) -> None:
+    model = add_model(conn)
+    job = add_job(conn, model, unit(np.ones(DIM)), title="Rust engineer", tags=["rust"])
+    user = add_user(conn, model, unit(np.ones(DIM)), cv="Rust and Go developer\nLoves Kafka")
+    generate(db_url)
+    assert _reasons(conn, user)[0].startswith("You share Rust")
+    assert _count(conn, "job_text_profiles") == 1
+    assert _count(conn, "cv_text_profiles") == 1
+
+    # A changed text has a new content hash: its stored profile no longer counts.
+    conn.execute(
+        "UPDATE jobs SET title = 'Kafka engineer', tags = '{kafka}', content_hash = '\\xff'"
+        " WHERE id = %(id)s",
+        {"id": job},
+    )
+    generate(db_url)
+    assert _reasons(conn, user)[0].startswith("You share Kafka")
+    row = conn.execute(
+        "SELECT content_hash FROM job_text_profiles WHERE job_id = %(id)s", {"id": job}
+    ).fetchone()
+    assert row == (b"\xff",)
+
+
+def _reasons(conn: Connection, user: int) -> list[str]:
+    rows = conn.execute(
+        "SELECT reason FROM job_recommendations WHERE user_id = %(u)s ORDER BY rank", {"u": user}
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def _count(conn: Connection, table: str) -> int:
+    row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(str(row[0])) if row else 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from embeddings.reasons import explain, location_fit, profile_cv, profile_job
+from embeddings.reasons import explain, from_json, location_fit, profile_cv, profile_job, to_json
 
 CV = """Jane Doe — backend engineer
 Six years building data pipelines in Python with Airflow and Kafka.
@@ -59,3 +59,12 @@ def test_long_lines_are_cut_around_the_term() -> None:
     quoted = reason.split("your CV: “")[1].split("”")[0]
     assert "Rust" in quoted
     assert len(quoted) <= 82
+
+
+def test_a_stored_profile_explains_exactly_as_the_original() -> None:
+    cv = profile_cv(CV)
+    job = profile_job("Backend Engineer (Python)", ["python", "postgresql"], JOB_DESCRIPTION)
+    stored_cv, stored_job = from_json(to_json(cv)), from_json(to_json(job))
+    assert stored_job.terms == job.terms
+    for fit in (None, "remote"):
+        assert explain(stored_cv, stored_job, fit) == explain(cv, job, fit)

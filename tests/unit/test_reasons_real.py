@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.reasons import explain, profile_cv, profile_job
+from embeddings.reasons import explain, from_json, profile_cv, profile_job, to_json
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 JOBS = DATA / "api-responses" / "remotive-2026-07-18.json"
@@ -54,3 +54,15 @@ def test_real_reasons_are_true() -> None:
             assert " ".join(job_quote.lower().split()) in " ".join(job_text.split())
             assert len(reason) < 400
     assert explained > 100
+
+
+def test_stored_profiles_of_real_texts_explain_exactly_as_the_originals() -> None:
+    jobs = json.loads(JOBS.read_text(encoding="utf-8"))["jobs"][:20]
+    profiled = [
+        profile_job(job["title"], job.get("tags") or [], _text(job["description"])) for job in jobs
+    ]
+    for body in _cvs(3):
+        cv = profile_cv(body)
+        stored_cv = from_json(to_json(cv))
+        for job in profiled:
+            assert explain(stored_cv, from_json(to_json(job))) == explain(cv, job)

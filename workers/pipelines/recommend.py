@@ -10,10 +10,11 @@ block's lists in one transaction (one row per user, written with COPY).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -29,6 +30,7 @@ from embeddings.topk import (
     full_ranking,
     normalise,
     prefiltered_top_k,
+    torch_threads,
 )
 from schema.database import connect
 from schema.queries import recommendations as q
@@ -51,7 +53,7 @@ class RecommendOptions:
     candidates: int = 100
     block_size: int = 1000  # users scored, explained and committed together
     # Processes explaining and writing blocks while the next block is scored (0: here).
-    explainers: int = 1
+    explainers: int = 2
     max_age: timedelta = timedelta(days=7)
     ttl: timedelta = timedelta(days=3)
     strategy: Strategy = "exact"
@@ -165,11 +167,14 @@ class _Run:
                 vectors = q.as_matrix([u.embedding for u in users], self.model.dimension)
             self.summary.candidate_jobs = len(self.catalog.ids)
             queries = normalise(vectors)
-            for start in range(0, len(users), self.options.block_size):
-                block = users[start : start + self.options.block_size]
-                picks = self._block_picks(block, queries[start : start + len(block)])
-                with self.timer("handoff"):
-                    store.submit(picks)
+            # The explaining workers get their own cores.
+            cores = (os.cpu_count() or 1) - processes
+            with torch_threads(cores) if processes else nullcontext():
+                for start in range(0, len(users), self.options.block_size):
+                    block = users[start : start + self.options.block_size]
+                    picks = self._block_picks(block, queries[start : start + len(block)])
+                    with self.timer("handoff"):
+                        store.submit(picks)
             with self.timer("handoff"):
                 store.close()
         finally:
@@ -187,6 +192,8 @@ class _Run:
             return [
                 UserPicks(
                     user.user_id,
+                    user.cv_id,
+                    user.cv_hash,
                     user.body,
                     [ids[row] for row, _ in pick],
                     [score for _, score in pick],

@@ -2,7 +2,7 @@
 
 Preferences become boolean masks over the catalog (built once per user, with one mask
 per distinct location shared by all users who ask for it); applied and down-voted jobs
-become row numbers. Job texts are profiled for reasons once, only for jobs picked.
+become row numbers.
 
 Preference rules: `remote_only` keeps remote jobs; `locations` keeps remote jobs and jobs
 whose location contains one of the places (case-insensitive); `min_salary` drops jobs that
@@ -13,7 +13,7 @@ drops those companies (case-insensitive exact names). Currencies are not convert
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,7 +21,6 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.diversity import company_codes
-from embeddings.reasons import TextProfile, profile_job
 from embeddings.topk import Matrix, normalise
 from schema.queries import recommendations as q
 from schema.queries.models import EmbeddingModel
@@ -45,10 +44,6 @@ class Catalog:
     filters: dict[int, q.UserFilter] = field(default_factory=dict)
     allowed: dict[int, Mask] = field(default_factory=dict)
     excluded: dict[int, Rows] = field(default_factory=dict)
-    profiles: dict[int, TextProfile] = field(default_factory=dict)
-    # The same profiles by catalog row (None: not profiled, or deleted): the reasons loop
-    # indexes a list rather than hashing job ids half a million times.
-    profile_at: list[TextProfile | None] = field(default_factory=list)
     _places: dict[str, Mask] = field(default_factory=dict)
 
     def prepare_users(self, conn: q.Connection, user_ids: Sequence[int]) -> None:
@@ -94,17 +89,6 @@ class Catalog:
         excluded = self.excluded.get(user_id)
         if excluded is not None:
             scores[np.isin(rows, excluded)] = -np.inf
-
-    def profile_jobs(self, conn: q.Connection, rows: Iterable[int]) -> None:
-        """Profile (once per run) the jobs at these rows; deleted jobs stay unprofiled."""
-        rows = list(rows)
-        wanted = [int(self.ids[row]) for row in rows if int(self.ids[row]) not in self.profiles]
-        for text in q.job_texts(conn, wanted):
-            self.profiles[text.id] = profile_job(text.title, text.tags, text.description)
-        if len(self.profile_at) != len(self.ids):
-            self.profile_at = [None] * len(self.ids)
-        for row in rows:
-            self.profile_at[row] = self.profiles.get(int(self.ids[row]))
 
     def _allowed(self, wishes: q.UserFilter) -> Mask | None:
         mask = np.ones(len(self.ids), dtype=bool)

@@ -4,7 +4,9 @@ Scoring is torch and numpy; explaining is pure Python (profiles, set look-ups, s
 and so is formatting the COPY. With explaining and writing in worker processes, the run
 uses every core: the generating process scores the next block while a worker explains
 and writes the last one, and neither waits on the other's GIL. Each worker keeps its own
-connection and its job profiles across blocks. Each block is one transaction
+connection and its job profiles across blocks. Profiles of job and CV texts are stored
+(`text_profiles`) and reused while their text is unchanged: most jobs and CVs are the
+same as the night before. Each block's lists are replaced in one transaction
 (`replace_lists`), so every user's list is old or new, never mixed.
 """
 
@@ -19,9 +21,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import compress
 
-from embeddings.reasons import TextProfile, explain, profile_cv, profile_job
+from embeddings.reasons import (
+    PROFILE_VERSION,
+    TextProfile,
+    explain,
+    from_json,
+    profile_cv,
+    profile_job,
+    to_json,
+)
 from schema.database import connect
 from schema.queries import recommendations as q
+from schema.queries import text_profiles as tp
 from schema.queries.recommendation_lists import NewList, replace_lists
 
 Written = Callable[[int, int], None]  # (users in the block, recommendations), after commit
@@ -33,6 +44,8 @@ class UserPicks:
     the user's wishes (see `location_fit`)."""
 
     user_id: int
+    cv_id: int
+    cv_hash: bytes
     cv_body: str
     job_ids: list[int]
     scores: list[float]
@@ -82,10 +95,10 @@ class Explainer:
 
     def lists(self, block: Sequence[UserPicks]) -> list[NewList]:
         """The block's new lists, a reason for every pick whose job still exists."""
-        self._profile({job for user in block for job in user.job_ids})
+        self._profile_jobs({job for user in block for job in user.job_ids})
+        cvs = self._cv_profiles(block)
         profiles, lists = self.profiles, []
-        for user in block:
-            cv = profile_cv(user.cv_body)
+        for user, cv in zip(block, cvs, strict=True):
             jobs = [profiles.get(job_id) for job_id in user.job_ids]
             new = NewList(
                 user.user_id,
@@ -103,10 +116,29 @@ class Explainer:
             lists.append(new)
         return lists
 
-    def _profile(self, job_ids: set[int]) -> None:
+    def _profile_jobs(self, job_ids: set[int]) -> None:
+        """Profiles of these jobs into `self.profiles`: stored ones, else made and stored."""
         missing = [job_id for job_id in job_ids if job_id not in self.profiles]
-        for text in q.job_texts(self.conn, missing):
-            self.profiles[text.id] = profile_job(text.title, text.tags, text.description)
+        for stored in tp.job_profiles(self.conn, missing, PROFILE_VERSION):
+            self.profiles[stored.owner_id] = from_json(stored.profile)
+        made = []
+        for text in tp.job_texts(self.conn, [i for i in missing if i not in self.profiles]):
+            profile = profile_job(text.title, text.tags, text.description)
+            self.profiles[text.id] = profile
+            made.append((text.id, text.content_hash, to_json(profile)))
+        tp.store_job_profiles(self.conn, made, PROFILE_VERSION)
+
+    def _cv_profiles(self, block: Sequence[UserPicks]) -> list[TextProfile]:
+        """Each user's CV profile: stored, else made (and stored)."""
+        stored = {
+            row.owner_id: from_json(row.profile)
+            for row in tp.cv_profiles(self.conn, [u.cv_id for u in block], PROFILE_VERSION)
+        }
+        made = {u.cv_id: profile_cv(u.cv_body) for u in block if u.cv_id not in stored}
+        hashes = {u.cv_id: u.cv_hash for u in block}
+        new = [(cv_id, hashes[cv_id], to_json(profile)) for cv_id, profile in made.items()]
+        tp.store_cv_profiles(self.conn, new, PROFILE_VERSION)
+        return [stored.get(u.cv_id) or made[u.cv_id] for u in block]
 
 
 class ListStore:

@@ -1,0 +1,107 @@
+"""Stored profiles of job and CV texts for reasons, valid while their text is unchanged.
+
+A profile is stored with the content hash of the job or CV it was made from and the
+version of the profiling code; a lookup returns only profiles whose hash and version
+still match, so a changed text or new profiling code is simply profiled again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from psycopg.rows import class_row
+
+from schema.queries.recommendations import Connection
+
+
+@dataclass(frozen=True)
+class StoredProfile:
+    owner_id: int
+    profile: str
+
+
+@dataclass(frozen=True)
+class JobText:
+    id: int
+    content_hash: bytes
+    title: str
+    tags: list[str]
+    description: str
+
+
+# (owner id, content hash of the text it was made from, profile JSON)
+NewProfile = tuple[int, bytes, str]
+
+
+def job_profiles(conn: Connection, job_ids: Sequence[int], version: int) -> list[StoredProfile]:
+    """The still-valid stored profiles of these jobs."""
+    return _stored(conn, _JOB_PROFILES, job_ids, version)
+
+
+def cv_profiles(conn: Connection, cv_ids: Sequence[int], version: int) -> list[StoredProfile]:
+    """The still-valid stored profiles of these CVs."""
+    return _stored(conn, _CV_PROFILES, cv_ids, version)
+
+
+def job_texts(conn: Connection, job_ids: Sequence[int]) -> list[JobText]:
+    """Title, tags and description of these jobs (a job deleted meanwhile is absent)."""
+    with conn.cursor(row_factory=class_row(JobText)) as cur:
+        cur.execute(
+            "SELECT id, content_hash, title, tags, description FROM jobs WHERE id = ANY(%(ids)s)",
+            {"ids": list(job_ids)},
+        )
+        return cur.fetchall()
+
+
+def store_job_profiles(conn: Connection, profiles: Sequence[NewProfile], version: int) -> None:
+    """Store (or replace) job profiles; a job deleted meanwhile is skipped."""
+    _store(conn, profiles, version, table="job_text_profiles", key="job_id", owners="jobs")
+
+
+def store_cv_profiles(conn: Connection, profiles: Sequence[NewProfile], version: int) -> None:
+    """Store (or replace) CV profiles; a CV deleted meanwhile is skipped."""
+    _store(conn, profiles, version, table="cv_text_profiles", key="cv_id", owners="cvs")
+
+
+_JOB_PROFILES = (
+    "SELECT p.job_id AS owner_id, p.profile FROM job_text_profiles p"
+    " JOIN jobs j ON j.id = p.job_id AND j.content_hash = p.content_hash"
+    " WHERE p.job_id = ANY(%(ids)s) AND p.version = %(version)s"
+)
+_CV_PROFILES = (
+    "SELECT p.cv_id AS owner_id, p.profile FROM cv_text_profiles p"
+    " JOIN cvs c ON c.id = p.cv_id AND c.content_hash = p.content_hash"
+    " WHERE p.cv_id = ANY(%(ids)s) AND p.version = %(version)s"
+)
+
+
+def _stored(conn: Connection, query: str, ids: Sequence[int], version: int) -> list[StoredProfile]:
+    with conn.cursor(row_factory=class_row(StoredProfile)) as cur:
+        cur.execute(query, {"ids": list(ids), "version": version})
+        return cur.fetchall()
+
+
+def _store(
+    conn: Connection,
+    profiles: Sequence[NewProfile],
+    version: int,
+    *,
+    table: str,
+    key: str,
+    owners: str,
+) -> None:
+    if not profiles:
+        return
+    # Keys in one order, so two workers storing overlapping profiles cannot deadlock.
+    ids, hashes, texts = zip(*sorted(profiles), strict=True)
+    conn.execute(
+        f"INSERT INTO {table} ({key}, content_hash, version, profile)"
+        " SELECT p.id, p.content_hash, %(version)s, p.profile"
+        " FROM unnest(%(ids)s::bigint[], %(hashes)s::bytea[], %(texts)s::text[])"
+        "  AS p (id, content_hash, profile)"
+        f" WHERE EXISTS (SELECT 1 FROM {owners} o WHERE o.id = p.id) ORDER BY p.id"
+        f" ON CONFLICT ({key}) DO UPDATE SET content_hash = EXCLUDED.content_hash,"
+        " version = EXCLUDED.version, profile = EXCLUDED.profile",
+        {"ids": list(ids), "hashes": list(hashes), "texts": list(texts), "version": version},
+    )
