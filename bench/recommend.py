@@ -13,6 +13,10 @@ database on the server of DATABASE_URL — then prints, in one run:
   reference (plain numpy sort + Python filters and cap) on a sample;
 - peak RSS of each phase (each runs in its own process).
 
+Job and CV texts are real ones from ../shared/data (reused round robin), so reasons cost
+what they cost on real text; vectors are synthetic. The build also stores the texts'
+profiles for reasons, as the embed step does for new texts (its time is printed).
+
     .venv/bin/python bench/recommend.py [--users 10000] [--jobs 20000] [--sample 500]
 """
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import resource
 import shutil
@@ -141,6 +146,7 @@ def build(url: str, users: int, jobs: int, seed: int = 7) -> dict[str, object]:
     from pgvector.psycopg import register_vector
 
     from schema.queries.models import activate_model, register_model
+    from workers.pipelines.text_profiles import profile_pending
 
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -175,11 +181,38 @@ def build(url: str, users: int, jobs: int, seed: int = 7) -> dict[str, object]:
             f" WHERE model_id = {model.id}"
         )
         conn.execute("ANALYZE")
-    return {"build_s": time.perf_counter() - started, "build_peak_rss_mib": _peak_rss_mib()}
+        # The embed step profiles new texts for reasons; this build stands in for it.
+        profiling = time.perf_counter()
+        profiled = profile_pending(conn)
+        profile_s = time.perf_counter() - profiling
+    return {
+        "build_s": time.perf_counter() - started,
+        "build_peak_rss_mib": _peak_rss_mib(),
+        "profiled": profiled,
+        "profile_s": profile_s,
+    }
+
+
+Posting = tuple[str, list[str], str]  # title, tags, description
+
+
+def real_texts() -> tuple[list[Posting], list[str]]:
+    """Real postings (parsed by the product's own sources) and distinct real CVs from
+    ../shared/data, so reasons cost what they cost on real text; empty lists without it."""
+    from bench.embed import DATA, FILES, cv_texts
+
+    if not (DATA / "api-responses").is_dir():
+        return [], []
+    postings = []
+    for source, name in FILES:
+        body = json.loads((DATA / "api-responses" / name).read_text(encoding="utf-8"))
+        postings += [(r.title, list(r.tags), r.description) for r in source.parse(body).records]
+    return postings, cv_texts(10_000)
 
 
 def _copy_jobs(conn, rng, clusters, skills_of, *, model_id, job_vectors) -> None:  # type: ignore[no-untyped-def]
     now = datetime.now(UTC)
+    postings, _ = real_texts()
     with conn.cursor() as cur:
         with cur.copy(
             "COPY jobs (source, source_id, title, company, location, remote, salary_min,"
@@ -189,19 +222,28 @@ def _copy_jobs(conn, rng, clusters, skills_of, *, model_id, job_vectors) -> None
                 skills = [SKILLS[s] for s in skills_of[cluster]]
                 picked = [skills[k] for k in rng.choice(6, size=3, replace=False)]
                 low = int(rng.integers(30, 150)) * 1000 if rng.random() < 0.4 else None
+                title, tags, description = (
+                    postings[i % len(postings)]
+                    if postings
+                    else (
+                        f"{picked[0].title()} engineer",
+                        picked,
+                        f"We use {picked[0]} and {picked[1]} every day.\n"
+                        f"You know {picked[2]} and care about quality.\nBenefits: remote days.",
+                    )
+                )
                 copy.write_row(
                     (
                         "bench",
                         str(i),
-                        f"{picked[0].title()} engineer",
+                        title,
                         f"Company {int(rng.integers(0, 2500))}",
                         PLACES[int(rng.integers(0, len(PLACES)))],
                         bool(rng.random() < 0.3),
                         low,
                         None if low is None else low + 20000,
-                        picked,
-                        f"We use {picked[0]} and {picked[1]} every day.\n"
-                        f"You know {picked[2]} and care about quality.\nBenefits: remote days.",
+                        tags,
+                        description,
                         now - timedelta(days=float(rng.random()) * 6.9),
                         i.to_bytes(8, "big"),
                     )
@@ -224,14 +266,11 @@ def _copy_users(conn, rng, clusters, skills_of, *, model_id, user_vectors) -> No
                 copy.write_row((f"bench{i}@example.com",))
         cur.execute("SELECT id FROM users ORDER BY id")
         user_ids = [row[0] for row in cur.fetchall()]
+        _, resumes = real_texts()
         with cur.copy("COPY cvs (user_id, body, content_hash) FROM STDIN") as copy:
-            for user_id, cluster in zip(user_ids, clusters, strict=True):
+            for n, (user_id, cluster) in enumerate(zip(user_ids, clusters, strict=True)):
                 skills = [SKILLS[s] for s in skills_of[cluster]]
-                body = (
-                    f"Engineer {user_id}\n"
-                    f"Six years with {skills[0]}, {skills[1]} and {skills[2]}.\n"
-                    f"Shipped {skills[3]} services; some {skills[4]}.\nSkills: {', '.join(skills)}"
-                )
+                body = resumes[n % len(resumes)] if resumes else _synthetic_cv(user_id, skills)
                 copy.write_row((user_id, body, user_id.to_bytes(8, "big")))
         cur.execute("SELECT id FROM cvs ORDER BY user_id")
         cv_ids = [row[0] for row in cur.fetchall()]
@@ -242,6 +281,13 @@ def _copy_users(conn, rng, clusters, skills_of, *, model_id, user_vectors) -> No
             copy.set_types(["integer", "bigint", "vector", "bytea"])
             for cv_id, vector in zip(cv_ids, user_vectors, strict=True):
                 copy.write_row((model_id, cv_id, vector, b"cv"))
+
+
+def _synthetic_cv(user_id: int, skills: list[str]) -> str:
+    return (
+        f"Engineer {user_id}\nSix years with {skills[0]}, {skills[1]} and {skills[2]}.\n"
+        f"Shipped {skills[3]} services; some {skills[4]}.\nSkills: {', '.join(skills)}"
+    )
 
 
 def _add_behaviour(conn, rng, users: int) -> None:  # type: ignore[no-untyped-def]
@@ -409,9 +455,19 @@ def _phase(fn: Callable[..., dict[str, object]], url: str, *fn_args: object) -> 
 
 
 def _run_phases(args: argparse.Namespace, url: str) -> None:
-    print(f"building {args.users:,} users × {args.jobs:,} jobs (dim {DIM}) …", flush=True)
+    postings, resumes = real_texts()
+    texts = (
+        f"texts of {len(postings)} real postings and {len(resumes)} real CVs, reused"
+        if postings and resumes
+        else "short synthetic texts (../shared/data is absent)"
+    )
+    print(f"building {args.users:,} users × {args.jobs:,} jobs (dim {DIM}), {texts} …")
     built = _phase(build, url, args.users, args.jobs)
-    print(f"  built in {built['build_s']:.1f} s", flush=True)
+    print(
+        f"  built in {built['build_s']:.1f} s, of which {built['profile_s']:.1f} s profiling "
+        f"{built['profiled']:,} texts for reasons (the embed step's share, once per text)",
+        flush=True,
+    )
     first = _phase(run_exact, url)
     second = _phase(run_exact, url)
     with psycopg.connect(url) as conn:

@@ -55,6 +55,8 @@ class TextProfile:
     display: dict[str, str]
     lines: tuple[str, ...]
     line_of: dict[str, int]
+    # term -> where in its line it first occurs, to cut a long line around it.
+    offset_of: dict[str, int]
     # (shared terms) -> quoted line: a job is explained ~25 times a night, a CV 50 times,
     # often with the same shared terms.
     quotes: dict[tuple[str, ...], str] = field(default_factory=dict, compare=False)
@@ -65,37 +67,38 @@ class TextProfile:
 
 
 # Stored profiles (`to_json`) made under another version are made again.
-PROFILE_VERSION = 1
+PROFILE_VERSION = 2
 
 
 def to_json(profile: TextProfile) -> str:
-    """The profile as compact JSON: its terms, their display forms (empty when the same
-    as the term) and lines, and only the lines some term points at."""
+    """The profile as compact JSON: its terms, their lines and offsets there, only the
+    lines some term points at, and (jobs) the display forms, empty when the same."""
     kept = sorted({profile.line_of[term] for term in profile.terms})
     new_index = {line: place for place, line in enumerate(kept)}
-    return json.dumps(
-        {
-            "t": profile.terms,
-            "d": [_differs(profile.display[term], term) for term in profile.terms],
-            "l": [new_index[profile.line_of[term]] for term in profile.terms],
-            "x": [profile.lines[line] for line in kept],
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    data = {
+        "t": profile.terms,
+        "l": [new_index[profile.line_of[term]] for term in profile.terms],
+        "o": [profile.offset_of[term] for term in profile.terms],
+        "x": [profile.lines[line] for line in kept],
+    }
+    if profile.display:
+        data["d"] = [_differs(profile.display[term], term) for term in profile.terms]
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def from_json(text: str) -> TextProfile:
     """A profile stored by `to_json`."""
     data = json.loads(text)
     terms: tuple[str, ...] = tuple(data["t"])
+    shown = data.get("d")
     return TextProfile(
         terms,
         frozenset(terms),
-        {term: shown or term for term, shown in zip(terms, data["d"], strict=True)},
+        {} if shown is None else {t: s or t for t, s in zip(terms, shown, strict=True)},
         tuple(data["x"]),
         dict(zip(terms, data["l"], strict=True)),
-        rank={term: place for place, term in enumerate(terms)},
+        dict(zip(terms, data["o"], strict=True)),
+        rank={} if shown is None else {term: place for place, term in enumerate(terms)},
     )
 
 
@@ -107,33 +110,43 @@ def _lines(text: str) -> list[str]:
     return [line.strip(" \t-*•") for line in _LINE_SPLIT.split(text) if line.strip(" \t-*•")]
 
 
-def _profile(lines: Sequence[str], boosted: Iterable[str], limit: int | None) -> TextProfile:
-    # Postings run to thousands of words and a night profiles every candidate job, so the
-    # per-word work is done by C loops (findall, map, Counter, dict building); Python
-    # loops only over distinct terms.
+def _profile(
+    lines: Sequence[str], boosted: Iterable[str], limit: int | None, *, ranked_display: bool
+) -> TextProfile:
+    # Postings run to thousands of words, so the per-word work is done by C loops
+    # (findall, map, Counter, dict building); Python loops only over distinct terms.
     per_line = [_TOKEN.findall(line) for line in lines]
     tokens = list(chain.from_iterable(per_line))
     keys = list(map(str.lower, tokens))
     counts = Counter(keys)
     for noise in [key for key in counts if len(key) < 2 or key in STOPWORDS]:
         del counts[noise]
-    # Reversed, so each key keeps its first position and first written form.
+    # Reversed, so each key keeps its first position.
     position = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
-    written = dict(zip(reversed(keys), reversed(tokens), strict=True))
-    capitals = [token for token in tokens if not token.islower()]
-    written.update(zip(map(str.lower, reversed(capitals)), reversed(capitals), strict=True))
     first = [key for key in dict.fromkeys(t.lower() for t in boosted) if key in counts]
     rest = sorted(counts.keys() - set(first), key=lambda key: (-counts[key], position[key]))
     ranked = tuple((first + rest)[:limit] if limit else first + rest)
     line_starts = list(accumulate(len(found) for found in per_line))
+    line_of = {term: bisect_right(line_starts, position[term]) for term in ranked}
+    lowered = [line.lower() for line in lines]
     return TextProfile(
         ranked,
         frozenset(ranked),
-        {term: written[term] for term in ranked},  # prefer a form with capitals ("PostgreSQL")
+        _display(tokens, keys, ranked) if ranked_display else {},
         tuple(lines),
-        {term: bisect_right(line_starts, position[term]) for term in ranked},
-        rank={term: place for place, term in enumerate(ranked)},
+        line_of,
+        {term: max(lowered[line_of[term]].find(term), 0) for term in ranked},
+        # Only a job's terms are shown and ranked against the CV's.
+        rank={term: place for place, term in enumerate(ranked)} if ranked_display else {},
     )
+
+
+def _display(tokens: list[str], keys: list[str], ranked: Sequence[str]) -> dict[str, str]:
+    """How each term is written, preferring a form with capitals ("PostgreSQL")."""
+    written = dict(zip(reversed(keys), reversed(tokens), strict=True))
+    capitals = [token for token in tokens if not token.islower()]
+    written.update(zip(map(str.lower, reversed(capitals)), reversed(capitals), strict=True))
+    return {term: written[term] for term in ranked}
 
 
 def profile_job(title: str, tags: Sequence[str], description: str) -> TextProfile:
@@ -142,19 +155,18 @@ def profile_job(title: str, tags: Sequence[str], description: str) -> TextProfil
     lines = [title, *(["Tags: " + ", ".join(tags)] if tags else []), *_lines(description)]
     title_words = _TOKEN.findall(title)
     tag_words = [word for tag in tags for word in _TOKEN.findall(tag)]
-    return _profile(lines, [*tag_words, *title_words], MAX_JOB_TERMS)
+    return _profile(lines, [*tag_words, *title_words], MAX_JOB_TERMS, ranked_display=True)
 
 
 def profile_cv(body: str) -> TextProfile:
-    """A CV's profile: every distinct term, and the line each first appears on."""
-    return _profile(_lines(body), (), None)
+    """A CV's profile: every distinct term, and where each first appears."""
+    return _profile(_lines(body), (), None, ranked_display=False)
 
 
-def _snippet(line: str, term: str) -> str:
-    """At most `SNIPPET` characters of `line`, around `term` when the line is long."""
+def _snippet(line: str, at: int) -> str:
+    """At most `SNIPPET` characters of `line`, around offset `at` when the line is long."""
     if len(line) <= SNIPPET:
         return line
-    at = max(line.lower().find(term.lower()), 0)
     start = max(0, min(at - SNIPPET // 3, len(line) - SNIPPET))
     text = line[start : start + SNIPPET].strip()
     return ("…" if start > 0 else "") + text + ("…" if start + SNIPPET < len(line) else "")
@@ -170,8 +182,11 @@ def _best_line(profile: TextProfile, terms: Sequence[str]) -> int:
 
 
 def _quote(profile: TextProfile, terms: tuple[str, ...]) -> str:
-    """The line of `profile` holding most of `terms`, cut around the first; memoised."""
-    quote = _snippet(profile.lines[_best_line(profile, terms)], terms[0])
+    """The line of `profile` holding most of `terms`, cut around the first of them
+    there; memoised."""
+    line = _best_line(profile, terms)
+    anchor = next(term for term in terms if profile.line_of[term] == line)
+    quote = _snippet(profile.lines[line], profile.offset_of[anchor])
     profile.quotes[terms] = quote
     return quote
 

@@ -30,6 +30,13 @@ class JobText:
     description: str
 
 
+@dataclass(frozen=True)
+class CvText:
+    id: int
+    content_hash: bytes
+    body: str
+
+
 # (owner id, content hash of the text it was made from, profile JSON)
 NewProfile = tuple[int, bytes, str]
 
@@ -50,6 +57,34 @@ def job_texts(conn: Connection, job_ids: Sequence[int]) -> list[JobText]:
         cur.execute(
             "SELECT id, content_hash, title, tags, description FROM jobs WHERE id = ANY(%(ids)s)",
             {"ids": list(job_ids)},
+        )
+        return cur.fetchall()
+
+
+def unprofiled_jobs(conn: Connection, version: int, *, after_id: int, limit: int) -> list[JobText]:
+    """Jobs after `after_id` (by id) without a current profile."""
+    with conn.cursor(row_factory=class_row(JobText)) as cur:
+        cur.execute(
+            "SELECT j.id, j.content_hash, j.title, j.tags, j.description FROM jobs j"
+            " WHERE j.id > %(after)s AND NOT EXISTS (SELECT 1 FROM job_text_profiles p"
+            "  WHERE p.job_id = j.id AND p.content_hash = j.content_hash"
+            "  AND p.version = %(version)s)"
+            " ORDER BY j.id LIMIT %(limit)s",
+            {"after": after_id, "version": version, "limit": limit},
+        )
+        return cur.fetchall()
+
+
+def unprofiled_cvs(conn: Connection, version: int, *, after_id: int, limit: int) -> list[CvText]:
+    """Active CVs after `after_id` (by id) without a current profile."""
+    with conn.cursor(row_factory=class_row(CvText)) as cur:
+        cur.execute(
+            "SELECT c.id, c.content_hash, c.body FROM cvs c"
+            " WHERE c.is_active AND c.id > %(after)s AND NOT EXISTS ("
+            "  SELECT 1 FROM cv_text_profiles p WHERE p.cv_id = c.id"
+            "  AND p.content_hash = c.content_hash AND p.version = %(version)s)"
+            " ORDER BY c.id LIMIT %(limit)s",
+            {"after": after_id, "version": version, "limit": limit},
         )
         return cur.fetchall()
 

@@ -94,9 +94,15 @@ def test_first_run_embeds_everything_and_a_second_run_nothing(
     assert all(job_vector(conn, model.id, j) is not None for j in jobs)
     assert cv_vector(conn, model.id, cv) is not None
 
+    # Texts are profiled for reasons once, with the embedding (the inactive CV is not).
+    assert first.profiled == 6
+    profiles = conn.execute("SELECT count(*) FROM job_text_profiles").fetchone()
+    assert profiles == (5,)
+
     calls = len(fake.calls)
     second = embed_pending(db_url, fake)
     assert (second.embedded, second.unchanged, second.activated) == (0, 6, False)
+    assert second.profiled == 0
     assert len(fake.calls) == calls  # nothing was encoded at all
 
 
@@ -117,6 +123,7 @@ def test_changing_one_job_re_embeds_exactly_that_job(db_url: str, conn: Connecti
     summary = embed_pending(db_url, fake)
 
     assert (summary.jobs_embedded, summary.unchanged) == (1, 3)
+    assert summary.profiled == 1  # its profile for reasons is made again too
     assert fake.calls == [1]
     after = {j: job_vector(conn, model.id, j) for j in jobs}
     for j in jobs:

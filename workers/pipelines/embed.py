@@ -33,6 +33,8 @@ from schema.queries.models import (
     model_by_name,
     register_model,
 )
+from schema.queries.text_profiles import CvText
+from workers.pipelines.text_profiles import profile_cvs, profile_pending
 
 Connection = q.Connection
 # Called with (texts handled so far, texts to handle in this run).
@@ -53,7 +55,9 @@ class EmbedSummary:
     unchanged: int = 0
     skipped_empty: int = 0
     activated: bool = False
-    seconds: float = 0.0
+    seconds: float = 0.0  # embedding only
+    profiled: int = 0  # job and CV texts profiled for reasons (see text_profiles)
+    profile_seconds: float = 0.0
 
     @property
     def embedded(self) -> int:
@@ -102,9 +106,11 @@ def embed_pending(
             texts = [cv_text(cv.body, options) for cv in cvs]
             summary.cvs_embedded += run.page(texts, [(c.id, c.content_hash) for c in cvs], "cv")
         summary.activated = activate_if_none(conn, model.id)
+        summary.seconds = time.perf_counter() - started
+        summary.profiled = profile_pending(conn)
+        summary.profile_seconds = time.perf_counter() - started - summary.seconds
     finally:
         conn.close()
-    summary.seconds = time.perf_counter() - started
     return summary
 
 
@@ -172,9 +178,11 @@ def up_to_date(
         summary = EmbedSummary(model.name, model.id, "not loaded")
         summary.unchanged = q.count_jobs(conn) + q.count_active_cvs(conn)
         summary.activated = activate_if_none(conn, model.id)
+        summary.seconds = time.perf_counter() - started
+        summary.profiled = profile_pending(conn)
+        summary.profile_seconds = time.perf_counter() - started - summary.seconds
     finally:
         conn.close()
-    summary.seconds = time.perf_counter() - started
     return summary
 
 
@@ -203,6 +211,7 @@ def embed_cv(
             kind="cv",
         )
         activate_if_none(conn, model.id)
+        profile_cvs(conn, [CvText(cv.id, cv.content_hash, cv.body)])
         return embedded == 1
     finally:
         conn.close()

@@ -4,10 +4,10 @@ Scoring is torch and numpy; explaining is pure Python (profiles, set look-ups, s
 and so is formatting the COPY. With explaining and writing in worker processes, the run
 uses every core: the generating process scores the next block while a worker explains
 and writes the last one, and neither waits on the other's GIL. Each worker keeps its own
-connection and its job profiles across blocks. Profiles of job and CV texts are stored
-(`text_profiles`) and reused while their text is unchanged: most jobs and CVs are the
-same as the night before. Each block's lists are replaced in one transaction
-(`replace_lists`), so every user's list is old or new, never mixed.
+connection and its job profiles across blocks; profiles come from the database
+(`text_profiles`, made when the texts are embedded), and any missing is made here. Each
+block's lists are replaced in one transaction (`replace_lists`), so every user's list is
+old or new, never mixed.
 """
 
 from __future__ import annotations
@@ -21,19 +21,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import compress
 
-from embeddings.reasons import (
-    PROFILE_VERSION,
-    TextProfile,
-    explain,
-    from_json,
-    profile_cv,
-    profile_job,
-    to_json,
-)
+from embeddings.reasons import PROFILE_VERSION, TextProfile, explain, from_json
 from schema.database import connect
 from schema.queries import recommendations as q
 from schema.queries import text_profiles as tp
 from schema.queries.recommendation_lists import NewList, replace_lists
+from workers.pipelines.text_profiles import profile_cvs, profile_jobs
 
 Written = Callable[[int, int], None]  # (users in the block, recommendations), after commit
 
@@ -117,28 +110,23 @@ class Explainer:
         return lists
 
     def _profile_jobs(self, job_ids: set[int]) -> None:
-        """Profiles of these jobs into `self.profiles`: stored ones, else made and stored."""
+        """Profiles of these jobs into `self.profiles`: stored ones (the embed step makes
+        them), else made and stored now."""
         missing = [job_id for job_id in job_ids if job_id not in self.profiles]
         for stored in tp.job_profiles(self.conn, missing, PROFILE_VERSION):
             self.profiles[stored.owner_id] = from_json(stored.profile)
-        made = []
-        for text in tp.job_texts(self.conn, [i for i in missing if i not in self.profiles]):
-            profile = profile_job(text.title, text.tags, text.description)
-            self.profiles[text.id] = profile
-            made.append((text.id, text.content_hash, to_json(profile)))
-        tp.store_job_profiles(self.conn, made, PROFILE_VERSION)
+        unprofiled = [job_id for job_id in missing if job_id not in self.profiles]
+        self.profiles.update(profile_jobs(self.conn, tp.job_texts(self.conn, unprofiled)))
 
     def _cv_profiles(self, block: Sequence[UserPicks]) -> list[TextProfile]:
-        """Each user's CV profile: stored, else made (and stored)."""
-        stored = {
+        """Each user's CV profile: stored, else made and stored now."""
+        found = {
             row.owner_id: from_json(row.profile)
             for row in tp.cv_profiles(self.conn, [u.cv_id for u in block], PROFILE_VERSION)
         }
-        made = {u.cv_id: profile_cv(u.cv_body) for u in block if u.cv_id not in stored}
-        hashes = {u.cv_id: u.cv_hash for u in block}
-        new = [(cv_id, hashes[cv_id], to_json(profile)) for cv_id, profile in made.items()]
-        tp.store_cv_profiles(self.conn, new, PROFILE_VERSION)
-        return [stored.get(u.cv_id) or made[u.cv_id] for u in block]
+        texts = [tp.CvText(u.cv_id, u.cv_hash, u.cv_body) for u in block if u.cv_id not in found]
+        found.update(profile_cvs(self.conn, texts))
+        return [found[u.cv_id] for u in block]
 
 
 class ListStore:

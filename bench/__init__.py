@@ -1,0 +1,1 @@
+"""Benchmarks: plain scripts, each printing its figures (see README)."""
