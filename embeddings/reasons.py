@@ -3,9 +3,10 @@
 Each job and each CV is profiled once (`profile_job`, `profile_cv`): its distinct terms,
 job terms ordered skills first (tags, then title words, then description words by how
 often the job repeats them), and for every term the first line that holds it. Explaining
-a pair is then a few set look-ups: the terms both share, the CV line and the job line
-holding most of them, and the remote/location fit. Everything said is literally in both
-texts, so a reason is never made up.
+a pair is then a few look-ups: the job's best-ranked terms the CV shares, the CV line and
+the job line where the first of them appears (each line cut around it), and the
+remote/location fit. Everything said is literally in both texts, so a reason is never
+made up.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, chain
+from itertools import accumulate, chain, islice
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+#]*(?:[.\-][A-Za-z0-9+#]+)*")
 _LINE_SPLIT = re.compile(r"\n+|(?<=[.!?;])\s+(?=[A-Z•\-*])|\s+[•·|]\s+")
@@ -57,17 +58,13 @@ class TextProfile:
     line_of: dict[str, int]
     # term -> where in its line it first occurs, to cut a long line around it.
     offset_of: dict[str, int]
-    # (shared terms) -> quoted line: a job is explained ~25 times a night, a CV 50 times,
-    # often with the same shared terms.
-    quotes: dict[tuple[str, ...], str] = field(default_factory=dict, compare=False)
-    # term -> its place in `terms`, to order shared terms the way `terms` ranks them.
-    rank: dict[str, int] = field(default_factory=dict, compare=False)
-    # (shared terms) -> "the job's skills · your CV: “" prefix pieces, memoised per job.
-    shared_text: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict, compare=False)
+    # term -> its quoted line: a job is explained ~25 times a night, a CV 50 times, and
+    # mostly by the same few terms.
+    quotes: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 # Stored profiles (`to_json`) made under another version are made again.
-PROFILE_VERSION = 2
+PROFILE_VERSION = 3
 
 
 def to_json(profile: TextProfile) -> str:
@@ -98,7 +95,6 @@ def from_json(text: str) -> TextProfile:
         tuple(data["x"]),
         dict(zip(terms, data["l"], strict=True)),
         dict(zip(terms, data["o"], strict=True)),
-        rank={} if shown is None else {term: place for place, term in enumerate(terms)},
     )
 
 
@@ -111,8 +107,10 @@ def _lines(text: str) -> list[str]:
 
 
 def _profile(
-    lines: Sequence[str], boosted: Iterable[str], limit: int | None, *, ranked_display: bool
+    lines: Sequence[str], boosted: Iterable[str], limit: int | None, *, job_header: int | None
 ) -> TextProfile:
+    """A text's profile; for a job, `job_header` is how many leading lines (title, tags)
+    to quote only for terms the rest does not hold, since a sentence says more."""
     # Postings run to thousands of words, so the per-word work is done by C loops
     # (findall, map, Counter, dict building); Python loops only over distinct terms.
     per_line = [_TOKEN.findall(line) for line in lines]
@@ -121,24 +119,28 @@ def _profile(
     counts = Counter(keys)
     for noise in [key for key in counts if len(key) < 2 or key in STOPWORDS]:
         del counts[noise]
-    # Reversed, so each key keeps its first position.
-    position = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+    line_starts = list(accumulate(len(found) for found in per_line))
+    position = _first_positions(keys, 0)
     first = [key for key in dict.fromkeys(t.lower() for t in boosted) if key in counts]
     rest = sorted(counts.keys() - set(first), key=lambda key: (-counts[key], position[key]))
     ranked = tuple((first + rest)[:limit] if limit else first + rest)
-    line_starts = list(accumulate(len(found) for found in per_line))
+    if job_header:  # quote a term from the body when the body has it
+        position |= _first_positions(keys, line_starts[job_header - 1])
     line_of = {term: bisect_right(line_starts, position[term]) for term in ranked}
     lowered = [line.lower() for line in lines]
     return TextProfile(
         ranked,
         frozenset(ranked),
-        _display(tokens, keys, ranked) if ranked_display else {},
+        {} if job_header is None else _display(tokens, keys, ranked),
         tuple(lines),
         line_of,
         {term: max(lowered[line_of[term]].find(term), 0) for term in ranked},
-        # Only a job's terms are shown and ranked against the CV's.
-        rank={term: place for place, term in enumerate(ranked)} if ranked_display else {},
     )
+
+
+def _first_positions(keys: list[str], start: int) -> dict[str, int]:
+    """Each key's first position in `keys` from `start` on (reversed: first wins)."""
+    return dict(zip(reversed(keys[start:]), range(len(keys) - 1, start - 1, -1), strict=True))
 
 
 def _display(tokens: list[str], keys: list[str], ranked: Sequence[str]) -> dict[str, str]:
@@ -152,15 +154,16 @@ def _display(tokens: list[str], keys: list[str], ranked: Sequence[str]) -> dict[
 def profile_job(title: str, tags: Sequence[str], description: str) -> TextProfile:
     """A job's profile: tags first (they are its skills), then title words, then the
     description's most repeated terms; at most `MAX_JOB_TERMS` of them."""
-    lines = [title, *(["Tags: " + ", ".join(tags)] if tags else []), *_lines(description)]
+    header = [title, *(["Tags: " + ", ".join(tags)] if tags else [])]
     title_words = _TOKEN.findall(title)
     tag_words = [word for tag in tags for word in _TOKEN.findall(tag)]
-    return _profile(lines, [*tag_words, *title_words], MAX_JOB_TERMS, ranked_display=True)
+    lines = [*header, *_lines(description)]
+    return _profile(lines, [*tag_words, *title_words], MAX_JOB_TERMS, job_header=len(header))
 
 
 def profile_cv(body: str) -> TextProfile:
     """A CV's profile: every distinct term, and where each first appears."""
-    return _profile(_lines(body), (), None, ranked_display=False)
+    return _profile(_lines(body), (), None, job_header=None)
 
 
 def _snippet(line: str, at: int) -> str:
@@ -172,22 +175,10 @@ def _snippet(line: str, at: int) -> str:
     return ("…" if start > 0 else "") + text + ("…" if start + SNIPPET < len(line) else "")
 
 
-def _best_line(profile: TextProfile, terms: Sequence[str]) -> int:
-    """The line holding most of `terms`; ties go to the line of the higher-ranked term
-    (`max` returns the first best). Called a million times a night: kept to plain lists."""
-    lines = [profile.line_of[term] for term in terms]
-    if lines.count(lines[0]) * 2 >= len(lines):
-        return lines[0]  # at least tied for most (the common case): no counting needed
-    return max(lines, key=lines.count)
-
-
-def _quote(profile: TextProfile, terms: tuple[str, ...]) -> str:
-    """The line of `profile` holding most of `terms`, cut around the first of them
-    there; memoised."""
-    line = _best_line(profile, terms)
-    anchor = next(term for term in terms if profile.line_of[term] == line)
-    quote = _snippet(profile.lines[line], profile.offset_of[anchor])
-    profile.quotes[terms] = quote
+def _quote(profile: TextProfile, term: str) -> str:
+    """The line of `profile` where `term` first appears, cut around it; memoised."""
+    quote = _snippet(profile.lines[profile.line_of[term]], profile.offset_of[term])
+    profile.quotes[term] = quote
     return quote
 
 
@@ -216,27 +207,20 @@ def _tail(fit: str) -> str:
     return tail
 
 
-def _job_side(job: TextProfile, top: tuple[str, ...]) -> tuple[str, str]:
-    """The job's display of the shared terms and its quoted line; memoised per job."""
-    said = (", ".join([job.display[term] for term in top]), _quote(job, top))
-    job.shared_text[top] = said
-    return said
-
-
 def explain(cv: TextProfile, job: TextProfile, fit: str | None = None) -> str:
     """One short, true sentence on why `job` suits the CV's owner.
 
-    Runs ~500,000 times a night, hence set operations in C and memoised pieces: the
-    shared terms are the job's best-ranked `MAX_SHARED` terms that the CV also has.
+    Runs ~500,000 times a night, hence C loops and memoised quotes: the shared terms are
+    the job's best-ranked `MAX_SHARED` terms that the CV also has, and both quotes are
+    the lines where the first of them appears.
     """
-    shared = job.term_set & cv.term_set
+    # The job's terms in rank order, kept while the CV has them: C loops, stopped early.
+    top = tuple(islice(filter(cv.term_set.__contains__, job.terms), MAX_SHARED))
     tail = (_TAILS.get(fit) or _tail(fit)) if fit else ""
-    if not shared:
+    if not top:
         return _NOTHING_SHARED + tail
-    if len(shared) == 1:
-        top: tuple[str, ...] = tuple(shared)
-    else:
-        top = tuple(sorted(shared, key=job.rank.__getitem__)[:MAX_SHARED])
-    cv_line = cv.quotes.get(top) or _quote(cv, top)
-    skills, job_line = job.shared_text.get(top) or _job_side(job, top)
+    skills = ", ".join([job.display[term] for term in top])
+    best = top[0]
+    cv_line = cv.quotes.get(best) or _quote(cv, best)
+    job_line = job.quotes.get(best) or _quote(job, best)
     return f"You share {skills} · your CV: “{cv_line}” ↔ the job: “{job_line}”{tail}"
