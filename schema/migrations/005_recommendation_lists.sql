@@ -21,6 +21,9 @@ CREATE TABLE recommendation_lists (
            AND cardinality(job_ids) = cardinality(reasons))
 );
 CREATE INDEX recommendation_lists_expires_idx ON recommendation_lists (expires_at);
+-- A list's reasons (~10 kB) are stored out of line but not compressed: pglz cost more
+-- CPU per nightly write than the space is worth for lists replaced every day.
+ALTER TABLE recommendation_lists ALTER COLUMN reasons SET STORAGE EXTERNAL;
 
 INSERT INTO recommendation_lists
     (user_id, model_id, job_ids, scores, reasons, generated_at, expires_at)
