@@ -2,8 +2,9 @@
 
 Each source is its own recorded run (`scrape:<name>`) and its own transaction: a source
 that fails (unreachable, invalid body, database error) is reported and the next one runs,
-and a failed source writes nothing. Pages (and slices of a saved body) are stored as they
-are parsed, on another thread (`ingest_stream`), inside that one transaction.
+and a failed source writes nothing. A source's pages are all fetched before its
+transaction opens; then pages (and slices of a saved body) are parsed on another thread
+while earlier ones are stored (`ingest_stream`), inside that one transaction.
 """
 
 from __future__ import annotations
@@ -134,10 +135,11 @@ def _scrape_one(
 
 
 def _pages(source: JobSource, since: datetime, policy: HttpPolicy | None) -> Iterator[ParseResult]:
-    """Every page of one source, fetched and parsed as the store asks for it."""
+    """Every page of one source: all fetched first, so no transaction stays open while a
+    slow API is paced or retried, then parsed one by one as the store asks for them."""
     with PoliteClient(policy) as client:
-        for body in source.fetch(client, since):
-            yield source.parse(body)
+        bodies = list(source.fetch(client, since))
+    return (source.parse(body) for body in bodies)
 
 
 def _store(
@@ -149,7 +151,7 @@ def _store(
 ) -> None:
     """Keep the window and upsert every chunk in one transaction; fill `summary`.
 
-    Chunks are produced (fetched, parsed) on another thread while earlier ones are stored;
+    Chunks are produced (parsed) on another thread while earlier ones are stored;
     whatever producing one raises rolls back everything and is raised here.
     """
 
