@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from embeddings.backends import BACKENDS, Backend, auto_backend, build_backend
+from embeddings.backends import BACKENDS, Backend, auto_backends, build_backend
 from embeddings.model import Embedder
 
 if TYPE_CHECKING:
@@ -58,8 +58,9 @@ def load_embedder(
     `threads` defaults to every core (the embedding pass is the only heavy work of the
     process that runs it); `cache_dir` holds exported ONNX files (default: the user
     cache dir). Raises `ModelUnavailableError` when the model is not on this machine and
-    `ValueError` for an unknown backend. With ``auto``, a model the fast backend cannot
-    run (unusual pooling or architecture) falls back to torch, with a logged warning.
+    `ValueError` for an unknown backend. With ``auto``, a model a fast backend cannot
+    run (unusual pooling or architecture) falls through to the next, down to torch, with a
+    logged warning.
     """
     if backend != "auto" and backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose from auto, {', '.join(BACKENDS)}")
@@ -84,14 +85,14 @@ def load_embedder(
 
 
 def _build_auto(build: Callable[[Backend], Embedder]) -> Embedder:
-    preferred = auto_backend()
-    try:
-        return build(preferred)
-    except Exception as error:  # an export can fail in many ways; torch always works
-        if preferred == "torch":
-            raise
-        logger.warning("backend %s unavailable (%s); using torch", preferred, error)
-        return build("torch")
+    """The first of `auto_backends()` that builds; torch, last, always does."""
+    *fast, last = auto_backends()
+    for backend in fast:
+        try:
+            return build(backend)
+        except Exception as error:  # an export can fail in many ways; the next one may work
+            logger.warning("backend %s unavailable (%s); trying the next", backend, error)
+    return build(last)
 
 
 def resolve_model(name_or_path: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embeddings.backends import auto_backends
 from embeddings.backends.exported import ExportedEmbedder
 from embeddings.backends.openvino_int8 import (
     QuantisedModel,
@@ -144,6 +145,10 @@ def test_the_quantised_model_is_cached_and_reused(
     assert again.xml.stat().st_mtime_ns == stamp
     texts = ["Registered nurse, night shifts", "Backend engineer, Go and Kubernetes"]
     assert np.allclose(second.encode(texts), embedder.encode(texts), atol=1e-6)
+
+
+def test_auto_tries_int8_first_then_bf16_then_torch() -> None:
+    assert auto_backends() == ["openvino-int8", "openvino-bf16", "torch"]
 
 
 def test_calibration_text_is_the_bundled_demo_data() -> None:
