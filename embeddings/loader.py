@@ -11,8 +11,8 @@ Backends (see `embeddings/backends/`): ``torch`` (fp32, the reference), ``torch-
 (bf16 autocast), ``onnx-int8`` (ONNX Runtime, dynamic int8 quantisation, exported from
 the loaded weights on first use and cached), ``openvino-bf16`` (OpenVINO, bf16 where the
 CPU supports it), ``openvino-int8`` (OpenVINO, static int8 quantisation by NNCF, built
-once per machine from the loaded weights and cached). What ``auto`` picks, and why, is
-in the docstring of `embeddings.backends`.
+once per machine from the loaded weights and cached; opt-in). What ``auto`` picks, and
+why, is in the docstring of `embeddings.backends`.
 """
 
 from __future__ import annotations

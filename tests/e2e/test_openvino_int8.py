@@ -147,8 +147,8 @@ def test_the_quantised_model_is_cached_and_reused(
     assert np.allclose(second.encode(texts), embedder.encode(texts), atol=1e-6)
 
 
-def test_auto_tries_int8_first_then_bf16_then_torch() -> None:
-    assert auto_backends() == ["openvino-int8", "openvino-bf16", "torch"]
+def test_auto_tries_bf16_then_torch_and_int8_is_opt_in() -> None:
+    assert auto_backends() == ["openvino-bf16", "torch"]
 
 
 def test_calibration_text_is_the_bundled_demo_data() -> None:
