@@ -11,7 +11,6 @@ block's lists in one transaction (one row per user, written with COPY).
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -214,7 +213,7 @@ class _Run:
         ]
 
     def _written(self, users: int, rows: int, total: int) -> None:
-        """After each committed block (in the writer's thread)."""
+        """After each committed block (whichever process wrote it)."""
         self.summary.users += users
         self.summary.recommendations += rows
         if self.progress is not None:
@@ -325,11 +324,10 @@ class _Run:
 
 
 class _Timer:
-    """Adds the wall time of each `with timer(stage)` to `seconds[stage]` (from any thread)."""
+    """Adds the wall time of each `with timer(stage)` to `seconds[stage]`."""
 
     def __init__(self, seconds: dict[str, float]) -> None:
         self.seconds = seconds
-        self._lock = threading.Lock()
 
     @contextmanager
     def __call__(self, stage: str) -> Iterator[None]:
@@ -338,5 +336,4 @@ class _Timer:
             yield
         finally:
             elapsed = time.perf_counter() - started
-            with self._lock:
-                self.seconds[stage] = self.seconds.get(stage, 0.0) + elapsed
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + elapsed

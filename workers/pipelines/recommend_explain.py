@@ -115,8 +115,8 @@ class Explainer:
         missing = [job_id for job_id in job_ids if job_id not in self.profiles]
         for stored in tp.job_profiles(self.conn, missing, PROFILE_VERSION):
             self.profiles[stored.owner_id] = from_json(stored.profile)
-        unprofiled = [job_id for job_id in missing if job_id not in self.profiles]
-        self.profiles.update(profile_jobs(self.conn, tp.job_texts(self.conn, unprofiled)))
+        if unprofiled := [job_id for job_id in missing if job_id not in self.profiles]:
+            self.profiles.update(profile_jobs(self.conn, tp.job_texts(self.conn, unprofiled)))
 
     def _cv_profiles(self, block: Sequence[UserPicks]) -> list[TextProfile]:
         """Each user's CV profile: stored, else made and stored now."""
