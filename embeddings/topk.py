@@ -15,9 +15,10 @@ scores above the floor knows nothing was missed, and redoes the row in full othe
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -59,15 +60,32 @@ class TopK:
 @contextmanager
 def torch_threads(count: int) -> Iterator[None]:
     """Run with torch using `count` threads, then restore: while other processes need
-    some cores, torch's idle threads would spin on them."""
+    some cores, torch's idle threads would spin on them. Runs overlapping in one process
+    (worker threads) share the setting; the last one to finish restores the original."""
     import torch
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, count))
+    with _torch_threads.lock:
+        if _torch_threads.runs == 0:
+            _torch_threads.original = torch.get_num_threads()
+        _torch_threads.runs += 1
+        torch.set_num_threads(max(1, count))
     try:
         yield
     finally:
-        torch.set_num_threads(before)
+        with _torch_threads.lock:
+            _torch_threads.runs -= 1
+            if _torch_threads.runs == 0:
+                torch.set_num_threads(_torch_threads.original)
+
+
+@dataclass
+class _TorchThreads:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    runs: int = 0
+    original: int = 0
+
+
+_torch_threads = _TorchThreads()
 
 
 def normalise(vectors: npt.ArrayLike) -> Matrix:

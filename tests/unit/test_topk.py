@@ -13,6 +13,7 @@ from embeddings.topk import (
     normalise,
     prefiltered_top_k,
     recall_at_k,
+    torch_threads,
 )
 
 
@@ -114,3 +115,14 @@ def test_prefilter_ban_excludes_pairs() -> None:
         assert (part.indices[:, -1] == best).all()
         assert np.isneginf(part.scores[:, -1]).all()
         assert np.isfinite(part.scores[:, :-1]).all()
+
+
+def test_torch_threads_overlapping_runs_restore_the_original_once_all_end() -> None:
+    import torch
+
+    original = torch.get_num_threads()
+    with torch_threads(1):
+        with torch_threads(1):
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 1  # the outer run still holds it
+    assert torch.get_num_threads() == original
