@@ -36,8 +36,6 @@ class UserQuery:
 
     user_id: int
     cv_id: int
-    cv_hash: bytes
-    body: str
     embedding: Vector
 
 
@@ -152,9 +150,7 @@ def users_to_recommend(
     params = {"model_id": model_id, "shard": shard, "shards": shards, "user_ids": user_ids}
     with conn.cursor(binary=True, row_factory=class_row(UserQuery)) as cur:
         cur.execute(
-            "SELECT c.user_id, c.id AS cv_id, c.content_hash AS cv_hash, c.body, e.embedding "
-            + _USERS
-            + " ORDER BY c.user_id",
+            "SELECT c.user_id, c.id AS cv_id, e.embedding " + _USERS + " ORDER BY c.user_id",
             params,
         )
         return cur.fetchall()

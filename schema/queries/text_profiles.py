@@ -61,6 +61,16 @@ def job_texts(conn: Connection, job_ids: Sequence[int]) -> list[JobText]:
         return cur.fetchall()
 
 
+def cv_texts(conn: Connection, cv_ids: Sequence[int]) -> list[CvText]:
+    """Text and content hash of these CVs (a CV deleted meanwhile is absent)."""
+    with conn.cursor(row_factory=class_row(CvText)) as cur:
+        cur.execute(
+            "SELECT id, content_hash, body FROM cvs WHERE id = ANY(%(ids)s)",
+            {"ids": list(cv_ids)},
+        )
+        return cur.fetchall()
+
+
 def unprofiled_jobs(conn: Connection, version: int, *, after_id: int, limit: int) -> list[JobText]:
     """Jobs after `after_id` (by id) without a current profile."""
     with conn.cursor(row_factory=class_row(JobText)) as cur:

@@ -154,6 +154,7 @@ class _Run:
         # (a new CV) is done here: starting a process would cost more than it saves.
         processes = self.options.explainers if len(users) > self.options.block_size else 0
         store = ListStore(
+            self.conn,
             self.url,
             Stamp(self.model.id, self.now, self.now + self.options.ttl),
             lambda done, rows: self._written(done, rows, len(users)),
@@ -192,8 +193,6 @@ class _Run:
                 UserPicks(
                     user.user_id,
                     user.cv_id,
-                    user.cv_hash,
-                    user.body,
                     [ids[row] for row, _ in pick],
                     [score for _, score in pick],
                     self._fits(user.user_id, [row for row, _ in pick], remote),

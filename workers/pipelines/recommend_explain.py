@@ -38,8 +38,6 @@ class UserPicks:
 
     user_id: int
     cv_id: int
-    cv_hash: bytes
-    cv_body: str
     job_ids: list[int]
     scores: list[float]
     fits: list[str | None]
@@ -77,21 +75,24 @@ class Explainer:
         explained = time.perf_counter()
         written = replace_lists(
             self.conn,
-            [user.user_id for user in block],
+            [new.user_id for new in lists],  # a user whose CV vanished keeps the old list
             lists,
             model_id=self.stamp.model_id,
             generated_at=self.stamp.generated_at,
             expires_at=self.stamp.expires_at,
         )
         done = time.perf_counter()
-        return BlockDone(len(block), written, explained - started, done - explained)
+        return BlockDone(len(lists), written, explained - started, done - explained)
 
     def lists(self, block: Sequence[UserPicks]) -> list[NewList]:
-        """The block's new lists, a reason for every pick whose job still exists."""
+        """The block's new lists, a reason for every pick whose job still exists; none
+        for a user whose CV was deleted since it was scored."""
         self._profile_jobs({job for user in block for job in user.job_ids})
-        cvs = self._cv_profiles(block)
+        cvs = self._cv_profiles([user.cv_id for user in block])
         profiles, lists = self.profiles, []
-        for user, cv in zip(block, cvs, strict=True):
+        for user in block:
+            if (cv := cvs.get(user.cv_id)) is None:
+                continue
             jobs = [profiles.get(job_id) for job_id in user.job_ids]
             new = NewList(
                 user.user_id,
@@ -118,26 +119,29 @@ class Explainer:
         if unprofiled := [job_id for job_id in missing if job_id not in self.profiles]:
             self.profiles.update(profile_jobs(self.conn, tp.job_texts(self.conn, unprofiled)))
 
-    def _cv_profiles(self, block: Sequence[UserPicks]) -> list[TextProfile]:
-        """Each user's CV profile: stored, else made and stored now."""
+    def _cv_profiles(self, cv_ids: list[int]) -> dict[int, TextProfile]:
+        """These CVs' profiles by id: stored, else made and stored now."""
         found = {
             row.owner_id: from_json(row.profile)
-            for row in tp.cv_profiles(self.conn, [u.cv_id for u in block], PROFILE_VERSION)
+            for row in tp.cv_profiles(self.conn, cv_ids, PROFILE_VERSION)
         }
-        texts = [tp.CvText(u.cv_id, u.cv_hash, u.cv_body) for u in block if u.cv_id not in found]
-        found.update(profile_cvs(self.conn, texts))
-        return [found[u.cv_id] for u in block]
+        if missing := [cv_id for cv_id in cv_ids if cv_id not in found]:
+            found.update(profile_cvs(self.conn, tp.cv_texts(self.conn, missing)))
+        return found
 
 
 class ListStore:
-    """Explains and writes blocks in submission order: in the caller's thread
-    (`processes=0`), or in worker processes while the caller scores the next block.
+    """Explains and writes blocks in submission order: in the caller's thread on its
+    connection `conn` (`processes=0`), or in worker processes while the caller scores
+    the next block.
 
     The first error stops the run: blocks not yet started are cancelled, blocks already
     being written commit or roll back whole, and the error is raised in the caller.
     """
 
-    def __init__(self, url: str, stamp: Stamp, on_written: Written, *, processes: int) -> None:
+    def __init__(
+        self, conn: q.Connection, url: str, stamp: Stamp, on_written: Written, *, processes: int
+    ) -> None:
         self.on_written = on_written
         self.seconds = {"reasons": 0.0, "write": 0.0}
         self._pending: deque[Future[BlockDone | None]] = deque()
@@ -155,7 +159,7 @@ class ListStore:
             # Start the workers now, while the caller loads the catalog.
             self._pending.append(self._pool.submit(_nothing))
         else:
-            self._explainer = Explainer(connect(url), stamp)
+            self._explainer = Explainer(conn, stamp)
 
     def submit(self, block: list[UserPicks]) -> None:
         """Explain and write `block` (now, or queued to a worker)."""
@@ -180,9 +184,7 @@ class ListStore:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-        if self._explainer is not None:
-            self._explainer.conn.close()
-            self._explainer = None
+        self._explainer = None  # its connection is the caller's
 
     def _done(self, done: BlockDone | None) -> None:
         if done is None:
