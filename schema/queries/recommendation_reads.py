@@ -84,18 +84,22 @@ def recommended_page_json(
 
     One primary-key read of the user's list, its jobs joined by primary key.
     """
-    row = conn.execute(
-        _PAGE_SQL,
-        {
-            "user_id": user_id,
-            "remote": remote,
-            "location": _pattern(location),
-            "offset": offset,
-            "limit": limit,
-        },
-    ).fetchone()
+    params = _page_params(user_id, remote, location, offset, limit)
+    row = conn.execute(_PAGE_SQL, params).fetchone()
     assert row is not None  # an aggregate always returns a row
     return str(row[0])
+
+
+def _page_params(
+    user_id: int, remote: bool | None, location: str | None, offset: int, limit: int
+) -> dict[str, object]:
+    return {
+        "user_id": user_id,
+        "remote": remote,
+        "location": _pattern(location),
+        "offset": offset,
+        "limit": limit,
+    }
 
 
 def _pattern(location: str | None) -> str | None:
@@ -139,13 +143,7 @@ def read_list(
     with conn.cursor(row_factory=class_row(ListPage)) as cur:
         cur.execute(
             f"SELECT s.*, ({_PAGE_SQL}) AS items FROM ({_STATE_SQL}) AS s",
-            {
-                "user_id": user_id,
-                "remote": remote,
-                "location": _pattern(location),
-                "offset": offset,
-                "limit": limit,
-            },
+            _page_params(user_id, remote, location, offset, limit),
         )
         row = cur.fetchone()
     assert row is not None  # the state query always returns one row
