@@ -141,8 +141,10 @@ def _server_cpu_seconds(url: str) -> float | None:
     return total
 
 
-def build(url: str, users: int, jobs: int, seed: int = 7) -> dict[str, object]:
-    """Fill the database; returns timing of the build."""
+def build(  # type: ignore[no-untyped-def]
+    url: str, users: int, jobs: int, texts, seed: int = 7
+) -> dict[str, object]:
+    """Fill the database (`texts`: `real_texts()`); returns timing of the build."""
     from pgvector.psycopg import register_vector
 
     from schema.queries.models import activate_model, register_model
@@ -168,11 +170,12 @@ def build(url: str, users: int, jobs: int, seed: int = 7) -> dict[str, object]:
         conn.execute(f"DROP INDEX job_embeddings_hnsw_model_{model.id}")
         conn.execute(f"DROP INDEX cv_embeddings_hnsw_model_{model.id}")
         job_vectors, job_cluster = vectors(jobs)
-        _copy_jobs(conn, rng, job_cluster, skills_of, model_id=model.id, job_vectors=job_vectors)
+        postings, resumes = texts
+        _copy_jobs(conn, rng, job_cluster, skills_of, postings)
+        _copy_vectors(conn, "job", model.id, job_vectors, b"h")
         user_vectors, user_cluster = vectors(users)
-        _copy_users(
-            conn, rng, user_cluster, skills_of, model_id=model.id, user_vectors=user_vectors
-        )
+        _copy_users(conn, user_cluster, skills_of, resumes)
+        _copy_vectors(conn, "cv", model.id, user_vectors, b"cv")
         _add_behaviour(conn, rng, users)
         conn.execute("SET maintenance_work_mem = '1GB'")
         conn.execute(
@@ -210,77 +213,74 @@ def real_texts() -> tuple[list[Posting], list[str]]:
     return postings, cv_texts(10_000)
 
 
-def _copy_jobs(conn, rng, clusters, skills_of, *, model_id, job_vectors) -> None:  # type: ignore[no-untyped-def]
+def _copy_jobs(conn, rng, clusters, skills_of, postings) -> None:  # type: ignore[no-untyped-def]
     now = datetime.now(UTC)
-    postings, _ = real_texts()
-    with conn.cursor() as cur:
-        with cur.copy(
+    with (
+        conn.cursor() as cur,
+        cur.copy(
             "COPY jobs (source, source_id, title, company, location, remote, salary_min,"
             " salary_max, tags, description, posted_at, content_hash) FROM STDIN"
-        ) as copy:
-            for i, cluster in enumerate(clusters):
-                skills = [SKILLS[s] for s in skills_of[cluster]]
-                picked = [skills[k] for k in rng.choice(6, size=3, replace=False)]
-                low = int(rng.integers(30, 150)) * 1000 if rng.random() < 0.4 else None
-                title, tags, description = (
-                    postings[i % len(postings)]
-                    if postings
-                    else (
-                        f"{picked[0].title()} engineer",
-                        picked,
-                        f"We use {picked[0]} and {picked[1]} every day.\n"
-                        f"You know {picked[2]} and care about quality.\nBenefits: remote days.",
-                    )
+        ) as copy,
+    ):
+        for i, cluster in enumerate(clusters):
+            skills = [SKILLS[s] for s in skills_of[cluster]]
+            picked = [skills[k] for k in rng.choice(6, size=3, replace=False)]
+            low = int(rng.integers(30, 150)) * 1000 if rng.random() < 0.4 else None
+            title, tags, description = (
+                postings[i % len(postings)]
+                if postings
+                else (
+                    f"{picked[0].title()} engineer",
+                    picked,
+                    f"We use {picked[0]} and {picked[1]} every day.\n"
+                    f"You know {picked[2]} and care about quality.\nBenefits: remote days.",
                 )
-                copy.write_row(
-                    (
-                        "bench",
-                        str(i),
-                        title,
-                        f"Company {int(rng.integers(0, 2500))}",
-                        PLACES[int(rng.integers(0, len(PLACES)))],
-                        bool(rng.random() < 0.3),
-                        low,
-                        None if low is None else low + 20000,
-                        tags,
-                        description,
-                        now - timedelta(days=float(rng.random()) * 6.9),
-                        i.to_bytes(8, "big"),
-                    )
+            )
+            copy.write_row(
+                (
+                    "bench",
+                    str(i),
+                    title,
+                    f"Company {int(rng.integers(0, 2500))}",
+                    PLACES[int(rng.integers(0, len(PLACES)))],
+                    bool(rng.random() < 0.3),
+                    low,
+                    None if low is None else low + 20000,
+                    tags,
+                    description,
+                    now - timedelta(days=float(rng.random()) * 6.9),
+                    i.to_bytes(8, "big"),
                 )
-        cur.execute("SELECT id FROM jobs ORDER BY id")
-        ids = [row[0] for row in cur.fetchall()]
-        with cur.copy(
-            "COPY job_embeddings (model_id, job_id, embedding, content_hash)"
-            " FROM STDIN (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(["integer", "bigint", "vector", "bytea"])
-            for job_id, vector in zip(ids, job_vectors, strict=True):
-                copy.write_row((model_id, job_id, vector, b"h"))
+            )
 
 
-def _copy_users(conn, rng, clusters, skills_of, *, model_id, user_vectors) -> None:  # type: ignore[no-untyped-def]
+def _copy_users(conn, clusters, skills_of, resumes) -> None:  # type: ignore[no-untyped-def]
     with conn.cursor() as cur:
         with cur.copy("COPY users (email) FROM STDIN") as copy:
             for i in range(len(clusters)):
                 copy.write_row((f"bench{i}@example.com",))
         cur.execute("SELECT id FROM users ORDER BY id")
         user_ids = [row[0] for row in cur.fetchall()]
-        _, resumes = real_texts()
         with cur.copy("COPY cvs (user_id, body, content_hash) FROM STDIN") as copy:
             for n, (user_id, cluster) in enumerate(zip(user_ids, clusters, strict=True)):
                 skills = [SKILLS[s] for s in skills_of[cluster]]
                 body = resumes[n % len(resumes)] if resumes else _synthetic_cv(user_id, skills)
                 copy.write_row((user_id, body, user_id.to_bytes(8, "big")))
-        cur.execute("SELECT id FROM cvs ORDER BY user_id")
-        cv_ids = [row[0] for row in cur.fetchall()]
+
+
+def _copy_vectors(conn, kind: str, model_id: int, vectors, content_hash: bytes) -> None:  # type: ignore[no-untyped-def]
+    """Vectors for every job or CV (`kind`), in id order (CVs: by user, as made)."""
+    order = "id" if kind == "job" else "user_id"
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT id FROM {kind}s ORDER BY {order}")
+        ids = [row[0] for row in cur.fetchall()]
         with cur.copy(
-            "COPY cv_embeddings (model_id, cv_id, embedding, content_hash)"
+            f"COPY {kind}_embeddings (model_id, {kind}_id, embedding, content_hash)"
             " FROM STDIN (FORMAT BINARY)"
         ) as copy:
             copy.set_types(["integer", "bigint", "vector", "bytea"])
-            for cv_id, vector in zip(cv_ids, user_vectors, strict=True):
-                copy.write_row((model_id, cv_id, vector, b"cv"))
+            for owner_id, vector in zip(ids, vectors, strict=True):
+                copy.write_row((model_id, owner_id, vector, content_hash))
 
 
 def _synthetic_cv(user_id: int, skills: list[str]) -> str:
@@ -465,7 +465,7 @@ def _run_phases(args: argparse.Namespace, url: str) -> None:
         else "short synthetic texts (../shared/data is absent)"
     )
     print(f"building {args.users:,} users × {args.jobs:,} jobs (dim {DIM}), {texts} …")
-    built = _phase(build, url, args.users, args.jobs)
+    built = _phase(build, url, args.users, args.jobs, (postings, resumes))
     print(
         f"  built in {built['build_s']:.1f} s, of which {built['profile_s']:.1f} s profiling "
         f"{built['profiled']:,} texts for reasons (the embed step's share, once per text)",
