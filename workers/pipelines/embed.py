@@ -106,12 +106,17 @@ def embed_pending(
             texts = [cv_text(cv.body, options) for cv in cvs]
             summary.cvs_embedded += run.page(texts, [(c.id, c.content_hash) for c in cvs], "cv")
         summary.activated = activate_if_none(conn, model.id)
-        summary.seconds = time.perf_counter() - started
-        summary.profiled = profile_pending(conn)
-        summary.profile_seconds = time.perf_counter() - started - summary.seconds
+        _finish(conn, summary, started)
     finally:
         conn.close()
     return summary
+
+
+def _finish(conn: Connection, summary: EmbedSummary, started: float) -> None:
+    """Close the embedding's clock, then profile new texts for reasons (timed apart)."""
+    summary.seconds = time.perf_counter() - started
+    summary.profiled = profile_pending(conn)
+    summary.profile_seconds = time.perf_counter() - started - summary.seconds
 
 
 @dataclass
@@ -178,9 +183,7 @@ def up_to_date(
         summary = EmbedSummary(model.name, model.id, "not loaded")
         summary.unchanged = q.count_jobs(conn) + q.count_active_cvs(conn)
         summary.activated = activate_if_none(conn, model.id)
-        summary.seconds = time.perf_counter() - started
-        summary.profiled = profile_pending(conn)
-        summary.profile_seconds = time.perf_counter() - started - summary.seconds
+        _finish(conn, summary, started)
     finally:
         conn.close()
     return summary
