@@ -11,13 +11,14 @@ made up.
 
 from __future__ import annotations
 
-import json
 import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import accumulate, chain, islice
+
+import msgspec
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+#]*(?:[.\-][A-Za-z0-9+#]+)*")
 _LINE_SPLIT = re.compile(r"\n+|(?<=[.!?;])\s+(?=[A-Z•\-*])|\s+[•·|]\s+")
@@ -47,59 +48,68 @@ _STOPWORD_TEXT = (
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
-@dataclass(frozen=True)
-class TextProfile:
-    """A text's terms (ranked, lower-cased), their display form, and where they occur."""
+class TextProfile(msgspec.Struct, dict=True):
+    """A text's terms (ranked, lower-cased) and the lines where they first occur.
 
-    terms: tuple[str, ...]
-    term_set: frozenset[str]
-    display: dict[str, str]
-    lines: tuple[str, ...]
-    line_of: dict[str, int]
-    # term -> where in its line it first occurs, to cut a long line around it.
-    offset_of: dict[str, int]
-    # term -> its quoted line: a job is explained ~25 times a night, a CV 50 times, and
-    # mostly by the same few terms.
-    quotes: dict[str, str] = field(default_factory=dict, compare=False)
+    It is stored as it is held (`to_json`), short keys and all: a nightly run reads
+    ~30,000 profiles, so decoding is one typed msgspec pass, and everything only some
+    explanations need (the term set, display forms, split lines) is derived on first use.
+    """
+
+    terms: tuple[str, ...] = msgspec.field(name="t")
+    # term i first occurs in kept line `line_index[i]`, at `offsets[i]` in that line
+    line_index: tuple[int, ...] = msgspec.field(name="l")
+    offsets: tuple[int, ...] = msgspec.field(name="o")
+    # The lines some term points at, joined by newlines (a line never holds one): one
+    # string decodes far faster than a list of them, and is split only when quoted.
+    lines_text: str = msgspec.field(name="x")
+    # Jobs: each term as written ("PostgreSQL"), "" when that is the term itself.
+    shown: tuple[str, ...] | None = msgspec.field(default=None, name="d")
+
+    @cached_property
+    def term_set(self) -> frozenset[str]:
+        return frozenset(self.terms)
+
+    @cached_property
+    def display(self) -> dict[str, str]:
+        """term -> how it is written in the text."""
+        if self.shown is None:
+            return {term: term for term in self.terms}
+        return {term: shown or term for term, shown in zip(self.terms, self.shown, strict=True)}
+
+    @cached_property
+    def quotes(self) -> dict[str, str]:
+        """term -> its quoted line, filled by `quote`: a job is explained ~25 times a
+        night, a CV 50 times, and mostly by the same few terms."""
+        return {}
+
+    def quote(self, term: str) -> str:
+        """The line where `term` first appears, cut around it; memoised in `quotes`."""
+        at = self.terms.index(term)
+        lines = self._lines
+        quote = self.quotes[term] = _snippet(lines[self.line_index[at]], self.offsets[at])
+        return quote
+
+    @cached_property
+    def _lines(self) -> list[str]:
+        return self.lines_text.split("\n")
 
 
 # Stored profiles (`to_json`) made under another version are made again.
-PROFILE_VERSION = 3
+PROFILE_VERSION = 4
+
+_ENCODER = msgspec.json.Encoder()
+_DECODER = msgspec.json.Decoder(TextProfile)
 
 
 def to_json(profile: TextProfile) -> str:
-    """The profile as compact JSON: its terms, their lines and offsets there, only the
-    lines some term points at, and (jobs) the display forms, empty when the same."""
-    kept = sorted({profile.line_of[term] for term in profile.terms})
-    new_index = {line: place for place, line in enumerate(kept)}
-    data = {
-        "t": profile.terms,
-        "l": [new_index[profile.line_of[term]] for term in profile.terms],
-        "o": [profile.offset_of[term] for term in profile.terms],
-        "x": [profile.lines[line] for line in kept],
-    }
-    if profile.display:
-        data["d"] = [_differs(profile.display[term], term) for term in profile.terms]
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    """The profile as compact JSON."""
+    return _ENCODER.encode(profile).decode()
 
 
-def from_json(text: str) -> TextProfile:
+def from_json(text: str | bytes) -> TextProfile:
     """A profile stored by `to_json`."""
-    data = json.loads(text)
-    terms: tuple[str, ...] = tuple(data["t"])
-    shown = data.get("d")
-    return TextProfile(
-        terms,
-        frozenset(terms),
-        {} if shown is None else {t: s or t for t, s in zip(terms, shown, strict=True)},
-        tuple(data["x"]),
-        dict(zip(terms, data["l"], strict=True)),
-        dict(zip(terms, data["o"], strict=True)),
-    )
-
-
-def _differs(shown: str, term: str) -> str:
-    return "" if shown == term else shown
+    return _DECODER.decode(text)
 
 
 def _lines(text: str) -> list[str]:
@@ -126,15 +136,16 @@ def _profile(
     ranked = tuple((first + rest)[:limit] if limit else first + rest)
     if job_header:  # quote a term from the body when the body has it
         position |= _first_positions(keys, line_starts[job_header - 1])
-    line_of = {term: bisect_right(line_starts, position[term]) for term in ranked}
+    line_of = [bisect_right(line_starts, position[term]) for term in ranked]
+    kept = sorted(set(line_of))  # only the lines some term points at are stored
+    new_index = {line: place for place, line in enumerate(kept)}
     lowered = [line.lower() for line in lines]
     return TextProfile(
         ranked,
-        frozenset(ranked),
-        {} if job_header is None else _display(tokens, keys, ranked),
-        tuple(lines),
-        line_of,
-        {term: max(lowered[line_of[term]].find(term), 0) for term in ranked},
+        tuple(new_index[line] for line in line_of),
+        tuple(max(lowered[line].find(term), 0) for line, term in zip(line_of, ranked, strict=True)),
+        "\n".join(lines[line] for line in kept),
+        None if job_header is None else _shown(tokens, keys, ranked),
     )
 
 
@@ -143,18 +154,23 @@ def _first_positions(keys: list[str], start: int) -> dict[str, int]:
     return dict(zip(reversed(keys[start:]), range(len(keys) - 1, start - 1, -1), strict=True))
 
 
-def _display(tokens: list[str], keys: list[str], ranked: Sequence[str]) -> dict[str, str]:
-    """How each term is written, preferring a form with capitals ("PostgreSQL")."""
+def _shown(tokens: list[str], keys: list[str], ranked: Sequence[str]) -> tuple[str, ...]:
+    """How each term is written, preferring a form with capitals ("PostgreSQL"); ""
+    when that is the term itself."""
     written = dict(zip(reversed(keys), reversed(tokens), strict=True))
     capitals = [token for token in tokens if not token.islower()]
     written.update(zip(map(str.lower, reversed(capitals)), reversed(capitals), strict=True))
-    return {term: written[term] for term in ranked}
+    return tuple("" if written[term] == term else written[term] for term in ranked)
 
 
 def profile_job(title: str, tags: Sequence[str], description: str) -> TextProfile:
     """A job's profile: tags first (they are its skills), then title words, then the
     description's most repeated terms; at most `MAX_JOB_TERMS` of them."""
-    header = [title, *(["Tags: " + ", ".join(tags)] if tags else [])]
+    # Lines are stored joined by newlines, so the header's own are made spaces.
+    header = [
+        " ".join(line.splitlines())
+        for line in [title, *(["Tags: " + ", ".join(tags)] if tags else [])]
+    ]
     title_words = _TOKEN.findall(title)
     tag_words = [word for tag in tags for word in _TOKEN.findall(tag)]
     lines = [*header, *_lines(description)]
@@ -173,13 +189,6 @@ def _snippet(line: str, at: int) -> str:
     start = max(0, min(at - SNIPPET // 3, len(line) - SNIPPET))
     text = line[start : start + SNIPPET].strip()
     return ("…" if start > 0 else "") + text + ("…" if start + SNIPPET < len(line) else "")
-
-
-def _quote(profile: TextProfile, term: str) -> str:
-    """The line of `profile` where `term` first appears, cut around it; memoised."""
-    quote = _snippet(profile.lines[profile.line_of[term]], profile.offset_of[term])
-    profile.quotes[term] = quote
-    return quote
 
 
 def location_fit(
@@ -221,6 +230,6 @@ def explain(cv: TextProfile, job: TextProfile, fit: str | None = None) -> str:
         return _NOTHING_SHARED + tail
     skills = ", ".join([job.display[term] for term in top])
     best = top[0]
-    cv_line = cv.quotes.get(best) or _quote(cv, best)
-    job_line = job.quotes.get(best) or _quote(job, best)
+    cv_line = cv.quotes.get(best) or cv.quote(best)
+    job_line = job.quotes.get(best) or job.quote(best)
     return f"You share {skills} · your CV: “{cv_line}” ↔ the job: “{job_line}”{tail}"

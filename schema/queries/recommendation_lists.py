@@ -7,9 +7,13 @@ sees each user's old list or new list, never a mix.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import struct
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from itertools import chain
+
+import numpy as np
 
 from schema.queries.recommendations import Connection
 
@@ -36,8 +40,8 @@ def replace_lists(
     """Replace the lists of `user_ids` with `lists` in one transaction; the number of
     recommendations written. A user in `user_ids` without a non-empty list is left with
     none."""
-    stamp = f"{generated_at.isoformat()}\t{expires_at.isoformat()}\n"
-    body = "".join(_copy_line(new, model_id, stamp) for new in lists if new.job_ids)
+    kept = [new for new in lists if new.job_ids]
+    body = _binary_copy(kept, model_id, _timestamp(generated_at) + _timestamp(expires_at))
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(
             "DELETE FROM recommendation_lists WHERE user_id = ANY(%(ids)s)",
@@ -46,31 +50,62 @@ def replace_lists(
         with cur.copy(
             "COPY recommendation_lists"
             " (user_id, model_id, job_ids, scores, reasons, generated_at, expires_at)"
-            " FROM STDIN"
+            " FROM STDIN (FORMAT BINARY)"
         ) as copy:
-            copy.write(body.encode())
-    return sum(len(new.job_ids) for new in lists)
+            copy.write(body)
+    return sum(len(new.job_ids) for new in kept)
 
 
-# COPY's text format is written by hand: psycopg's generic row formatting took longer
-# than PostgreSQL's whole insert (bench/recommend.py), and str.replace runs in C.
-def _copy_line(new: NewList, model_id: int, stamp: str) -> str:
-    """One tab-separated COPY line; `stamp` is the shared timestamps and newline."""
-    job_ids = "{" + ",".join(map(str, new.job_ids)) + "}"
-    scores = "{" + ",".join(map(repr, new.scores)) + "}"
-    reasons = _copy_escape(_text_array(new.reasons))
-    return f"{new.user_id}\t{model_id}\t{job_ids}\t{scores}\t{reasons}\t{stamp}"
+# The COPY is built by hand in PostgreSQL's binary format: ~500,000 recommendations a
+# night, and psycopg's generic row dumping (or text format, with its escaping, float
+# printing on this side and parsing on the server's) cost more than the insert itself.
+# Numbers are laid out for a whole block at once by numpy; text needs no escaping.
+_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # no flags, no header extension
+_END = b"\xff\xff"
+_INT4 = struct.Struct(">i")
+_ROW_START = struct.Struct(">hiqii")  # 7 fields; user_id (8 bytes), model_id (4 bytes)
+_ARRAY_HEAD = struct.Struct(">iiiIii")  # byte length; 1 dimension, no NULLs, type, size, from 1
+_INT8_OID, _FLOAT4_OID, _TEXT_OID = 20, 700, 25
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def _text_array(items: Sequence[str]) -> str:
-    """A PostgreSQL array literal of `items`, each element quoted. Joined on NUL (which
-    PostgreSQL text cannot hold) and escaped in one pass, not item by item."""
-    joined = "\0".join(items).replace("\\", "\\\\").replace('"', '\\"')
-    return '{"' + joined.replace("\0", '","') + '"}'
+def _binary_copy(lists: Sequence[NewList], model_id: int, stamps: bytes) -> bytes:
+    """COPY BINARY data for these lists; `stamps` are both timestamp fields, encoded."""
+    counts = [len(new.job_ids) for new in lists]
+    ids = _elements(chain.from_iterable(new.job_ids for new in lists), ">i8", sum(counts))
+    scores = _elements(chain.from_iterable(new.scores for new in lists), ">f4", sum(counts))
+    rows, at = [_SIGNATURE], 0
+    for new, count in zip(lists, counts, strict=True):
+        texts = [reason.encode() for reason in new.reasons]
+        text_bytes = sum(map(len, texts)) + 4 * count
+        rows += (
+            _ROW_START.pack(7, 8, new.user_id, 4, model_id),
+            _ARRAY_HEAD.pack(20 + 12 * count, 1, 0, _INT8_OID, count, 1),
+            ids[12 * at : 12 * (at + count)],
+            _ARRAY_HEAD.pack(20 + 8 * count, 1, 0, _FLOAT4_OID, count, 1),
+            scores[8 * at : 8 * (at + count)],
+            _ARRAY_HEAD.pack(20 + text_bytes, 1, 0, _TEXT_OID, count, 1),
+            # Each element is its byte length, then its bytes: C loops, no Python one.
+            b"".join(
+                chain.from_iterable(zip(map(_INT4.pack, map(len, texts)), texts, strict=True))
+            ),
+            stamps,
+        )
+        at += count
+    rows.append(_END)
+    return b"".join(rows)
 
 
-def _copy_escape(field: str) -> str:
-    """`field` escaped for COPY's text format."""
-    return (
-        field.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    )
+def _elements(values: Iterable[float], dtype: str, count: int) -> bytes:
+    """Array elements in binary: each value's byte length, then the value (big-endian)."""
+    numbers = np.fromiter(values, dtype=dtype, count=count)
+    laid_out = np.empty(count, dtype=[("length", ">i4"), ("value", dtype)])
+    laid_out["length"] = numbers.itemsize
+    laid_out["value"] = numbers
+    return laid_out.tobytes()
+
+
+def _timestamp(moment: datetime) -> bytes:
+    """A timestamptz field: its length, then microseconds since 2000-01-01 UTC."""
+    micros = (moment - _PG_EPOCH) // timedelta(microseconds=1)
+    return struct.pack(">iq", 8, micros)
