@@ -102,22 +102,42 @@ _FIELDS = (
     " salary_currency, tags, category, description, url, posted_at"
 )
 
-# Rows of the batch, plus what the upsert decided for each (`action`, `job_id`) and, for a
-# cross-source duplicate inside the batch, the `ord` of the row it collapses into.
+# Rows of the batch, plus what the upsert decided for each (`action`, `job_id`, whether a
+# known job's text changed) and, for a cross-source duplicate inside the batch, the `ord`
+# of the row it collapses into. Not a TEMP table: parallel workers cannot read those, and
+# the search vectors are computed by a parallel scan of this table (`_VECTORS`). UNLOGGED,
+# created and dropped inside the caller's transaction (a rollback removes it too), and
+# named after the backend, so concurrent runs never share one.
 _CREATE_STAGE = """
-CREATE TEMP TABLE jobs_stage (
+CREATE UNLOGGED TABLE jobs_stage (
     ord INTEGER NOT NULL, source TEXT, source_id TEXT, title TEXT, company TEXT,
     location TEXT, remote BOOLEAN, salary_min NUMERIC, salary_max NUMERIC,
     salary_currency TEXT, tags TEXT[], category TEXT, description TEXT, url TEXT,
     posted_at TIMESTAMPTZ, content_hash BYTEA,
     dedupe_key TEXT GENERATED ALWAYS AS (jobmatch_dedupe_key(company, title)) STORED,
     location_key TEXT GENERATED ALWAYS AS (jobmatch_location_key(location)) STORED,
-    job_id BIGINT, action TEXT, dup_of INTEGER
-) ON COMMIT DROP;
+    job_id BIGINT, action TEXT, dup_of INTEGER, new_text BOOLEAN
+) WITH (parallel_workers = 2, autovacuum_enabled = false);
 -- The stage lives for one transaction: compressing its descriptions would be wasted work
 -- (and `jobs` takes them uncompressed or lz4, see migration 004).
 ALTER TABLE jobs_stage ALTER COLUMN description SET STORAGE EXTERNAL
 """
+
+# The rows whose full-text vector the upsert stores: new jobs and known ones whose text
+# changed. CREATE TABLE AS is the one writing statement PostgreSQL runs as a parallel
+# query: up to `parallel_workers` workers (capped by the server's
+# max_parallel_workers_per_gather) and the backend itself each compute a share. Without
+# free workers the backend computes them all, as the generated column did.
+_VECTORS = """
+CREATE UNLOGGED TABLE jobs_stage_vectors AS
+SELECT ord, jobmatch_search_vector(title, company, tags, description) AS search_vector
+FROM jobs_stage WHERE (action IS NULL AND dup_of IS NULL) OR new_text
+"""
+
+# A chunk (~100 pages of stage) is far below the planner's size and cost thresholds for a
+# parallel plan, and it cannot see what to_tsvector costs (the function is inlined, so its
+# COST is ignored): these make it plan the parallel scan the stage's reloption asks for.
+_PARALLEL_SETTINGS = ("parallel_setup_cost", "parallel_tuple_cost")
 
 # Binary: the server copies each value as it comes instead of unescaping ~4 KB of text per
 # description (and psycopg's C dumpers format it faster than text rows).
@@ -137,9 +157,11 @@ def _compatible(a: str, b: str) -> str:
     )
 
 
-_STEPS = (
+# What to do with each staged row; nothing in `jobs` changes yet.
+_DECIDE = (
     # 1. Known (source, source_id): unchanged when nothing stored differs, else updated.
-    """UPDATE jobs_stage s SET job_id = j.id, action = CASE
+    """UPDATE jobs_stage s SET job_id = j.id, new_text = j.content_hash <> s.content_hash,
+        action = CASE
         WHEN j.content_hash = s.content_hash
          AND (j.remote, j.salary_min, j.salary_max, j.salary_currency, j.url, j.posted_at)
              IS NOT DISTINCT FROM
@@ -173,11 +195,16 @@ _STEPS = (
         ORDER BY c.ord, j.id
     ) m
     WHERE s.ord = m.ord""",
+)
+
+# The writes, once the search vectors they need are in `jobs_stage_vectors`.
+_WRITE = (
     # 5. The rest is new. A concurrent run may have inserted the same pair meanwhile:
     #    DO NOTHING leaves those rows without an action; they count as unchanged.
     f"""WITH inserted AS (
-        INSERT INTO jobs ({_FIELDS}, content_hash)
-        SELECT {_FIELDS}, content_hash FROM jobs_stage
+        INSERT INTO jobs ({_FIELDS}, content_hash, search_vector)
+        SELECT {_FIELDS}, content_hash, v.search_vector
+        FROM jobs_stage LEFT JOIN jobs_stage_vectors v USING (ord)
         WHERE action IS NULL AND dup_of IS NULL ORDER BY ord
         ON CONFLICT (source, source_id) DO NOTHING
         RETURNING id, source, source_id
@@ -186,23 +213,24 @@ _STEPS = (
     FROM inserted i WHERE s.source = i.source AND s.source_id = i.source_id""",
     """UPDATE jobs_stage s SET job_id = c.job_id, action = 'duplicate'
     FROM jobs_stage c WHERE s.action IS NULL AND s.dup_of = c.ord""",
-    # 6. Changed text: every column, so the search vector and dedupe keys are recomputed.
+    # 6. Changed text: every column, with the new search vector (the dedupe keys are
+    #    recomputed as generated columns).
     """UPDATE jobs j SET title = s.title, company = s.company, location = s.location,
         remote = s.remote, salary_min = s.salary_min, salary_max = s.salary_max,
         salary_currency = s.salary_currency, tags = s.tags, category = s.category,
         description = s.description, url = s.url, posted_at = s.posted_at,
-        content_hash = s.content_hash, scraped_at = now(), updated_at = now()
-    FROM jobs_stage s
-    WHERE s.action = 'updated' AND j.id = s.job_id AND j.content_hash <> s.content_hash""",
-    # 7. Same text, other facts changed (a repost's date, a salary, the url): PostgreSQL
-    #    recomputes a generated column whenever a column it reads is SET, so the text
-    #    columns are left out and the search vector (to_tsvector of the whole
-    #    description, most of an insert's cost) is not computed again.
+        content_hash = s.content_hash, search_vector = v.search_vector,
+        scraped_at = now(), updated_at = now()
+    FROM jobs_stage s LEFT JOIN jobs_stage_vectors v USING (ord)
+    WHERE s.action = 'updated' AND j.id = s.job_id AND s.new_text""",
+    # 7. Same text, other facts changed (a repost's date, a salary, the url): the text
+    #    columns are left out, so neither the generated dedupe keys nor the search vector
+    #    trigger (migration 007) compute anything again.
     """UPDATE jobs j SET remote = s.remote, salary_min = s.salary_min,
         salary_max = s.salary_max, salary_currency = s.salary_currency, url = s.url,
         posted_at = s.posted_at, scraped_at = now(), updated_at = now()
     FROM jobs_stage s
-    WHERE s.action = 'updated' AND j.id = s.job_id AND j.content_hash = s.content_hash""",
+    WHERE s.action = 'updated' AND j.id = s.job_id AND NOT s.new_text""",
     """INSERT INTO job_sources (source, source_id, job_id, url)
     SELECT source, source_id, job_id, url FROM jobs_stage WHERE action = 'duplicate'
     ON CONFLICT (source, source_id) DO UPDATE SET last_seen = now()""",
@@ -223,25 +251,45 @@ def upsert_jobs(conn: Connection, records: Sequence[JobRecord]) -> UpsertCounts:
     repeated = len(records) - len(latest)
     if not latest:
         return UpsertCounts(duplicates=repeated)
+    stage = f"jobs_stage_{conn.info.backend_pid}"
+
+    def run(statement: str) -> None:
+        cur.execute(statement.replace("jobs_stage", stage))
+
     with conn.transaction(), conn.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS jobs_stage")
-        cur.execute(_CREATE_STAGE)
-        with cur.copy(_COPY) as copy:
+        run("DROP TABLE IF EXISTS jobs_stage_vectors, jobs_stage")
+        run(_CREATE_STAGE)
+        with cur.copy(_COPY.replace("jobs_stage", stage)) as copy:
             copy.set_types(_COPY_TYPES)
             for ord_, record in enumerate(latest.values()):
                 copy.write_row((ord_, *_values(record), content_hash(record)))
-        cur.execute("ANALYZE jobs_stage")
-        for step in _STEPS:
-            cur.execute(step)
-        cur.execute("SELECT coalesce(action, 'unchanged'), count(*) FROM jobs_stage GROUP BY 1")
+        run("ANALYZE jobs_stage")
+        for step in _DECIDE:
+            run(step)
+        _compute_vectors(cur, stage)
+        for step in _WRITE:
+            run(step)
+        run("SELECT coalesce(action, 'unchanged'), count(*) FROM jobs_stage GROUP BY 1")
         counts = {str(action): int(str(n)) for action, n in cur.fetchall()}
-        cur.execute("DROP TABLE jobs_stage")
+        run("DROP TABLE jobs_stage_vectors, jobs_stage")
     return UpsertCounts(
         new=counts.get("new", 0),
         updated=counts.get("updated", 0),
         unchanged=counts.get("unchanged", 0),
         duplicates=counts.get("duplicate", 0) + repeated,
     )
+
+
+def _compute_vectors(cur: psycopg.Cursor[tuple[object, ...]], stage: str) -> None:
+    """`_VECTORS` as a parallel query; the planner's settings are restored afterwards, so
+    the rest of the caller's transaction is planned as before."""
+    cur.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in _PARALLEL_SETTINGS))
+    saved = cur.fetchone() or ()
+    for name in _PARALLEL_SETTINGS:
+        cur.execute("SELECT set_config(%s, '0', true)", (name,))
+    cur.execute(_VECTORS.replace("jobs_stage", stage))
+    for name, value in zip(_PARALLEL_SETTINGS, saved, strict=True):
+        cur.execute("SELECT set_config(%s, %s, true)", (name, value))
 
 
 def _values(record: JobRecord) -> tuple[object, ...]:
