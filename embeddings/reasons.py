@@ -228,7 +228,7 @@ def explain(cv: TextProfile, job: TextProfile, fit: str | None = None) -> str:
     tail = (_TAILS.get(fit) or _tail(fit)) if fit else ""
     if not top:
         return _NOTHING_SHARED + tail
-    skills = ", ".join([job.display[term] for term in top])
+    skills = ", ".join(map(job.display.__getitem__, top))
     best = top[0]
     cv_line = cv.quotes.get(best) or cv.quote(best)
     job_line = job.quotes.get(best) or job.quote(best)

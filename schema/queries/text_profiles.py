@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from psycopg.rows import class_row
 
@@ -49,6 +50,22 @@ def job_profiles(conn: Connection, job_ids: Sequence[int], version: int) -> list
 def cv_profiles(conn: Connection, cv_ids: Sequence[int], version: int) -> list[StoredProfile]:
     """The still-valid stored profiles of these CVs."""
     return _stored(conn, _CV_PROFILES, cv_ids, version)
+
+
+def catalog_job_profiles(
+    conn: Connection, model_id: int, since: datetime, version: int
+) -> list[StoredProfile]:
+    """The still-valid stored profiles of every job a generation run may pick: posted
+    at or after `since`, with a vector under the model."""
+    with conn.cursor(row_factory=class_row(StoredProfile)) as cur:
+        cur.execute(
+            "SELECT p.job_id AS owner_id, p.profile FROM job_text_profiles p"
+            " JOIN jobs j ON j.id = p.job_id AND j.content_hash = p.content_hash"
+            " JOIN job_embeddings e ON e.job_id = j.id AND e.model_id = %(model_id)s"
+            " WHERE j.posted_at >= %(since)s AND p.version = %(version)s",
+            {"model_id": model_id, "since": since, "version": version},
+        )
+        return cur.fetchall()
 
 
 def job_texts(conn: Connection, job_ids: Sequence[int]) -> list[JobText]:

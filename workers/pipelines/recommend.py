@@ -153,16 +153,16 @@ class _Run:
         # Worker processes explain and write while this one scores; one block or fewer
         # (a new CV) is done here: starting a process would cost more than it saves.
         processes = self.options.explainers if len(users) > self.options.block_size else 0
+        since = self.now - self.options.max_age
         store = ListStore(
             self.conn,
             self.url,
-            Stamp(self.model.id, self.now, self.now + self.options.ttl),
+            Stamp(self.model.id, self.now, self.now + self.options.ttl, since),
             lambda done, rows: self._written(done, rows, len(users)),
             processes=processes,
         )
         try:
             with self.timer("load"):
-                since = self.now - self.options.max_age
                 self.catalog = load_catalog(self.conn, self.model, since)
                 vectors = q.as_matrix([u.embedding for u in users], self.model.dimension)
             self.summary.candidate_jobs = len(self.catalog.ids)

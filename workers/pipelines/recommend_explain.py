@@ -50,12 +50,15 @@ class Stamp:
     model_id: int
     generated_at: datetime
     expires_at: datetime
+    # Jobs posted since then are the run's candidates (see `Explainer.preload`).
+    candidates_since: datetime
 
 
 @dataclass(frozen=True)
 class BlockDone:
     users: int
     recommendations: int
+    profile_seconds: float  # reading (or making) job profiles: once per process, mostly
     explain_seconds: float
     write_seconds: float
 
@@ -67,10 +70,25 @@ class Explainer:
         self.conn, self.stamp = conn, stamp
         self.conn.autocommit = True  # replace_lists opens one transaction per block
         self.profiles: dict[int, TextProfile] = {}
+        self.profile_seconds = 0.0  # not yet reported in a `BlockDone`
+
+    def preload(self) -> None:
+        """Read the profiles of every job the run may pick, before the first block: a
+        worker process does this while the generating process scores that block."""
+        started = time.perf_counter()
+        stamp = self.stamp
+        for stored in tp.catalog_job_profiles(
+            self.conn, stamp.model_id, stamp.candidates_since, PROFILE_VERSION
+        ):
+            self.profiles[stored.owner_id] = from_json(stored.profile)
+        self.profile_seconds += time.perf_counter() - started
 
     def run(self, block: Sequence[UserPicks]) -> BlockDone:
         """Explain the block's picks and replace its users' lists in one transaction."""
         started = time.perf_counter()
+        self._profile_jobs({job for user in block for job in user.job_ids})
+        profiled = time.perf_counter()
+        self.profile_seconds += profiled - started
         lists = self.lists(block)
         explained = time.perf_counter()
         written = replace_lists(
@@ -82,12 +100,15 @@ class Explainer:
             expires_at=self.stamp.expires_at,
         )
         done = time.perf_counter()
-        return BlockDone(len(lists), written, explained - started, done - explained)
+        profile_seconds, self.profile_seconds = self.profile_seconds, 0.0
+        return BlockDone(
+            len(lists), written, profile_seconds, explained - profiled, done - explained
+        )
 
     def lists(self, block: Sequence[UserPicks]) -> list[NewList]:
-        """The block's new lists, a reason for every pick whose job still exists; none
-        for a user whose CV was deleted since it was scored."""
-        self._profile_jobs({job for user in block for job in user.job_ids})
+        """The block's new lists, a reason for every pick whose job still exists and is
+        profiled (`run` profiles them first); none for a user whose CV was deleted since
+        it was scored."""
         cvs = self._cv_profiles([user.cv_id for user in block])
         profiles, lists = self.profiles, []
         for user in block:
@@ -143,7 +164,7 @@ class ListStore:
         self, conn: q.Connection, url: str, stamp: Stamp, on_written: Written, *, processes: int
     ) -> None:
         self.on_written = on_written
-        self.seconds = {"reasons": 0.0, "write": 0.0}
+        self.seconds = {"profiles": 0.0, "reasons": 0.0, "write": 0.0}
         self._pending: deque[Future[BlockDone | None]] = deque()
         self._explainer: Explainer | None = None
         self._pool: ProcessPoolExecutor | None = None
@@ -156,8 +177,9 @@ class ListStore:
                 initargs=(url, stamp),
             )
             self._backlog = 2 * processes
-            # Start the workers now, while the caller loads the catalog.
-            self._pending.append(self._pool.submit(_nothing))
+            # Start every worker now (a pool starts one per task while none is idle): each
+            # reads the job profiles while the caller loads the catalog and scores.
+            self._pending.extend(self._pool.submit(_nothing) for _ in range(processes))
         else:
             self._explainer = Explainer(conn, stamp)
 
@@ -189,6 +211,7 @@ class ListStore:
     def _done(self, done: BlockDone | None) -> None:
         if done is None:
             return  # the warm-up task
+        self.seconds["profiles"] += done.profile_seconds
         self.seconds["reasons"] += done.explain_seconds
         self.seconds["write"] += done.write_seconds
         self.on_written(done.users, done.recommendations)
@@ -199,7 +222,8 @@ _WORKER: dict[str, Explainer] = {}
 
 
 def _start_worker(url: str, stamp: Stamp) -> None:
-    _WORKER["explainer"] = Explainer(connect(url), stamp)
+    explainer = _WORKER["explainer"] = Explainer(connect(url), stamp)
+    explainer.preload()
 
 
 def _nothing() -> None:
