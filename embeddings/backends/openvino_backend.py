@@ -46,20 +46,35 @@ def openvino_embedder(
         ) from error
     source = export_onnx(model, model_dir(model, name, cache_dir))
     streams = streams or threads
-    run = compiled_runner(openvino.Core().read_model(str(source)), threads, streams)
+    full = (batch_size, int(model.max_seq_length or 512))
+    run = compiled_runner(openvino.Core().read_model(str(source)), threads, streams, full)
     return ExportedEmbedder(
         model, run, name=name, backend="openvino-bf16", batch_size=batch_size, parallel=streams
     )
 
 
-def compiled_runner(graph: Any, threads: int, streams: int) -> RunFn:
+def compiled_runner(
+    graph: Any, threads: int, streams: int, full_shape: tuple[int, int] | None = None
+) -> RunFn:
     """Compile `graph` for the CPU (bf16 where supported) and run it on `streams` requests.
 
     The int8 backend shares this: its quantised MatMuls run in int8, the rest in bf16.
+    With `full_shape` (batch size, tokens) a second copy is compiled for exactly that
+    shape, and full batches of full-length texts (most real postings) run on it: the CPU
+    plugin picks its kernels for fixed shapes once, 2-5% faster than the dynamic graph.
     """
+    dynamic = _compile(graph, threads, streams)
+    if full_shape is None:
+        return _concurrent_runner({}, dynamic, streams)
+    fixed = graph.clone()
+    fixed.reshape({port.get_any_name(): list(full_shape) for port in fixed.inputs})
+    return _concurrent_runner({full_shape: _compile(fixed, threads, streams)}, dynamic, streams)
+
+
+def _compile(graph: Any, threads: int, streams: int) -> Any:
     import openvino
 
-    compiled = openvino.Core().compile_model(
+    return openvino.Core().compile_model(
         graph,
         "CPU",
         {
@@ -68,25 +83,36 @@ def compiled_runner(graph: Any, threads: int, streams: int) -> RunFn:
             "NUM_STREAMS": streams,
         },
     )
-    return _concurrent_runner(compiled, streams)
 
 
-def _concurrent_runner(compiled: Any, streams: int) -> RunFn:
-    """Run batches on `streams` infer requests at once, results in input order."""
-    requests = [compiled.create_infer_request() for _ in range(streams)]
+def _concurrent_runner(fixed: dict[tuple[int, int], Any], dynamic: Any, streams: int) -> RunFn:
+    """Run batches on `streams` infer requests at once, results in input order.
+
+    A batch whose shape one of the `fixed` graphs was compiled for runs there, any other
+    on the `dynamic` graph; either way no more than `streams` run at once.
+    """
+    requests = {shape: _requests(graph, streams) for shape, graph in fixed.items()}
+    anything = _requests(dynamic, streams)
     lock = threading.Lock()  # the requests are shared: one encode call at a time uses them
 
     def run(batches: list[Batch]) -> list[np.typing.NDArray[np.float32]]:
         results: list[Any] = [None] * len(batches)
         with lock:
-            # Round robin over the requests; each request runs one batch at a time.
-            for start in range(0, len(batches), len(requests)):
-                active = list(enumerate(batches[start : start + len(requests)]))
-                for slot, (ids, mask) in active:
-                    requests[slot].start_async({"input_ids": ids, "attention_mask": mask})
-                for slot, _ in active:
-                    requests[slot].wait()
-                    results[start + slot] = np.array(requests[slot].get_output_tensor(0).data)
+            # Round robin over the stream slots; each slot runs one batch at a time.
+            for start in range(0, len(batches), streams):
+                active = [
+                    (slot, requests.get(ids.shape, anything)[slot], ids, mask)
+                    for slot, (ids, mask) in enumerate(batches[start : start + streams])
+                ]
+                for _, request, ids, mask in active:
+                    request.start_async({"input_ids": ids, "attention_mask": mask})
+                for slot, request, _, _ in active:
+                    request.wait()
+                    results[start + slot] = np.array(request.get_output_tensor(0).data)
         return results
 
     return run
+
+
+def _requests(compiled: Any, count: int) -> list[Any]:
+    return [compiled.create_infer_request() for _ in range(count)]
