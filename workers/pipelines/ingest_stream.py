@@ -1,10 +1,11 @@
 """Parse and upsert at the same time: a parsing thread feeds the upsert through a small queue.
 
-Parsing is Python on one core; an upsert is PostgreSQL on another, bound by computing
-`jobs.search_vector` (to_tsvector of whole descriptions) for new jobs. Run one after the
-other, each core idles while the other works; here the thread parses (or fetches and
-parses) chunk k+1 while the server stores chunk k. psycopg releases the GIL while it
-waits for the server, so the two really overlap on two cores.
+Parsing is Python on one core; an upsert is PostgreSQL, bound by computing
+`jobs.search_vector` (to_tsvector of whole descriptions) for new jobs, which it spreads
+over a parallel query (schema/queries/jobs.py). Run one after the other, the parse would
+leave the server's share of the cores idle and the upsert the parser's; here the thread
+parses (or fetches and parses) chunk k+1 while the server stores chunk k. psycopg releases
+the GIL while it waits for the server, so the two really overlap.
 
 All chunks are stored in ONE transaction: when the chunk iterator raises (an invalid or
 truncated body, a failing page) or an upsert fails, everything stored so far is rolled
