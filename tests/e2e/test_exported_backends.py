@@ -15,21 +15,12 @@ import pytest
 
 from embeddings.backends.exported import Tokeniser, export_onnx, model_dir
 from embeddings.backends.torch_backend import TorchEmbedder
-from embeddings.loader import DEFAULT_MODEL, load_embedder
+from embeddings.loader import DEFAULT_MODEL
 from embeddings.text import job_text
 from workers.sources import Remotive
 
 pytestmark = pytest.mark.slow
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "api-responses"
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> TorchEmbedder:
-    embedder = load_embedder(
-        DEFAULT_MODEL, backend="torch", cache_dir=tmp_path_factory.mktemp("unused")
-    )
-    assert isinstance(embedder, TorchEmbedder)
-    return embedder
 
 
 def awkward_texts() -> list[str]:

@@ -23,7 +23,7 @@ from embeddings.backends.openvino_int8 import (
     openvino_int8_embedder,
 )
 from embeddings.backends.torch_backend import TorchEmbedder
-from embeddings.loader import DEFAULT_MODEL, load_embedder
+from embeddings.loader import DEFAULT_MODEL
 from embeddings.text import job_text
 from workers.sources import Remotive
 
@@ -31,16 +31,6 @@ pytest.importorskip("nncf", reason="the openvino-int8 backend needs nncf install
 pytestmark = pytest.mark.slow
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "api-responses"
 SAMPLES = 32
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> TorchEmbedder:
-    """torch fp32 on the bundled model: the reference, and the weights int8 is built from."""
-    embedder = load_embedder(
-        DEFAULT_MODEL, backend="torch", cache_dir=tmp_path_factory.mktemp("unused")
-    )
-    assert isinstance(embedder, TorchEmbedder)
-    return embedder
 
 
 @pytest.fixture(scope="module")
