@@ -68,3 +68,11 @@ def test_a_stored_profile_explains_exactly_as_the_original() -> None:
     assert stored_job.terms == job.terms
     for fit in (None, "remote"):
         assert explain(stored_cv, stored_job, fit) == explain(cv, job, fit)
+
+
+def test_a_title_with_line_breaks_is_quoted_as_one_line() -> None:
+    # Stored lines are joined by newlines: a title's own must not split it in two.
+    job = profile_job("Rust\nengineer", ["rust"], "")
+    stored = from_json(to_json(job))
+    reason = explain(profile_cv("I write Rust"), stored)
+    assert "the job: “Rust engineer”" in reason
