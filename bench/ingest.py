@@ -54,6 +54,7 @@ from schema.database import connect, embedded_database_url
 from schema.migrate import migrate
 from schema.queries.jobs import Connection, JobRecord, job_values, upsert_jobs
 from workers.pipelines.ingest_stream import CHUNK_JOBS, store_stream
+from workers.pipelines.search_index_merge import pending_merger
 from workers.sources import Adzuna, Arbeitnow, RemoteOK, Remotive, TheMuse
 from workers.sources.base import JobSource
 
@@ -155,6 +156,7 @@ def timed(conn: Connection, into: list[Timing]) -> Iterator[None]:
     wall0, client0 = time.perf_counter(), time.process_time()
     yield
     wall, client = time.perf_counter() - wall0, time.process_time() - client0
+    _settle(backend)  # a helper connection closed inside the block is counted once reaped
     server1 = _cpu(backend)
     server = None if server0 is None or server1 is None else server1 - server0
     into.append(Timing(wall, client, server))
@@ -253,11 +255,13 @@ def timed_pipelined(url: str, bodies: list[tuple[JobSource, Any]]) -> Timing:
     left out of the measured window.
     """
     into: list[Timing] = []
-    with connect(url) as conn, timed(conn, into):
+    with connect(url) as conn, timed(conn, into), pending_merger(url) as merger:
         chunks = (
             chunk for source, body in bodies for chunk in source.parse_chunks(body, CHUNK_JOBS)
         )
-        totals = store_stream(conn, chunks)
+        if merger is not None:
+            _MEASURED.add(merger.backend_pid)
+        totals = store_stream(conn, chunks, merger=merger)
     print(f"  pipelined: {totals.counts}")
     return into[0]
 

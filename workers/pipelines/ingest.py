@@ -21,6 +21,7 @@ from schema.database import connection
 from schema.queries.runs import recorded_run
 from workers.pipelines.ingest_stream import CHUNK_JOBS, StreamTotals, store_stream
 from workers.pipelines.normalise import ImportFileError, parse_csv, parse_jsonl
+from workers.pipelines.search_index_merge import pending_merger
 from workers.settings import Settings
 from workers.sources import SOURCE_CLASSES
 from workers.sources.adzuna import Adzuna
@@ -159,8 +160,9 @@ def _store(
         if report is not None:
             report(summary.source, f"stored {totals.parsed} job(s) so far")
 
-    with connection(url) as conn:
-        totals = store_stream(conn, chunks, since=since, stored=stored)
+    # The merger closes after the stream's connection: its last merge follows the commit.
+    with pending_merger(url) as merger, connection(url) as conn:
+        totals = store_stream(conn, chunks, since=since, stored=stored, merger=merger)
     summary.fetched = totals.parsed + sum(totals.skipped.values())
     summary.outside_window = totals.outside_window
     summary.failed = dict(totals.skipped)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from schema.queries.jobs import Connection, UpsertCounts, upsert_jobs
+from workers.pipelines.search_index_merge import PendingMerger
 from workers.sources.base import ParseResult
 
 # Parsed chunks waiting for the upsert: enough to keep the server busy, few enough that
@@ -57,12 +58,15 @@ def store_stream(
     *,
     since: datetime | None = None,
     stored: Callable[[StreamTotals], None] | None = None,
+    merger: PendingMerger | None = None,
 ) -> StreamTotals:
     """Upsert every chunk (jobs posted before `since` dropped) while the next one is parsed.
 
     `chunks` is consumed on a separate thread; `stored` is called on this thread after
-    each chunk is stored (for progress). Commits once at the end; raises (having rolled
-    back) whatever the iterator or an upsert raised.
+    each chunk is stored (for progress). With a `merger`, the search index's new entries
+    are merged by it after each chunk, on another core (see `search_index_merge`).
+    Commits once at the end; raises (having rolled back) whatever the iterator or an
+    upsert raised.
     """
     handoff: queue.Queue[ParseResult | _Done | _Failed] = queue.Queue(QUEUE_DEPTH)
     stop = threading.Event()
@@ -74,10 +78,14 @@ def store_stream(
     producer.start()
     try:
         with conn.transaction():
+            if merger is not None:
+                merger.defer_merging(conn)
             while not isinstance(chunk := handoff.get(), _Done):
                 if isinstance(chunk, _Failed):
                     raise chunk.error
                 _store_chunk(conn, chunk, since, totals, seen)
+                if merger is not None:
+                    merger.merge_soon()
                 if stored is not None:
                     stored(totals)
     finally:
