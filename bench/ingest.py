@@ -11,7 +11,9 @@ with other people's load; the CPU seconds show the work itself.
 
 "parse + upsert pipelined" is what `jobmatch scrape/import` do (workers/pipelines/
 ingest_stream.py): a thread parses chunk k+1 while the server stores chunk k, in one
-transaction. The parse is inside its timed block.
+transaction, and a second connection merges the search index's pending entries after
+each chunk (search_index_merge.py). The parse and the last merge are inside its timed
+block, and so is the merging backend's CPU.
 
 Inserting new jobs is bound by PostgreSQL computing `jobs.search_vector` (to_tsvector of
 title, company, tags and the whole description; ~0.39 ms of server CPU per job with the
