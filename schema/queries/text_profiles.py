@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from psycopg.rows import class_row
 
@@ -38,6 +39,8 @@ class CvText:
     body: str
 
 
+Row = TypeVar("Row")
+
 # (owner id, content hash of the text it was made from, profile JSON)
 NewProfile = tuple[int, bytes, str]
 
@@ -57,63 +60,63 @@ def catalog_job_profiles(
 ) -> list[StoredProfile]:
     """The still-valid stored profiles of every job a generation run may pick: posted
     at or after `since`, with a vector under the model."""
-    with conn.cursor(row_factory=class_row(StoredProfile)) as cur:
-        cur.execute(
-            "SELECT p.job_id AS owner_id, p.profile FROM job_text_profiles p"
-            " JOIN jobs j ON j.id = p.job_id AND j.content_hash = p.content_hash"
-            " JOIN job_embeddings e ON e.job_id = j.id AND e.model_id = %(model_id)s"
-            " WHERE j.posted_at >= %(since)s AND p.version = %(version)s",
-            {"model_id": model_id, "since": since, "version": version},
-        )
-        return cur.fetchall()
+    return _fetch(
+        conn,
+        StoredProfile,
+        "SELECT p.job_id AS owner_id, p.profile FROM job_text_profiles p"
+        " JOIN jobs j ON j.id = p.job_id AND j.content_hash = p.content_hash"
+        " JOIN job_embeddings e ON e.job_id = j.id AND e.model_id = %(model_id)s"
+        " WHERE j.posted_at >= %(since)s AND p.version = %(version)s",
+        {"model_id": model_id, "since": since, "version": version},
+    )
 
 
 def job_texts(conn: Connection, job_ids: Sequence[int]) -> list[JobText]:
     """Title, tags and description of these jobs (a job deleted meanwhile is absent)."""
-    with conn.cursor(row_factory=class_row(JobText)) as cur:
-        cur.execute(
-            "SELECT id, content_hash, title, tags, description FROM jobs WHERE id = ANY(%(ids)s)",
-            {"ids": list(job_ids)},
-        )
-        return cur.fetchall()
+    return _fetch(
+        conn,
+        JobText,
+        "SELECT id, content_hash, title, tags, description FROM jobs WHERE id = ANY(%(ids)s)",
+        {"ids": list(job_ids)},
+    )
 
 
 def cv_texts(conn: Connection, cv_ids: Sequence[int]) -> list[CvText]:
     """Text and content hash of these CVs (a CV deleted meanwhile is absent)."""
-    with conn.cursor(row_factory=class_row(CvText)) as cur:
-        cur.execute(
-            "SELECT id, content_hash, body FROM cvs WHERE id = ANY(%(ids)s)",
-            {"ids": list(cv_ids)},
-        )
-        return cur.fetchall()
+    return _fetch(
+        conn,
+        CvText,
+        "SELECT id, content_hash, body FROM cvs WHERE id = ANY(%(ids)s)",
+        {"ids": list(cv_ids)},
+    )
 
 
 def unprofiled_jobs(conn: Connection, version: int, *, after_id: int, limit: int) -> list[JobText]:
     """Jobs after `after_id` (by id) without a current profile."""
-    with conn.cursor(row_factory=class_row(JobText)) as cur:
-        cur.execute(
-            "SELECT j.id, j.content_hash, j.title, j.tags, j.description FROM jobs j"
-            " WHERE j.id > %(after)s AND NOT EXISTS (SELECT 1 FROM job_text_profiles p"
-            "  WHERE p.job_id = j.id AND p.content_hash = j.content_hash"
-            "  AND p.version = %(version)s)"
-            " ORDER BY j.id LIMIT %(limit)s",
-            {"after": after_id, "version": version, "limit": limit},
-        )
-        return cur.fetchall()
+    return _fetch(
+        conn,
+        JobText,
+        "SELECT j.id, j.content_hash, j.title, j.tags, j.description FROM jobs j"
+        " WHERE j.id > %(after)s AND NOT EXISTS (SELECT 1 FROM job_text_profiles p"
+        "  WHERE p.job_id = j.id AND p.content_hash = j.content_hash"
+        "  AND p.version = %(version)s)"
+        " ORDER BY j.id LIMIT %(limit)s",
+        {"after": after_id, "version": version, "limit": limit},
+    )
 
 
 def unprofiled_cvs(conn: Connection, version: int, *, after_id: int, limit: int) -> list[CvText]:
     """Active CVs after `after_id` (by id) without a current profile."""
-    with conn.cursor(row_factory=class_row(CvText)) as cur:
-        cur.execute(
-            "SELECT c.id, c.content_hash, c.body FROM cvs c"
-            " WHERE c.is_active AND c.id > %(after)s AND NOT EXISTS ("
-            "  SELECT 1 FROM cv_text_profiles p WHERE p.cv_id = c.id"
-            "  AND p.content_hash = c.content_hash AND p.version = %(version)s)"
-            " ORDER BY c.id LIMIT %(limit)s",
-            {"after": after_id, "version": version, "limit": limit},
-        )
-        return cur.fetchall()
+    return _fetch(
+        conn,
+        CvText,
+        "SELECT c.id, c.content_hash, c.body FROM cvs c"
+        " WHERE c.is_active AND c.id > %(after)s AND NOT EXISTS ("
+        "  SELECT 1 FROM cv_text_profiles p WHERE p.cv_id = c.id"
+        "  AND p.content_hash = c.content_hash AND p.version = %(version)s)"
+        " ORDER BY c.id LIMIT %(limit)s",
+        {"after": after_id, "version": version, "limit": limit},
+    )
 
 
 def store_job_profiles(conn: Connection, profiles: Sequence[NewProfile], version: int) -> None:
@@ -139,8 +142,13 @@ _CV_PROFILES = (
 
 
 def _stored(conn: Connection, query: str, ids: Sequence[int], version: int) -> list[StoredProfile]:
-    with conn.cursor(row_factory=class_row(StoredProfile)) as cur:
-        cur.execute(query, {"ids": list(ids), "version": version})
+    return _fetch(conn, StoredProfile, query, {"ids": list(ids), "version": version})
+
+
+def _fetch(conn: Connection, row: type[Row], query: str, params: dict[str, object]) -> list[Row]:
+    """Every row of `query`, each as a `row`."""
+    with conn.cursor(row_factory=class_row(row)) as cur:
+        cur.execute(query, params)
         return cur.fetchall()
 
 

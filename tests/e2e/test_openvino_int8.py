@@ -49,15 +49,20 @@ def built(reference: TorchEmbedder, cache: Path) -> tuple[ExportedEmbedder, list
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(socket.socket, "connect", refuse)
-        embedder = openvino_int8_embedder(
-            reference.model,
-            name=DEFAULT_MODEL,
-            threads=2,
-            cache_dir=cache,
-            batch_size=16,
-            calibration_samples=SAMPLES,
-        )
+        embedder = build_int8(reference, cache)
     return embedder, attempts
+
+
+def build_int8(reference: TorchEmbedder, cache: Path) -> ExportedEmbedder:
+    """The int8 embedder of the bundled model, built (or loaded) in `cache`."""
+    return openvino_int8_embedder(
+        reference.model,
+        name=DEFAULT_MODEL,
+        threads=2,
+        cache_dir=cache,
+        batch_size=16,
+        calibration_samples=SAMPLES,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -124,14 +129,7 @@ def test_the_quantised_model_is_cached_and_reused(
     assert again.xml.with_suffix(".bin").exists()
     assert [p.name for p in again.xml.parent.parent.glob(".building-*")] == []
     stamp = again.xml.stat().st_mtime_ns
-    second = openvino_int8_embedder(
-        reference.model,
-        name=DEFAULT_MODEL,
-        threads=2,
-        cache_dir=cache,
-        batch_size=16,
-        calibration_samples=SAMPLES,
-    )
+    second = build_int8(reference, cache)
     assert again.xml.stat().st_mtime_ns == stamp
     texts = ["Registered nurse, night shifts", "Backend engineer, Go and Kubernetes"]
     assert np.allclose(second.encode(texts), embedder.encode(texts), atol=1e-6)

@@ -77,10 +77,11 @@ class Explainer:
         worker process does this while the generating process scores that block."""
         started = time.perf_counter()
         stamp = self.stamp
-        for stored in tp.catalog_job_profiles(
-            self.conn, stamp.model_id, stamp.candidates_since, PROFILE_VERSION
-        ):
-            self.profiles[stored.owner_id] = from_json(stored.profile)
+        self._keep(
+            tp.catalog_job_profiles(
+                self.conn, stamp.model_id, stamp.candidates_since, PROFILE_VERSION
+            )
+        )
         self.profile_seconds += time.perf_counter() - started
 
     def run(self, block: Sequence[UserPicks]) -> BlockDone:
@@ -89,7 +90,7 @@ class Explainer:
         self._profile_jobs({job for user in block for job in user.job_ids})
         profiled = time.perf_counter()
         self.profile_seconds += profiled - started
-        lists = self.lists(block)
+        lists = self._lists(block)
         explained = time.perf_counter()
         written = replace_lists(
             self.conn,
@@ -105,7 +106,7 @@ class Explainer:
             len(lists), written, profile_seconds, explained - profiled, done - explained
         )
 
-    def lists(self, block: Sequence[UserPicks]) -> list[NewList]:
+    def _lists(self, block: Sequence[UserPicks]) -> list[NewList]:
         """The block's new lists, a reason for every pick whose job still exists and is
         profiled (`run` profiles them first); none for a user whose CV was deleted since
         it was scored."""
@@ -135,10 +136,14 @@ class Explainer:
         """Profiles of these jobs into `self.profiles`: stored ones (the embed step makes
         them), else made and stored now."""
         missing = [job_id for job_id in job_ids if job_id not in self.profiles]
-        for stored in tp.job_profiles(self.conn, missing, PROFILE_VERSION):
-            self.profiles[stored.owner_id] = from_json(stored.profile)
+        self._keep(tp.job_profiles(self.conn, missing, PROFILE_VERSION))
         if unprofiled := [job_id for job_id in missing if job_id not in self.profiles]:
             self.profiles.update(profile_jobs(self.conn, tp.job_texts(self.conn, unprofiled)))
+
+    def _keep(self, stored: Sequence[tp.StoredProfile]) -> None:
+        """Decode stored job profiles into `self.profiles`."""
+        for row in stored:
+            self.profiles[row.owner_id] = from_json(row.profile)
 
     def _cv_profiles(self, cv_ids: list[int]) -> dict[int, TextProfile]:
         """These CVs' profiles by id: stored, else made and stored now."""
