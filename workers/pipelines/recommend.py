@@ -10,10 +10,9 @@ block's lists in one transaction (one row per user, written with COPY).
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -22,15 +21,7 @@ import numpy as np
 
 from embeddings.diversity import DEFAULT_COMPANY_CAP, capped_selection
 from embeddings.reasons import location_fit
-from embeddings.topk import (
-    SMALL_BATCH,
-    TopK,
-    blocked_top_k,
-    full_ranking,
-    normalise,
-    prefiltered_top_k,
-    torch_threads,
-)
+from embeddings.topk import TopK, blocked_top_k, full_ranking, normalise
 from schema.database import connect
 from schema.queries import recommendations as q
 from schema.queries.models import EmbeddingModel, active_model
@@ -47,8 +38,8 @@ class RecommendOptions:
 
     limit: int = 50
     company_cap: int = DEFAULT_COMPANY_CAP
-    # Per user, before the cap; a row that runs short, or whose last pick the bf16
-    # prefilter cannot vouch for, is redone in full fp32 (rare: 100 is plenty for a cap of 3).
+    # Per user, before the cap; a row that runs short is redone from a full ranking
+    # (rare: 100 is plenty for a cap of 3).
     candidates: int = 100
     block_size: int = 1000  # users scored, explained and committed together
     # Processes explaining and writing blocks while the next block is scored (0: here).
@@ -167,14 +158,11 @@ class _Run:
                 vectors = q.as_matrix([u.embedding for u in users], self.model.dimension)
             self.summary.candidate_jobs = len(self.catalog.ids)
             queries = normalise(vectors)
-            # The explaining workers get their own cores.
-            cores = (os.cpu_count() or 1) - processes
-            with torch_threads(cores) if processes else nullcontext():
-                for start in range(0, len(users), self.options.block_size):
-                    block = users[start : start + self.options.block_size]
-                    picks = self._block_picks(block, queries[start : start + len(block)])
-                    with self.timer("handoff"):
-                        store.submit(picks)
+            for start in range(0, len(users), self.options.block_size):
+                block = users[start : start + self.options.block_size]
+                picks = self._block_picks(block, queries[start : start + len(block)])
+                with self.timer("handoff"):
+                    store.submit(picks)
             with self.timer("handoff"):
                 store.close()
         finally:
@@ -222,26 +210,20 @@ class _Run:
         """Per user, (catalog row, score) of the chosen jobs, best first."""
         if self.options.strategy == "pgvector":
             return [self._pick_pgvector(user) for user in users]
-        catalog, options = self.catalog, self.options
         user_ids = [u.user_id for u in users]
-        picks: list[Picks] = []
-        if len(users) <= SMALL_BATCH:
-            # A few users (a new CV): exact numpy, no torch import.
-            def mask(first: int, scores: np.ndarray) -> None:
-                for row in range(scores.shape[0]):
-                    catalog.mask_row(user_ids[first + row], scores[row])
 
-            found = blocked_top_k(
-                queries, catalog.vectors, options.candidates, block_size=len(users), adjust=mask
-            )
-        else:
-            found = prefiltered_top_k(
-                queries,
-                catalog.vectors,
-                options.candidates,
-                block_size=len(users),
-                ban=lambda first, count: self._ban(user_ids[first : first + count]),
-            )
+        def mask(first: int, scores: np.ndarray) -> None:
+            rows, columns = self._ban(user_ids[first : first + len(scores)])
+            scores[rows, columns] = -np.inf
+
+        picks: list[Picks] = []
+        found = blocked_top_k(
+            queries,
+            self.catalog.vectors,
+            self.options.candidates,
+            block_size=len(users),
+            adjust=mask,
+        )
         for top in found:
             picks.extend(self._select(top, user_ids, queries))
         return picks
@@ -259,7 +241,8 @@ class _Run:
         user_ids: list[int],
         queries: np.ndarray,
     ) -> list[Picks]:
-        """Apply the company cap to a block's candidates; redo in full a row that ran out."""
+        """Apply the company cap to a block's candidates; redo in full a row that ran out
+        while more jobs were left."""
         catalog, options = self.catalog, self.options
         valid = np.isfinite(top.scores)
         keep = capped_selection(
@@ -267,11 +250,6 @@ class _Run:
         )
         counts = keep.sum(axis=1)
         redo = (counts < options.limit) & valid.all(axis=1)
-        if top.floor is not None and keep.shape[1] > 0:
-            # A prefiltered row is exact only if its last pick beats every item left out.
-            last = keep.shape[1] - 1 - np.argmax(keep[:, ::-1], axis=1)
-            last_score = np.take_along_axis(top.scores, last[:, None], axis=1)[:, 0]
-            redo |= (counts > 0) & (last_score <= top.floor)
         redo &= top.indices.shape[1] < len(catalog.ids)
         # One conversion to Python numbers for the whole block, then slices per row.
         ends = np.cumsum(counts).tolist()

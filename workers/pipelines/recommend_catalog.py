@@ -61,15 +61,6 @@ class Catalog:
                 gone.setdefault(exclusion.user_id, []).append(row)
         self.excluded = {user: np.array(rows, dtype=np.int64) for user, rows in gone.items()}
 
-    def mask_row(self, user_id: int, scores: Matrix) -> None:
-        """Set to -inf, in place, the scores (one per catalog row) the user must not get."""
-        allowed = self.allowed.get(user_id)
-        if allowed is not None:
-            scores[~allowed] = -np.inf
-        excluded = self.excluded.get(user_id)
-        if excluded is not None:
-            scores[excluded] = -np.inf
-
     def banned(self, user_id: int) -> Rows:
         """The catalog rows the user must not get (preference misfits and exclusions)."""
         parts = []
@@ -82,7 +73,8 @@ class Catalog:
         return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
     def mask_ranked(self, user_id: int, scores: Matrix, rows: Rows) -> None:
-        """Like `mask_row` for scores of the catalog rows `rows` (a ranked subset)."""
+        """Set to -inf, in place, the scores of catalog rows `rows` (a ranked subset)
+        that the user must not get."""
         allowed = self.allowed.get(user_id)
         if allowed is not None:
             scores[~allowed[rows]] = -np.inf
