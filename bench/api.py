@@ -33,13 +33,17 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from embeddings.evidence import EvidenceFinder  # noqa: E402
+from embeddings.reasons import MAX_JOB_TERMS, PROFILE_VERSION  # noqa: E402
 from schema.database import connect, embedded_database_url  # noqa: E402
 from schema.migrate import migrate  # noqa: E402
+from schema.queries import text_profiles as tp  # noqa: E402
 from schema.queries.cvs import replace_active_cv  # noqa: E402
-from schema.queries.models import activate_model, register_model  # noqa: E402
-from schema.queries.recommendation_lists import NewList, replace_lists  # noqa: E402
+from schema.queries.models import activate_model, active_model, register_model  # noqa: E402
+from schema.queries.recommendation_lists import NewLists, replace_lists  # noqa: E402
 from schema.queries.recommendation_reads import recommended_page_json  # noqa: E402
 from schema.queries.users import create_user, issue_token  # noqa: E402
+from workers.pipelines.text_profiles import profile_pending  # noqa: E402
 
 JOBS = 2000
 DIM = 384
@@ -54,15 +58,14 @@ def seed(url: str) -> tuple[str, int]:
     user = create_user(conn, "bench@example.com", "Bench")
     assert user is not None
     token = issue_token(conn, user.id)
-    replace_active_cv(conn, user.id, "Python engineer with PostgreSQL experience")
+    cv = replace_active_cv(conn, user.id, "Python engineer: skill1 skill2 skill3, PostgreSQL")
     job_ids = rng.choice(ids, 50, replace=False).tolist()
-    why = "Shared skills: python, postgresql, docker. Remote fits your preference."
-    new = NewList(user.id, job_ids, [0.9 - rank / 100 for rank in range(50)], [why] * 50)
+    new = _list_with_reasons(conn, user.id, cv.id, job_ids)
     now = datetime.now(UTC)
     replace_lists(
         conn,
         [user.id],
-        [new],
+        new,
         model_id=model_id,
         generated_at=now,
         expires_at=now + timedelta(days=3),
@@ -70,6 +73,40 @@ def seed(url: str) -> tuple[str, int]:
     conn.execute("ANALYZE")
     conn.close()
     return token, user.id
+
+
+def _list_with_reasons(
+    conn: psycopg.Connection[tuple[object, ...]], user_id: int, cv_id: int, job_ids: list[int]
+) -> NewLists:
+    """The list as generation stores it: profiles of the texts, evidence of each pick."""
+    profile_pending(conn)
+    model = active_model(conn)
+    assert model is not None
+    every_job = datetime(2000, 1, 1, tzinfo=UTC)
+    stored = {
+        row.owner_id: row.term_keys
+        for row in tp.catalog_job_keys(conn, model.id, every_job, PROFILE_VERSION)
+    }
+    keys = np.zeros((len(job_ids), MAX_JOB_TERMS), dtype=np.int64)
+    for row, job_id in enumerate(job_ids):
+        found = np.frombuffer(stored[job_id], dtype="<i8")
+        keys[row, : len(found)] = found
+    (cv_keys,) = tp.cv_keys(conn, [cv_id], PROFILE_VERSION)
+    picks = np.arange(len(job_ids))
+    evidence = EvidenceFinder(keys).find(
+        [np.frombuffer(cv_keys.term_keys, dtype="<i8").astype(np.int64)],
+        np.zeros(len(job_ids), dtype=np.int64),
+        picks,
+    )
+    return NewLists(
+        user_ids=[user_id],
+        cv_ids=[cv_id],
+        counts=np.array([len(job_ids)]),
+        job_ids=np.array(job_ids, dtype=np.int64),
+        scores=np.array([0.9 - rank / 100 for rank in range(len(job_ids))], dtype=np.float32),
+        evidence=evidence,
+        fits=["remote"] * len(job_ids),
+    )
 
 
 def seed_jobs(

@@ -110,8 +110,8 @@ def _peak_rss_mib() -> float:
 
 
 def _cpu_seconds() -> float:
-    """CPU time (user + system) of this process and its finished children (the
-    explaining workers): what the run cost us, whatever else runs on the machine.
+    """CPU time (user + system) of this process and its finished children: what the
+    run cost us, whatever else runs on the machine.
     PostgreSQL's own CPU is measured apart (`_server_cpu_seconds`)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -334,8 +334,8 @@ def run_pgvector(url: str, user_ids: list[int]) -> dict[str, object]:
     from workers.pipelines.recommend import RecommendOptions, generate
 
     started, cpu = time.perf_counter(), _cpu_seconds()
-    # One process, one user after another: the naive way (no explaining workers).
-    options = RecommendOptions(strategy="pgvector", explainers=0)
+    # One process, one user after another: the naive way (no writing thread).
+    options = RecommendOptions(strategy="pgvector", write_behind=False)
     summary = generate(url, user_ids=user_ids, options=options)
     return {
         "seconds": time.perf_counter() - started,

@@ -2,11 +2,12 @@
 
 Each job and each CV is profiled once (`profile_job`, `profile_cv`): its distinct terms,
 job terms ordered skills first (tags, then title words, then description words by how
-often the job repeats them), and for every term the first line that holds it. Explaining
-a pair is then a few look-ups: the job's best-ranked terms the CV shares, the CV line and
-the job line where the first of them appears (each line cut around it), and the
-remote/location fit. Everything said is literally in both texts, so a reason is never
-made up.
+often the job repeats them), and for every term the first line that holds it, cut
+around it. A reason names the job's best-ranked terms (at most `MAX_SHARED`) that the
+CV shares, quotes the CV line and the job line where the first of them appears, and
+says the remote/location fit (`location_fit`). The nightly run only finds which terms
+are shared (`embeddings.evidence`, numbers only); the sentence is written when the list
+is read. Everything said is literally in both texts, so a reason is never made up.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from functools import cached_property
-from itertools import accumulate, chain, islice
+from dataclasses import dataclass, field
+from hashlib import blake2b
+from itertools import accumulate, chain
 
-import msgspec
+import numpy as np
+import numpy.typing as npt
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+#]*(?:[.\-][A-Za-z0-9+#]+)*")
 _LINE_SPLIT = re.compile(r"\n+|(?<=[.!?;])\s+(?=[A-Z•\-*])|\s+[•·|]\s+")
@@ -48,68 +51,37 @@ _STOPWORD_TEXT = (
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
-class TextProfile(msgspec.Struct, dict=True):
-    """A text's terms (ranked, lower-cased) and the lines where they first occur.
+@dataclass(frozen=True)
+class TextProfile:
+    """What reasons need of a text, made once per text and stored (`text_profiles`).
 
-    It is stored as it is held (`to_json`), short keys and all: a nightly run reads
-    ~30,000 profiles, so decoding is one typed msgspec pass, and everything only some
-    explanations need (the term set, display forms, split lines) is derived on first use.
+    Terms are ranked (jobs) or in order of first appearance (CVs) and known by a 64-bit
+    key (`term_key`): the nightly run matches a CV's keys against each picked job's
+    (`embeddings.evidence`) without reading any text, and PostgreSQL writes the sentence
+    when a list is read (`jobmatch_reason`, migration 008) from the display forms and
+    quoted lines stored here.
     """
 
-    terms: tuple[str, ...] = msgspec.field(name="t")
-    # term i first occurs in kept line `line_index[i]`, at `offsets[i]` in that line
-    line_index: tuple[int, ...] = msgspec.field(name="l")
-    offsets: tuple[int, ...] = msgspec.field(name="o")
-    # The lines some term points at, joined by newlines (a line never holds one): one
-    # string decodes far faster than a list of them, and is split only when quoted.
-    lines_text: str = msgspec.field(name="x")
-    # Jobs: each term as written ("PostgreSQL"), "" when that is the term itself.
-    shown: tuple[str, ...] | None = msgspec.field(default=None, name="d")
+    keys: bytes  # each term's key, little-endian int64, in term order
+    quotes: tuple[str, ...]  # distinct quoted lines (each cut around its term)
+    quote_of: tuple[int, ...]  # per term: 1-based index into `quotes` (SQL arrays)
+    shown: tuple[str, ...]  # jobs: each term as written ("PostgreSQL"); CVs: ()
+    terms: tuple[str, ...] = field(compare=False)  # lower-cased; not stored
 
-    @cached_property
-    def term_set(self) -> frozenset[str]:
-        return frozenset(self.terms)
-
-    @cached_property
-    def display(self) -> dict[str, str]:
-        """term -> how it is written in the text."""
-        if self.shown is None:
-            return {term: term for term in self.terms}
-        return {term: shown or term for term, shown in zip(self.terms, self.shown, strict=True)}
-
-    @cached_property
-    def quotes(self) -> dict[str, str]:
-        """term -> its quoted line, filled by `quote`: a job is explained ~25 times a
-        night, a CV 50 times, and mostly by the same few terms."""
-        return {}
-
-    def quote(self, term: str) -> str:
-        """The line where `term` first appears, cut around it; memoised in `quotes`."""
-        at = self.terms.index(term)
-        lines = self._lines
-        quote = self.quotes[term] = _snippet(lines[self.line_index[at]], self.offsets[at])
-        return quote
-
-    @cached_property
-    def _lines(self) -> list[str]:
-        return self.lines_text.split("\n")
+    def term_keys(self) -> npt.NDArray[np.int64]:
+        return np.frombuffer(self.keys, dtype="<i8").astype(np.int64)
 
 
-# Stored profiles (`to_json`) made under another version are made again.
-PROFILE_VERSION = 4
-
-_ENCODER = msgspec.json.Encoder()
-_DECODER = msgspec.json.Decoder(TextProfile)
+# Stored profiles made under another version are made again.
+PROFILE_VERSION = 5
 
 
-def to_json(profile: TextProfile) -> str:
-    """The profile as compact JSON."""
-    return _ENCODER.encode(profile).decode()
-
-
-def from_json(text: str | bytes) -> TextProfile:
-    """A profile stored by `to_json`."""
-    return _DECODER.decode(text)
+def term_key(term: str) -> int:
+    """A term's 64-bit key (never 0, which pads). Two of the ~100,000 terms a catalog
+    holds collide with odds of about 1 in 10^9 a night; a collision could only name a
+    term as shared that is not, so keys are as good as the terms for reasons."""
+    key = int.from_bytes(blake2b(term.encode(), digest_size=8).digest(), "little", signed=True)
+    return key or 1
 
 
 def _lines(text: str) -> list[str]:
@@ -137,15 +109,17 @@ def _profile(
     if job_header:  # quote a term from the body when the body has it
         position |= _first_positions(keys, line_starts[job_header - 1])
     line_of = [bisect_right(line_starts, position[term]) for term in ranked]
-    kept = sorted(set(line_of))  # only the lines some term points at are stored
-    new_index = {line: place for place, line in enumerate(kept)}
     lowered = [line.lower() for line in lines]
+    offsets = [max(lowered[line].find(term), 0) for line, term in zip(line_of, ranked, strict=True)]
+    quoted = [_snippet(lines[line], at) for line, at in zip(line_of, offsets, strict=True)]
+    quotes = list(dict.fromkeys(quoted))
+    place = {quote: number for number, quote in enumerate(quotes, start=1)}
     return TextProfile(
+        np.array([term_key(term) for term in ranked], dtype="<i8").tobytes(),
+        tuple(quotes),
+        tuple(place[quote] for quote in quoted),
+        () if job_header is None else _shown(tokens, keys, ranked),
         ranked,
-        tuple(new_index[line] for line in line_of),
-        tuple(max(lowered[line].find(term), 0) for line, term in zip(line_of, ranked, strict=True)),
-        "\n".join(lines[line] for line in kept),
-        None if job_header is None else _shown(tokens, keys, ranked),
     )
 
 
@@ -155,18 +129,17 @@ def _first_positions(keys: list[str], start: int) -> dict[str, int]:
 
 
 def _shown(tokens: list[str], keys: list[str], ranked: Sequence[str]) -> tuple[str, ...]:
-    """How each term is written, preferring a form with capitals ("PostgreSQL"); ""
-    when that is the term itself."""
+    """How each term is written, preferring a form with capitals ("PostgreSQL")."""
     written = dict(zip(reversed(keys), reversed(tokens), strict=True))
     capitals = [token for token in tokens if not token.islower()]
     written.update(zip(map(str.lower, reversed(capitals)), reversed(capitals), strict=True))
-    return tuple("" if written[term] == term else written[term] for term in ranked)
+    return tuple(written[term] for term in ranked)
 
 
 def profile_job(title: str, tags: Sequence[str], description: str) -> TextProfile:
     """A job's profile: tags first (they are its skills), then title words, then the
     description's most repeated terms; at most `MAX_JOB_TERMS` of them."""
-    # Lines are stored joined by newlines, so the header's own are made spaces.
+    # A quote is one line: a title's own line breaks become spaces.
     header = [
         " ".join(line.splitlines())
         for line in [title, *(["Tags: " + ", ".join(tags)] if tags else [])]
@@ -202,34 +175,3 @@ def location_fit(
         if wanted.strip() and wanted.strip().casefold() in place:
             return f"in {job_location} (you asked for {wanted.strip()})"
     return None
-
-
-_NOTHING_SHARED = "Similar in meaning to your CV overall, with no exact terms in common"
-_TAILS: dict[str, str] = {}
-
-
-def _tail(fit: str) -> str:
-    """ " · Fit" with a capital; memoised (a run has few distinct fits)."""
-    tail = _TAILS.get(fit)
-    if tail is None:
-        tail = _TAILS[fit] = f" · {fit[0].upper()}{fit[1:]}"
-    return tail
-
-
-def explain(cv: TextProfile, job: TextProfile, fit: str | None = None) -> str:
-    """One short, true sentence on why `job` suits the CV's owner.
-
-    Runs ~500,000 times a night, hence C loops and memoised quotes: the shared terms are
-    the job's best-ranked `MAX_SHARED` terms that the CV also has, and both quotes are
-    the lines where the first of them appears.
-    """
-    # The job's terms in rank order, kept while the CV has them: C loops, stopped early.
-    top = tuple(islice(filter(cv.term_set.__contains__, job.terms), MAX_SHARED))
-    tail = (_TAILS.get(fit) or _tail(fit)) if fit else ""
-    if not top:
-        return _NOTHING_SHARED + tail
-    skills = ", ".join(map(job.display.__getitem__, top))
-    best = top[0]
-    cv_line = cv.quotes.get(best) or cv.quote(best)
-    job_line = job.quotes.get(best) or job.quote(best)
-    return f"You share {skills} · your CV: “{cv_line}” ↔ the job: “{job_line}”{tail}"

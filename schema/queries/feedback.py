@@ -44,12 +44,13 @@ def record_feedback(
 
 # The list without the job, ranks closing up; an emptied list stays (as an empty one).
 _DROP_FROM_LIST = (
-    "UPDATE recommendation_lists l SET (job_ids, scores, reasons) = ("
+    "UPDATE recommendation_lists l SET (job_ids, scores, evidence, fits) = ("
     "  SELECT coalesce(array_agg(e.job_id ORDER BY e.rank), '{}'),"
     "         coalesce(array_agg(e.score ORDER BY e.rank), '{}'),"
-    "         coalesce(array_agg(e.reason ORDER BY e.rank), '{}')"
-    "  FROM unnest(l.job_ids, l.scores, l.reasons)"
-    "   WITH ORDINALITY AS e (job_id, score, reason, rank)"
+    "         coalesce(array_agg(e.evidence ORDER BY e.rank), '{}'),"
+    "         coalesce(array_agg(e.fit ORDER BY e.rank), '{}')"
+    "  FROM unnest(l.job_ids, l.scores, l.evidence, l.fits)"
+    "   WITH ORDINALITY AS e (job_id, score, evidence, fit, rank)"
     "  WHERE e.job_id <> %(job_id)s)"
     " WHERE l.user_id = %(user_id)s AND %(job_id)s = ANY (l.job_ids)"
 )

@@ -18,9 +18,11 @@ from schema.queries.recommendations import Connection
 
 
 @dataclass(frozen=True)
-class StoredProfile:
+class StoredKeys:
+    """A stored profile's term keys (little-endian int64s) and whose they are."""
+
     owner_id: int
-    profile: str
+    term_keys: bytes
 
 
 @dataclass(frozen=True)
@@ -41,33 +43,44 @@ class CvText:
 
 Row = TypeVar("Row")
 
-# (owner id, content hash of the text it was made from, profile JSON)
-NewProfile = tuple[int, bytes, str]
+
+@dataclass(frozen=True)
+class NewProfile:
+    """A profile to store (see `embeddings.reasons.TextProfile`)."""
+
+    owner_id: int
+    content_hash: bytes  # of the text it was made from
+    term_keys: bytes
+    quotes: Sequence[str]
+    quote_of: Sequence[int]
+    shown: Sequence[str]  # jobs only
 
 
-def job_profiles(conn: Connection, job_ids: Sequence[int], version: int) -> list[StoredProfile]:
-    """The still-valid stored profiles of these jobs."""
-    return _stored(conn, _JOB_PROFILES, job_ids, version)
-
-
-def cv_profiles(conn: Connection, cv_ids: Sequence[int], version: int) -> list[StoredProfile]:
-    """The still-valid stored profiles of these CVs."""
-    return _stored(conn, _CV_PROFILES, cv_ids, version)
-
-
-def catalog_job_profiles(
+def catalog_job_keys(
     conn: Connection, model_id: int, since: datetime, version: int
-) -> list[StoredProfile]:
-    """The still-valid stored profiles of every job a generation run may pick: posted
-    at or after `since`, with a vector under the model."""
+) -> list[StoredKeys]:
+    """The term keys of every job a generation run may pick (posted at or after
+    `since`, with a vector under the model) that has a current profile."""
     return _fetch(
         conn,
-        StoredProfile,
-        "SELECT p.job_id AS owner_id, p.profile FROM job_text_profiles p"
+        StoredKeys,
+        "SELECT p.job_id AS owner_id, p.term_keys FROM job_text_profiles p"
         " JOIN jobs j ON j.id = p.job_id AND j.content_hash = p.content_hash"
         " JOIN job_embeddings e ON e.job_id = j.id AND e.model_id = %(model_id)s"
         " WHERE j.posted_at >= %(since)s AND p.version = %(version)s",
         {"model_id": model_id, "since": since, "version": version},
+    )
+
+
+def cv_keys(conn: Connection, cv_ids: Sequence[int], version: int) -> list[StoredKeys]:
+    """The term keys of these CVs' current profiles."""
+    return _fetch(
+        conn,
+        StoredKeys,
+        "SELECT p.cv_id AS owner_id, p.term_keys FROM cv_text_profiles p"
+        " JOIN cvs c ON c.id = p.cv_id AND c.content_hash = p.content_hash"
+        " WHERE p.cv_id = ANY(%(ids)s) AND p.version = %(version)s",
+        {"ids": list(cv_ids), "version": version},
     )
 
 
@@ -129,22 +142,6 @@ def store_cv_profiles(conn: Connection, profiles: Sequence[NewProfile], version:
     _store(conn, profiles, version, table="cv_text_profiles", key="cv_id", owners="cvs")
 
 
-_JOB_PROFILES = (
-    "SELECT p.job_id AS owner_id, p.profile FROM job_text_profiles p"
-    " JOIN jobs j ON j.id = p.job_id AND j.content_hash = p.content_hash"
-    " WHERE p.job_id = ANY(%(ids)s) AND p.version = %(version)s"
-)
-_CV_PROFILES = (
-    "SELECT p.cv_id AS owner_id, p.profile FROM cv_text_profiles p"
-    " JOIN cvs c ON c.id = p.cv_id AND c.content_hash = p.content_hash"
-    " WHERE p.cv_id = ANY(%(ids)s) AND p.version = %(version)s"
-)
-
-
-def _stored(conn: Connection, query: str, ids: Sequence[int], version: int) -> list[StoredProfile]:
-    return _fetch(conn, StoredProfile, query, {"ids": list(ids), "version": version})
-
-
 def _fetch(conn: Connection, row: type[Row], query: str, params: dict[str, object]) -> list[Row]:
     """Every row of `query`, each as a `row`."""
     with conn.cursor(row_factory=class_row(row)) as cur:
@@ -163,15 +160,39 @@ def _store(
 ) -> None:
     if not profiles:
         return
-    # Keys in one order, so two workers storing overlapping profiles cannot deadlock.
-    ids, hashes, texts = zip(*sorted(profiles), strict=True)
-    conn.execute(
-        f"INSERT INTO {table} ({key}, content_hash, version, profile)"
-        " SELECT p.id, p.content_hash, %(version)s, p.profile"
-        " FROM unnest(%(ids)s::bigint[], %(hashes)s::bytea[], %(texts)s::text[])"
-        "  AS p (id, content_hash, profile)"
-        f" WHERE EXISTS (SELECT 1 FROM {owners} o WHERE o.id = p.id) ORDER BY p.id"
-        f" ON CONFLICT ({key}) DO UPDATE SET content_hash = EXCLUDED.content_hash,"
-        " version = EXCLUDED.version, profile = EXCLUDED.profile",
-        {"ids": list(ids), "hashes": list(hashes), "texts": list(texts), "version": version},
-    )
+    shown = ", shown" if key == "job_id" else ""
+    # Keys in one order, so two writers storing overlapping profiles cannot deadlock.
+    ordered = sorted(profiles, key=lambda p: p.owner_id)
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS new_text_profiles (id BIGINT, content_hash BYTEA,"
+            " term_keys BYTEA, quotes TEXT[], quote_of INTEGER[], shown TEXT[])"
+            " ON COMMIT DELETE ROWS"
+        )
+        cur.execute("DELETE FROM new_text_profiles")  # an enclosing transaction's rows
+        with cur.copy(
+            "COPY new_text_profiles (id, content_hash, term_keys, quotes, quote_of, shown)"
+            " FROM STDIN"
+        ) as copy:
+            for p in ordered:
+                copy.write_row(
+                    (
+                        p.owner_id,
+                        p.content_hash,
+                        p.term_keys,
+                        list(p.quotes),
+                        list(p.quote_of),
+                        list(p.shown),
+                    )
+                )
+        cur.execute(
+            f"INSERT INTO {table} ({key}, content_hash, version, term_keys, quotes, quote_of"
+            f"{shown}) SELECT p.id, p.content_hash, %(version)s, p.term_keys, p.quotes,"
+            f" p.quote_of{shown} FROM new_text_profiles p"
+            f" WHERE EXISTS (SELECT 1 FROM {owners} o WHERE o.id = p.id) ORDER BY p.id"
+            f" ON CONFLICT ({key}) DO UPDATE SET content_hash = EXCLUDED.content_hash,"
+            " version = EXCLUDED.version, term_keys = EXCLUDED.term_keys,"
+            f" quotes = EXCLUDED.quotes, quote_of = EXCLUDED.quote_of"
+            + (", shown = EXCLUDED.shown" if shown else ""),
+            {"version": version},
+        )

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import psycopg
 
+from embeddings.evidence import NOTHING_SHARED
 from schema.queries.models import activate_model, register_model
-from schema.queries.recommendation_lists import NewList, replace_lists
+from schema.queries.recommendation_lists import NewLists, replace_lists
 
 Connection = psycopg.Connection[tuple[object, ...]]
 _ids = itertools.count(1)
@@ -120,17 +121,40 @@ def store_list(
     job_ids: Sequence[int],
     *,
     expires_at: datetime,
-    reason: str = "Shared: python",
+    fit: str | None = "remote",
 ) -> None:
-    """Store `job_ids` (best first) as the user's list, the way generation writes it."""
+    """Store `job_ids` (best first) as the user's list, the way generation writes it
+    (its reasons: nothing shared, and `fit`)."""
+    row = conn.execute(
+        "SELECT id FROM cvs WHERE user_id = %(u)s AND is_active", {"u": user_id}
+    ).fetchone()
     scores = [0.9 - rank / 100 for rank in range(len(job_ids))]
-    new = NewList(user_id, list(job_ids), scores, [reason] * len(job_ids))
+    new = new_lists([(user_id, int(str(row[0])) if row else 0, list(job_ids), scores)], fit=fit)
     generated_at = datetime.now(UTC)
     replace_lists(
         conn,
         [user_id],
-        [new],
+        new,
         model_id=model_id,
         generated_at=generated_at,
         expires_at=expires_at,
+    )
+
+
+def new_lists(
+    lists: Sequence[tuple[int, int, list[int], list[float]]],
+    *,
+    evidence: int = NOTHING_SHARED,
+    fit: str | None = None,
+) -> NewLists:
+    """`NewLists` of (user id, CV id, job ids, scores), every pick with this evidence and fit."""
+    counts = np.array([len(jobs) for _, _, jobs, _ in lists], dtype=np.int64)
+    return NewLists(
+        user_ids=[user for user, _, _, _ in lists],
+        cv_ids=[cv for _, cv, _, _ in lists],
+        counts=counts,
+        job_ids=np.array([j for _, _, jobs, _ in lists for j in jobs], dtype=np.int64),
+        scores=np.array([s for _, _, _, scores in lists for s in scores], dtype=np.float32),
+        evidence=np.full(int(counts.sum()), evidence, dtype=np.int64),
+        fits=[fit] * int(counts.sum()),
     )

@@ -241,7 +241,9 @@ def test_recommendations_envelope_states(
     ready = client.get(f"{API}/jobs/recommendations", headers=headers).json()
     assert ready["status"] == "ready"
     assert [item["rank"] for item in ready["items"]] == list(range(1, 8))
-    assert ready["items"][0]["match_reason"] == "Shared: python"
+    assert ready["items"][0]["match_reason"] == (
+        "Similar in meaning to your CV overall, with no exact terms in common · Remote"
+    )
     assert ready["total"] == len(jobs)
     remote_only = client.get(
         f"{API}/jobs/recommendations", headers=headers, params={"remote": "true"}

@@ -7,6 +7,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 
+from embeddings.evidence import NOTHING_SHARED
 from schema.database import connect
 from schema.migrate import Migration, applied_migrations, available_migrations, migrate
 from schema.queries.status import migration_level, table_row_counts
@@ -73,14 +74,15 @@ def _model(conn: Connection) -> int:
 def _store_list(conn: Connection, user_id: int, model_id: int, job_ids: list[int]) -> None:
     conn.execute(
         "INSERT INTO recommendation_lists"
-        " (user_id, model_id, job_ids, scores, reasons, generated_at, expires_at)"
-        " VALUES (%(u)s, %(m)s, %(j)s, %(s)s, %(r)s, now(), now() + interval '3 days')",
+        " (user_id, model_id, cv_id, job_ids, scores, evidence, fits, generated_at, expires_at)"
+        " VALUES (%(u)s, %(m)s, 1, %(j)s, %(s)s, %(e)s, %(f)s, now(), now() + interval '3 days')",
         {
             "u": user_id,
             "m": model_id,
             "j": job_ids,
             "s": [0.5] * len(job_ids),
-            "r": ["shares python"] * len(job_ids),
+            "e": [NOTHING_SHARED] * len(job_ids),
+            "f": ["remote"] * len(job_ids),
         },
     )
 
@@ -107,7 +109,8 @@ def test_recommendation_view_drops_a_deleted_job_and_ranks_close_up(conn: Connec
 
 
 def test_stored_rows_become_lists_when_migrated(empty_db_url: str) -> None:
-    """Migration 005 turns the old one-row-per-recommendation table into lists."""
+    """Migration 005 turns the old one-row-per-recommendation table into lists; 008
+    drops lists whose reasons are text (the next run writes them again)."""
     with connect(empty_db_url, vectors=False) as conn:
         conn.autocommit = True
         before, rest = _split_at(available_migrations(), "005_recommendation_lists.sql")
@@ -122,10 +125,14 @@ def test_stored_rows_become_lists_when_migrated(empty_db_url: str) -> None:
                 " VALUES (%(u)s, %(j)s, %(m)s, %(r)s, 0.5, %(why)s, now())",
                 {"u": user, "j": job, "m": model, "r": rank, "why": f"reason {rank}"},
             )
-        for migration in rest:
+        up_to_007, from_008 = _split_at(rest, "008_reason_evidence.sql")
+        for migration in up_to_007:
             conn.execute(migration.sql.encode())
         row = conn.execute("SELECT job_ids, reasons FROM recommendation_lists").fetchone()
-    assert row == ([second, first], ["reason 1", "reason 2"])
+        assert row == ([second, first], ["reason 1", "reason 2"])
+        for migration in from_008:
+            conn.execute(migration.sql.encode())
+        assert conn.execute("SELECT count(*) FROM recommendation_lists").fetchone() == (0,)
 
 
 def _split_at(migrations: list[Migration], name: str) -> tuple[list[Migration], list[Migration]]:

@@ -3,8 +3,9 @@
 One pass reads every candidate job vector once (posted in the last 7 days, embedded under
 the active model), scores a block of users against all of them in one matrix product,
 masks each user's applied/down-voted jobs and preference misfits, keeps the best
-`candidates` per user, applies the company cap, explains each pick, and replaces the
-block's lists in one transaction (one row per user, written with COPY).
+`candidates` per user, applies the company cap, finds each pick's evidence for its
+reason, and replaces the block's lists in one transaction (one row per user, written
+with COPY) while the next block is scored.
 `strategy="pgvector"` swaps the scoring for one HNSW query per user: the baseline.
 """
 
@@ -26,7 +27,7 @@ from schema.database import connect
 from schema.queries import recommendations as q
 from schema.queries.models import EmbeddingModel, active_model
 from workers.pipelines.recommend_catalog import load_catalog
-from workers.pipelines.recommend_explain import ListStore, Stamp, UserPicks
+from workers.pipelines.recommend_write import BlockPicks, ListWriter, Stamp
 
 Strategy = Literal["exact", "pgvector"]
 Progress = Callable[[int, int], None]  # (users done, users in all), after each commit
@@ -42,8 +43,8 @@ class RecommendOptions:
     # (rare: 100 is plenty for a cap of 3).
     candidates: int = 100
     block_size: int = 1000  # users scored, explained and committed together
-    # Processes explaining and writing blocks while the next block is scored (0: here).
-    explainers: int = 2
+    # Write each block on a thread while the next is scored (a one-block run writes here).
+    write_behind: bool = True
     max_age: timedelta = timedelta(days=7)
     ttl: timedelta = timedelta(days=3)
     strategy: Strategy = "exact"
@@ -141,62 +142,61 @@ class _Run:
         self.timer = _Timer(summary.seconds)
 
     def execute(self, users: list[q.UserQuery]) -> None:
-        # Worker processes explain and write while this one scores; one block or fewer
-        # (a new CV) is done here: starting a process would cost more than it saves.
-        processes = self.options.explainers if len(users) > self.options.block_size else 0
         since = self.now - self.options.max_age
-        store = ListStore(
+        with self.timer("load"):
+            self.catalog = load_catalog(self.conn, self.model, since)
+            vectors = q.as_matrix([u.embedding for u in users], self.model.dimension)
+        self.summary.candidate_jobs = len(self.catalog.ids)
+        writer = ListWriter(
             self.conn,
             self.url,
-            Stamp(self.model.id, self.now, self.now + self.options.ttl, since),
+            self.catalog,
+            Stamp(self.model.id, self.now, self.now + self.options.ttl),
             lambda done, rows: self._written(done, rows, len(users)),
-            processes=processes,
+            behind=self.options.write_behind and len(users) > self.options.block_size,
         )
         try:
-            with self.timer("load"):
-                self.catalog = load_catalog(self.conn, self.model, since)
-                vectors = q.as_matrix([u.embedding for u in users], self.model.dimension)
-            self.summary.candidate_jobs = len(self.catalog.ids)
             queries = normalise(vectors)
             for start in range(0, len(users), self.options.block_size):
                 block = users[start : start + self.options.block_size]
                 picks = self._block_picks(block, queries[start : start + len(block)])
                 with self.timer("handoff"):
-                    store.submit(picks)
+                    writer.submit(picks)
             with self.timer("handoff"):
-                store.close()
+                writer.close()
         finally:
-            store.abort()
-        self.summary.seconds.update(store.seconds)
+            writer.abort()
+        self.summary.seconds.update(writer.seconds)
 
-    def _block_picks(self, block: list[q.UserQuery], queries: np.ndarray) -> list[UserPicks]:
-        """Each user's chosen jobs with scores and location fits, ready to explain."""
+    def _block_picks(self, block: list[q.UserQuery], queries: np.ndarray) -> BlockPicks:
+        """Each user's chosen jobs with scores and location fits."""
         with self.timer("load"):
             self.catalog.prepare_users(self.conn, [u.user_id for u in block])
         with self.timer("score"):
             picks = self._pick(block, queries)
-            # Python lists, not numpy scalars: this loop runs for every recommendation.
-            ids, remote = self.catalog.ids.tolist(), self.catalog.remote.tolist()
-            return [
-                UserPicks(
-                    user.user_id,
-                    user.cv_id,
-                    [ids[row] for row, _ in pick],
-                    [score for _, score in pick],
-                    self._fits(user.user_id, [row for row, _ in pick], remote),
+            counts = np.array([len(pick) for pick in picks], dtype=np.int64)
+            rows = np.array([row for pick in picks for row, _ in pick], dtype=np.int64)
+            scores = np.array([score for pick in picks for _, score in pick], dtype=np.float32)
+            remote = self.catalog.remote[rows].tolist()
+            fits: list[str | None] = []
+            at = 0
+            for user, count in zip(block, counts.tolist(), strict=True):
+                fits += self._fits(
+                    user.user_id, rows[at : at + count].tolist(), remote[at : at + count]
                 )
-                for user, pick in zip(block, picks, strict=True)
-            ]
+                at += count
+            return BlockPicks(block, counts, rows, scores, fits)
 
     def _fits(self, user_id: int, rows: list[int], remote: list[bool]) -> list[str | None]:
-        """What each picked job's place has to do with the user's wishes."""
+        """What each picked job (`remote[i]`: is row `rows[i]` remote) has to do with
+        the user's wishes."""
         wishes = self.catalog.filters.get(user_id)
         if wishes is None:  # without wishes the fit is only "remote" or nothing
-            return ["remote" if remote[row] else None for row in rows]
+            return ["remote" if far else None for far in remote]
         places = self.catalog.locations
         return [
-            location_fit(places[row], remote[row], wishes.locations, wishes.remote_only)
-            for row in rows
+            location_fit(places[row], far, wishes.locations, wishes.remote_only)
+            for row, far in zip(rows, remote, strict=True)
         ]
 
     def _written(self, users: int, rows: int, total: int) -> None:

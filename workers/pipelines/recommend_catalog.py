@@ -21,9 +21,13 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.diversity import company_codes
+from embeddings.evidence import EvidenceFinder
+from embeddings.reasons import MAX_JOB_TERMS, PROFILE_VERSION
 from embeddings.topk import Matrix, normalise
 from schema.queries import recommendations as q
+from schema.queries import text_profiles as tp
 from schema.queries.models import EmbeddingModel
+from workers.pipelines.text_profiles import profile_jobs
 
 Mask = npt.NDArray[np.bool_]
 Rows = npt.NDArray[np.int64]
@@ -34,6 +38,7 @@ class Catalog:
     """Candidate jobs, row-aligned arrays; per-user masks for the current block."""
 
     ids: Rows
+    evidence: EvidenceFinder
     vectors: Matrix
     codes: Rows
     company_keys: list[str]
@@ -108,11 +113,14 @@ class Catalog:
 
 
 def load_catalog(conn: q.Connection, model: EmbeddingModel, since: datetime) -> Catalog:
-    """Every job posted since `since` with a vector under `model`, as arrays."""
+    """Every job posted since `since` with a vector under `model`, as arrays, with their
+    reasons' term keys (profiles missing are made and stored now)."""
     jobs, vectors = q.candidates(conn, model.id, model.dimension, since)
     companies = [job.company for job in jobs]
+    ids = np.array([job.id for job in jobs], dtype=np.int64)
     return Catalog(
-        ids=np.array([job.id for job in jobs], dtype=np.int64),
+        ids=ids,
+        evidence=EvidenceFinder(_job_keys(conn, model, since, ids)),
         vectors=normalise(vectors),
         codes=company_codes(companies),
         company_keys=[name.strip().casefold() for name in companies],
@@ -121,3 +129,19 @@ def load_catalog(conn: q.Connection, model: EmbeddingModel, since: datetime) -> 
         salary_top=np.array([np.nan if j.salary_top is None else j.salary_top for j in jobs]),
         row_of={job.id: row for row, job in enumerate(jobs)},
     )
+
+
+def _job_keys(conn: q.Connection, model: EmbeddingModel, since: datetime, ids: Rows) -> Rows:
+    """The jobs' term keys, one row each (zero-padded to `MAX_JOB_TERMS`)."""
+    stored = {
+        row.owner_id: row.term_keys
+        for row in tp.catalog_job_keys(conn, model.id, since, PROFILE_VERSION)
+    }
+    if missing := [job_id for job_id in ids.tolist() if job_id not in stored]:
+        made = profile_jobs(conn, tp.job_texts(conn, missing))
+        stored.update((job_id, profile.keys) for job_id, profile in made.items())
+    keys = np.zeros((len(ids), MAX_JOB_TERMS), dtype=np.int64)
+    for row, job_id in enumerate(ids.tolist()):
+        found = np.frombuffer(stored.get(job_id, b""), dtype="<i8")
+        keys[row, : len(found)] = found
+    return keys

@@ -1,7 +1,7 @@
 """Profiling job and CV texts for reasons once per text, when they are embedded.
 
 A profile (`embeddings.reasons`) costs about 0.5 ms for a real posting or CV; the nightly
-generation explains every candidate job and every user, so it reads stored profiles
+generation matches every candidate job with every user, so it reads stored profiles
 instead of making them again. The embed step makes them for new and changed texts;
 generation makes (and stores) any still missing, e.g. after the profiling code changed.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from embeddings.reasons import PROFILE_VERSION, TextProfile, profile_cv, profile_job, to_json
+from embeddings.reasons import PROFILE_VERSION, TextProfile, profile_cv, profile_job
 from schema.queries import text_profiles as tp
 from schema.queries.recommendations import Connection
 
@@ -20,17 +20,25 @@ PAGE = 1000
 def profile_jobs(conn: Connection, texts: Sequence[tp.JobText]) -> dict[int, TextProfile]:
     """Profile these jobs and store the profiles; by job id."""
     made = {t.id: profile_job(t.title, t.tags, t.description) for t in texts}
-    rows = [(t.id, t.content_hash, to_json(made[t.id])) for t in texts]
-    tp.store_job_profiles(conn, rows, PROFILE_VERSION)
+    tp.store_job_profiles(
+        conn, [_stored(t.id, t.content_hash, made[t.id]) for t in texts], PROFILE_VERSION
+    )
     return made
 
 
 def profile_cvs(conn: Connection, texts: Sequence[tp.CvText]) -> dict[int, TextProfile]:
     """Profile these CVs and store the profiles; by CV id."""
     made = {t.id: profile_cv(t.body) for t in texts}
-    rows = [(t.id, t.content_hash, to_json(made[t.id])) for t in texts]
-    tp.store_cv_profiles(conn, rows, PROFILE_VERSION)
+    tp.store_cv_profiles(
+        conn, [_stored(t.id, t.content_hash, made[t.id]) for t in texts], PROFILE_VERSION
+    )
     return made
+
+
+def _stored(owner_id: int, content_hash: bytes, profile: TextProfile) -> tp.NewProfile:
+    return tp.NewProfile(
+        owner_id, content_hash, profile.keys, profile.quotes, profile.quote_of, profile.shown
+    )
 
 
 def profile_pending(conn: Connection) -> int:

@@ -8,9 +8,13 @@ import json
 import re
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from embeddings.reasons import explain, from_json, profile_cv, profile_job, to_json
+from embeddings.reasons import profile_cv, profile_job
+from tests.integration.test_reasons import reason_for
+
+Connection = psycopg.Connection[tuple[object, ...]]
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 JOBS = DATA / "api-responses" / "remotive-2026-07-18.json"
@@ -33,7 +37,7 @@ def _cvs(count: int) -> list[str]:
     return bodies[:count]
 
 
-def test_real_reasons_are_true() -> None:
+def test_real_reasons_are_true(conn: Connection) -> None:
     jobs = json.loads(JOBS.read_text(encoding="utf-8"))["jobs"][:30]
     explained = 0
     for body in _cvs(5):
@@ -41,7 +45,7 @@ def test_real_reasons_are_true() -> None:
         for job in jobs:
             description = _text(job["description"])
             tags = job.get("tags") or []
-            reason = explain(cv, profile_job(job["title"], tags, description))
+            reason = reason_for(conn, cv, profile_job(job["title"], tags, description))
             job_text = f"{job['title']}\nTags: {', '.join(tags)}\n{description}".lower()
             if not reason.startswith("You share "):
                 continue
@@ -54,15 +58,3 @@ def test_real_reasons_are_true() -> None:
             assert " ".join(job_quote.lower().split()) in " ".join(job_text.split())
             assert len(reason) < 400
     assert explained > 100
-
-
-def test_stored_profiles_of_real_texts_explain_exactly_as_the_originals() -> None:
-    jobs = json.loads(JOBS.read_text(encoding="utf-8"))["jobs"][:20]
-    profiled = [
-        profile_job(job["title"], job.get("tags") or [], _text(job["description"])) for job in jobs
-    ]
-    for body in _cvs(3):
-        cv = profile_cv(body)
-        stored_cv = from_json(to_json(cv))
-        for job in profiled:
-            assert explain(stored_cv, from_json(to_json(job))) == explain(cv, job)

@@ -1,0 +1,105 @@
+"""What a reason says, found for a whole block of (user, job) picks at once, as numbers.
+
+A reason names the job's best-ranked terms the CV shares (at most `MAX_SHARED`) and
+quotes the CV line of the first of them (`embeddings.reasons`). Finding those is a set
+look-up per job term; done in Python it cost ~4 µs per pick, more than scoring, for
+~500,000 picks a night. Here terms are 64-bit keys (`term_key`): the catalog's job keys
+become small integer ids once per run, each CV's keys are looked up among them, and a
+block's picks are answered by array gathers.
+
+Each pick's answer is one int64, `EVIDENCE_BITS` below: the job ranks of up to four
+shared terms, the CV term holding the first, and a check byte of each of those two
+keys. PostgreSQL turns it into the sentence when the list is read (`jobmatch_reason`,
+migration 008); the check bytes let it notice a profile remade since (a changed job
+text, new profiling code) and say less rather than something untrue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from embeddings.reasons import MAX_JOB_TERMS, MAX_SHARED
+
+Keys = npt.NDArray[np.int64]
+Rows = npt.NDArray[np.int64]
+
+# Bits of an evidence value (PostgreSQL reads the same layout):
+#   0–23   job ranks (0-based) of up to four shared terms, 6 bits each; NO_RANK = none
+#   24–47  position (0-based) in the CV's terms of the first shared term
+#   48–55  the low byte of that job term's key
+#   56–62  the low 7 bits of that CV term's key
+NO_RANK = 63
+_RANK_BITS, _CV_SHIFT, _JOB_CHECK_SHIFT, _CV_CHECK_SHIFT = 6, 24, 48, 56
+NOTHING_SHARED = sum(NO_RANK << (_RANK_BITS * slot) for slot in range(MAX_SHARED))
+# CVs' term positions must fit their 24 bits; a CV has a few thousand distinct terms.
+_MAX_CV_TERMS = 1 << (_JOB_CHECK_SHIFT - _CV_SHIFT)
+# Users whose CV terms are laid out densely at once: rows × catalog terms × 4 bytes.
+_USERS_AT_ONCE = 128
+
+assert MAX_JOB_TERMS <= NO_RANK  # ranks fit their 6 bits, with NO_RANK to spare
+
+
+class EvidenceFinder:
+    """The catalog's job term keys (row-aligned with the catalog, 0-padded to
+    `MAX_JOB_TERMS`) as small ids, ready to answer blocks of picks."""
+
+    def __init__(self, job_keys: Keys) -> None:
+        self.job_keys = job_keys
+        self.vocabulary = np.unique(job_keys[job_keys != 0])
+        # Padding maps to an extra id that no CV has.
+        self.padding = len(self.vocabulary)
+        ids = np.searchsorted(self.vocabulary, job_keys)
+        self.job_ids = np.where(job_keys != 0, ids, self.padding)
+
+    def find(self, cv_keys: Sequence[Keys], pick_users: Rows, pick_rows: Rows) -> Keys:
+        """Evidence for each pick: user `pick_users[p]` (an index into `cv_keys`) and
+        catalog row `pick_rows[p]`."""
+        evidence = np.full(len(pick_users), NOTHING_SHARED, dtype=np.int64)
+        for first in range(0, len(cv_keys), _USERS_AT_ONCE):
+            last = min(first + _USERS_AT_ONCE, len(cv_keys))
+            picked = np.flatnonzero((pick_users >= first) & (pick_users < last))
+            if len(picked):
+                chunk = [keys[:_MAX_CV_TERMS] for keys in cv_keys[first:last]]
+                evidence[picked] = self._evidence(
+                    chunk, pick_users[picked] - first, pick_rows[picked]
+                )
+        return evidence
+
+    def _cv_positions(self, cv_keys: Sequence[Keys]) -> npt.NDArray[np.int32]:
+        """(user, catalog term id) -> position of the term in the user's CV, else -1."""
+        positions = np.full((len(cv_keys), self.padding + 1), -1, dtype=np.int32)
+        for user, keys in enumerate(cv_keys):
+            ids = np.searchsorted(self.vocabulary, keys)
+            found = ids < self.padding
+            found[found] = self.vocabulary[ids[found]] == keys[found]
+            positions[user, ids[found]] = np.flatnonzero(found)
+        return positions
+
+    def _evidence(self, cv_keys: Sequence[Keys], users: Rows, rows: Rows) -> Keys:
+        """Evidence of picks of these few users (`users` index `cv_keys`)."""
+        at = self._cv_positions(cv_keys)[users[:, None], self.job_ids[rows]]  # picks × ranks
+        shared = at >= 0
+        seen = np.cumsum(shared, axis=1)
+        evidence = np.zeros(len(users), dtype=np.int64)
+        for slot in range(MAX_SHARED):
+            nth = shared & (seen == slot + 1)
+            rank = np.where(nth.any(axis=1), np.argmax(nth, axis=1), NO_RANK)
+            evidence |= rank.astype(np.int64) << (_RANK_BITS * slot)
+        best = np.argmax(shared, axis=1)
+        some = shared.any(axis=1)
+        cv_position = at[np.arange(len(users)), best].astype(np.int64)
+        starts = np.cumsum([0, *map(len, cv_keys)])
+        flat = np.concatenate([*cv_keys, np.zeros(1, np.int64)])
+        cv_key = flat[np.where(some, starts[users] + cv_position, -1)]
+        job_key = self.job_keys[rows, best]
+        evidence |= np.where(
+            some,
+            (cv_position << _CV_SHIFT)
+            | ((job_key & 0xFF) << _JOB_CHECK_SHIFT)
+            | ((cv_key & 0x7F) << _CV_CHECK_SHIFT),
+            0,
+        )
+        return evidence

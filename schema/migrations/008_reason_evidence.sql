@@ -1,0 +1,84 @@
+-- Reasons are stored as evidence and written out when a list is read.
+--
+-- Writing ~500,000 sentences a night in Python cost more than scoring every user against
+-- every job (about 4 µs each, plus their ~50 MB through COPY). The nightly run now
+-- stores, per pick, one int64 of evidence (embeddings/evidence.py: which of the job's
+-- ranked terms the CV shares, which CV term holds the first, and a check byte of each),
+-- and `jobmatch_reason` below writes the sentence from the stored profiles when one
+-- page of 50 is read.
+--
+-- Profiles become typed columns that PostgreSQL can read: term keys for the nightly
+-- match, and each term's display form and quoted line for the sentence. Profiles made
+-- by the old code are deleted here; the next embed step or run makes them again. The
+-- stored lists go too (their reasons were text): the next run writes them again, and
+-- until then the API says the list is pending, as for a new user.
+
+DELETE FROM job_text_profiles;
+DELETE FROM cv_text_profiles;
+ALTER TABLE job_text_profiles
+    DROP COLUMN profile,
+    ADD COLUMN term_keys BYTEA NOT NULL,       -- int64 little-endian per term, ranked
+    ADD COLUMN shown     TEXT[] NOT NULL,      -- per term: as written in the posting
+    ADD COLUMN quotes    TEXT[] NOT NULL,      -- distinct quoted lines
+    ADD COLUMN quote_of  INTEGER[] NOT NULL;   -- per term: its line in `quotes`
+ALTER TABLE cv_text_profiles
+    DROP COLUMN profile,
+    ADD COLUMN term_keys BYTEA NOT NULL,
+    ADD COLUMN quotes    TEXT[] NOT NULL,
+    ADD COLUMN quote_of  INTEGER[] NOT NULL;
+-- The nightly run reads every key: no compression to undo.
+ALTER TABLE job_text_profiles ALTER COLUMN term_keys SET STORAGE EXTERNAL;
+ALTER TABLE cv_text_profiles ALTER COLUMN term_keys SET STORAGE EXTERNAL;
+
+DROP VIEW job_recommendations;
+DELETE FROM recommendation_lists;
+ALTER TABLE recommendation_lists
+    DROP CONSTRAINT recommendation_lists_check,
+    DROP COLUMN reasons,
+    ADD COLUMN cv_id    BIGINT NOT NULL,          -- the CV the list was made for
+    ADD COLUMN evidence BIGINT[] NOT NULL,
+    ADD COLUMN fits     TEXT[] NOT NULL,          -- per pick: remote/location fit, or NULL
+    ADD CHECK (cardinality(job_ids) = cardinality(scores)
+               AND cardinality(job_ids) = cardinality(evidence)
+               AND cardinality(job_ids) = cardinality(fits));
+
+-- The sentence for one pick (layout of `evidence`: embeddings/evidence.py). A check byte
+-- that no longer matches means a profile was made again since the run (its text or the
+-- profiling code changed): the reason then says only what the score says.
+CREATE FUNCTION jobmatch_reason(
+    evidence BIGINT, fit TEXT,
+    job_keys BYTEA, shown TEXT[], job_quotes TEXT[], job_quote_of INTEGER[],
+    cv_keys BYTEA, cv_quotes TEXT[], cv_quote_of INTEGER[]
+) RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT CASE
+    WHEN evidence & 63 = 63
+        THEN 'Similar in meaning to your CV overall, with no exact terms in common'
+    WHEN job_keys IS NULL OR cv_keys IS NULL
+        OR 8 * (evidence & 63) >= length(job_keys)
+        OR 8 * ((evidence >> 24) & 16777215) >= length(cv_keys)
+        OR get_byte(job_keys, (8 * (evidence & 63))::int) <> (evidence >> 48) & 255
+        OR get_byte(cv_keys, (8 * ((evidence >> 24) & 16777215))::int) & 127
+            <> (evidence >> 56) & 127
+        THEN 'Similar in meaning to your CV overall'
+    ELSE 'You share ' || array_to_string(ARRAY[
+            shown[(evidence & 63) + 1], shown[((evidence >> 6) & 63) + 1],
+            shown[((evidence >> 12) & 63) + 1], shown[((evidence >> 18) & 63) + 1]], ', ')
+        || ' · your CV: “' || cv_quotes[cv_quote_of[((evidence >> 24) & 16777215) + 1]]
+        || '” ↔ the job: “' || job_quotes[job_quote_of[(evidence & 63) + 1]] || '”'
+    END || coalesce(' · ' || upper(left(fit, 1)) || substr(fit, 2), '')
+$$;
+
+-- One row per recommendation, as before, with its reason written out.
+CREATE VIEW job_recommendations AS
+SELECT l.user_id, e.job_id, l.model_id,
+       (row_number() OVER (PARTITION BY l.user_id ORDER BY e.position))::SMALLINT AS rank,
+       e.score,
+       jobmatch_reason(e.evidence, e.fit, jp.term_keys, jp.shown, jp.quotes, jp.quote_of,
+                       cp.term_keys, cp.quotes, cp.quote_of) AS reason,
+       l.generated_at, l.expires_at
+FROM recommendation_lists l
+CROSS JOIN LATERAL unnest(l.job_ids, l.scores, l.evidence, l.fits)
+    WITH ORDINALITY AS e (job_id, score, evidence, fit, position)
+JOIN jobs j ON j.id = e.job_id
+LEFT JOIN job_text_profiles jp ON jp.job_id = e.job_id
+LEFT JOIN cv_text_profiles cp ON cp.cv_id = l.cv_id;

@@ -1,0 +1,131 @@
+"""Reasons: short, specific and true — every term and line quoted is in both texts.
+
+A reason is found as evidence (embeddings/evidence.py) and written by PostgreSQL
+(`jobmatch_reason`, migration 008), so these run both halves, as a list read does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import psycopg
+
+from embeddings.evidence import EvidenceFinder
+from embeddings.reasons import MAX_JOB_TERMS, TextProfile, location_fit, profile_cv, profile_job
+
+Connection = psycopg.Connection[tuple[object, ...]]
+
+
+def reason_for(
+    conn: Connection,
+    cv: TextProfile,
+    job: TextProfile,
+    fit: str | None = None,
+    *,
+    written: TextProfile | None = None,
+) -> str:
+    """The reason for this pair as a list read writes it; `written`: the job's profile
+    as stored when the list is read, when it was made again since the run."""
+    keys = np.zeros((1, MAX_JOB_TERMS), dtype=np.int64)
+    keys[0, : len(job.term_keys())] = job.term_keys()
+    (evidence,) = EvidenceFinder(keys).find([cv.term_keys()], np.zeros(1, int), np.zeros(1, int))
+    shown = written or job
+    row = conn.execute(
+        "SELECT jobmatch_reason(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            int(evidence),
+            fit,
+            shown.keys,
+            list(shown.shown),
+            list(shown.quotes),
+            list(shown.quote_of),
+            cv.keys,
+            list(cv.quotes),
+            list(cv.quote_of),
+        ),
+    ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+CV = """Jane Doe — backend engineer
+Six years building data pipelines in Python with Airflow and Kafka.
+Designed PostgreSQL schemas for billing at Acme.
+Skills: Python, Django, PostgreSQL, Docker, Kubernetes"""
+
+JOB_DESCRIPTION = """We are looking for a backend engineer to join our platform team.
+You will write Python services on PostgreSQL and run them on Kubernetes.
+Experience with Kafka is a plus."""
+
+
+def test_reason_names_shared_skills_and_quotes_matching_lines(conn: Connection) -> None:
+    cv = profile_cv(CV)
+    job = profile_job("Backend Engineer (Python)", ["python", "postgresql"], JOB_DESCRIPTION)
+    reason = reason_for(conn, cv, job, location_fit("Berlin", True, [], False))
+    assert reason.startswith("You share Python, PostgreSQL")  # tags come first
+    assert "Remote" in reason
+    assert "team" not in reason.split("·")[0]  # boilerplate words are not skills
+    quoted_cv = reason.split("your CV: “")[1].split("”")[0].rstrip("…")
+    quoted_job = reason.split("the job: “")[1].split("”")[0].rstrip("…")
+    assert quoted_cv.lstrip("…") in CV
+    assert (
+        quoted_job.lstrip("…")
+        in f"Backend Engineer (Python)\nTags: python, postgresql\n{JOB_DESCRIPTION}"
+    )
+
+
+def test_every_shared_term_is_in_both_texts(conn: Connection) -> None:
+    cv = profile_cv(CV)
+    job = profile_job("Data Engineer", ["airflow", "spark"], "Pipelines with Airflow and Docker.")
+    shared = reason_for(conn, cv, job).split(" · ")[0].removeprefix("You share ").split(", ")
+    assert shared
+    for term in shared:
+        assert term.lower() in CV.lower()
+        assert term.lower() in "data engineer airflow spark pipelines with airflow and docker."
+
+
+def test_no_shared_terms_says_so_without_inventing(conn: Connection) -> None:
+    reason = reason_for(
+        conn, profile_cv("Pastry chef, croissants"), profile_job("Welder", [], "Steel")
+    )
+    assert "no exact terms in common" in reason
+
+
+def test_location_fit() -> None:
+    assert location_fit("Berlin, Germany", False, ["berlin"], False) == (
+        "in Berlin, Germany (you asked for berlin)"
+    )
+    assert location_fit("Paris", False, ["Berlin"], False) is None
+    assert location_fit("", True, [], True) == "remote, as you asked"
+
+
+def test_long_lines_are_cut_around_the_term(conn: Connection) -> None:
+    long_line = "x" * 200 + " Rust systems programming " + "y" * 200
+    reason = reason_for(conn, profile_cv(long_line), profile_job("Rust developer", [], "Rust"))
+    quoted = reason.split("your CV: “")[1].split("”")[0]
+    assert "Rust" in quoted
+    assert len(quoted) <= 82
+
+
+def test_a_title_with_line_breaks_is_quoted_as_one_line(conn: Connection) -> None:
+    job = profile_job("Rust\nengineer", ["rust"], "")
+    reason = reason_for(conn, profile_cv("I write Rust"), job)
+    assert "the job: “Rust engineer”" in reason
+
+
+def test_a_profile_made_again_since_the_run_says_no_more_than_the_score(
+    conn: Connection,
+) -> None:
+    cv = profile_cv("I write Rust and Kafka")
+    before = profile_job("Rust engineer", ["rust"], "Rust services")
+    after = profile_job("Kafka engineer", ["kafka"], "Kafka streams")
+    assert reason_for(conn, cv, before).startswith("You share Rust")
+    # The evidence names the old first term; the new profile's does not match its check.
+    assert reason_for(conn, cv, before, "remote", written=after) == (
+        "Similar in meaning to your CV overall · Remote"
+    )
+
+
+def test_at_most_four_terms_are_named_in_the_job_s_rank_order(conn: Connection) -> None:
+    cv = profile_cv("Python Django PostgreSQL Docker Kubernetes Kafka")
+    job = profile_job("Engineer", ["kafka", "docker", "python", "django", "postgresql"], "")
+    assert reason_for(conn, cv, job).startswith("You share kafka, docker, python, django · ")
