@@ -44,7 +44,8 @@ assert MAX_JOB_TERMS <= NO_RANK  # ranks fit their 6 bits, with NO_RANK to spare
 
 class EvidenceFinder:
     """The catalog's job term keys (row-aligned with the catalog, 0-padded to
-    `MAX_JOB_TERMS`) as small ids, ready to answer blocks of picks."""
+    `MAX_JOB_TERMS`) as small ids, ready to answer blocks of picks. One thread at a
+    time: it keeps one scratch table between blocks."""
 
     def __init__(self, job_keys: Keys) -> None:
         self.job_keys = job_keys
@@ -53,34 +54,34 @@ class EvidenceFinder:
         self.padding = len(self.vocabulary)
         ids = np.searchsorted(self.vocabulary, job_keys)
         self.job_ids = np.where(job_keys != 0, ids, self.padding)
+        # (user of a chunk, term id) -> the term's position in the CV, else -1; filled
+        # and emptied again chunk by chunk (allocating it anew cost more than its use).
+        self._positions = np.full((_USERS_AT_ONCE, self.padding + 1), -1, dtype=np.int32)
 
     def find(self, cv_keys: Sequence[Keys], pick_users: Rows, pick_rows: Rows) -> Keys:
         """Evidence for each pick: user `pick_users[p]` (an index into `cv_keys`) and
         catalog row `pick_rows[p]`."""
+        cv = _CvTerms([keys[:_MAX_CV_TERMS] for keys in cv_keys], self.vocabulary)
         evidence = np.full(len(pick_users), NOTHING_SHARED, dtype=np.int64)
         for first in range(0, len(cv_keys), _USERS_AT_ONCE):
             last = min(first + _USERS_AT_ONCE, len(cv_keys))
             picked = np.flatnonzero((pick_users >= first) & (pick_users < last))
             if len(picked):
-                chunk = [keys[:_MAX_CV_TERMS] for keys in cv_keys[first:last]]
                 evidence[picked] = self._evidence(
-                    chunk, pick_users[picked] - first, pick_rows[picked]
+                    cv, first, last, pick_users[picked], pick_rows[picked]
                 )
         return evidence
 
-    def _cv_positions(self, cv_keys: Sequence[Keys]) -> npt.NDArray[np.int32]:
-        """(user, catalog term id) -> position of the term in the user's CV, else -1."""
-        positions = np.full((len(cv_keys), self.padding + 1), -1, dtype=np.int32)
-        for user, keys in enumerate(cv_keys):
-            ids = np.searchsorted(self.vocabulary, keys)
-            found = ids < self.padding
-            found[found] = self.vocabulary[ids[found]] == keys[found]
-            positions[user, ids[found]] = np.flatnonzero(found)
-        return positions
-
-    def _evidence(self, cv_keys: Sequence[Keys], users: Rows, rows: Rows) -> Keys:
-        """Evidence of picks of these few users (`users` index `cv_keys`)."""
-        at = self._cv_positions(cv_keys)[users[:, None], self.job_ids[rows]]  # picks × ranks
+    def _evidence(self, cv: _CvTerms, first: int, last: int, users: Rows, rows: Rows) -> Keys:
+        """Evidence of picks whose users are `first .. last - 1`."""
+        known = cv.known[cv.starts[first] : cv.starts[last]]
+        owners = cv.owner[cv.starts[first] : cv.starts[last]][known] - first
+        ids = cv.ids[cv.starts[first] : cv.starts[last]][known]
+        self._positions[owners, ids] = cv.position[cv.starts[first] : cv.starts[last]][known]
+        try:
+            at = self._positions[(users - first)[:, None], self.job_ids[rows]]  # picks × ranks
+        finally:
+            self._positions[owners, ids] = -1
         shared = at >= 0
         seen = np.cumsum(shared, axis=1)
         evidence = np.zeros(len(users), dtype=np.int64)
@@ -91,9 +92,7 @@ class EvidenceFinder:
         best = np.argmax(shared, axis=1)
         some = shared.any(axis=1)
         cv_position = at[np.arange(len(users)), best].astype(np.int64)
-        starts = np.cumsum([0, *map(len, cv_keys)])
-        flat = np.concatenate([*cv_keys, np.zeros(1, np.int64)])
-        cv_key = flat[np.where(some, starts[users] + cv_position, -1)]
+        cv_key = cv.keys[np.where(some, cv.starts[users] + cv_position, -1)]
         job_key = self.job_keys[rows, best]
         evidence |= np.where(
             some,
@@ -103,3 +102,20 @@ class EvidenceFinder:
             0,
         )
         return evidence
+
+
+class _CvTerms:
+    """A block's CV term keys end to end, each with its owner, its position in its CV
+    and its catalog term id (`known`: the catalog has the term)."""
+
+    def __init__(self, cv_keys: Sequence[Keys], vocabulary: Keys) -> None:
+        lengths = np.array([len(keys) for keys in cv_keys], dtype=np.int64)
+        self.starts = np.concatenate([[0], np.cumsum(lengths)])
+        # A trailing 0 is read for picks that share nothing (position -1).
+        self.keys = np.concatenate([*cv_keys, np.zeros(1, np.int64)])
+        count = len(self.keys) - 1
+        self.owner = np.repeat(np.arange(len(cv_keys)), lengths)
+        self.position = (np.arange(count) - self.starts[self.owner]).astype(np.int32)
+        self.ids = np.searchsorted(vocabulary, self.keys[:count])
+        self.known = self.ids < len(vocabulary)
+        self.known[self.known] = vocabulary[self.ids[self.known]] == self.keys[:count][self.known]

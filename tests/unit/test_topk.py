@@ -108,3 +108,14 @@ def test_blocks_split_over_threads_keep_row_order() -> None:
     parts = list(blocked_top_k(queries, items, 30, block_size=200))
     indices = np.vstack([p.indices for p in parts])
     assert indices.tolist() == np.argsort(-(queries @ items.T), axis=1)[:, :30].tolist()
+
+
+def test_selection_orders_signs_tiny_and_tied_scores_exactly() -> None:
+    rng = np.random.default_rng(11)
+    special = np.array([-1.0, -1e-30, -0.0, 0.0, 1e-40, 1e-30, 0.5, 0.5, 1.0], np.float32)
+    scores = rng.choice(special, size=(4, 2000)).astype(np.float32)
+    best, indices = top_k_rows(scores.copy(), 40)
+    truth = np.lexsort((np.arange(2000)[None, :].repeat(4, 0), -scores), axis=1)[:, :40]
+    # -0.0 and 0.0 are equal scores: either order is right, so compare the scores.
+    assert np.array_equal(best, np.take_along_axis(scores, truth, axis=1))
+    assert (np.diff(best, axis=1) <= 0).all()

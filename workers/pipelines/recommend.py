@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from embeddings.diversity import DEFAULT_COMPANY_CAP, capped_selection
 from embeddings.reasons import location_fit
@@ -120,6 +121,16 @@ def generate(
 
 
 Picks = list[tuple[int, float]]  # one user's (catalog row, score), best first
+# A block's picks end to end: (count per user, catalog rows, scores).
+FlatPicks = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32]]
+
+
+def _flatten(lists: list[Picks]) -> FlatPicks:
+    return (
+        np.array([len(picks) for picks in lists], dtype=np.int64),
+        np.array([row for picks in lists for row, _ in picks], dtype=np.int64),
+        np.array([score for picks in lists for _, score in picks], dtype=np.float32),
+    )
 
 
 class _Run:
@@ -173,30 +184,22 @@ class _Run:
         with self.timer("load"):
             self.catalog.prepare_users(self.conn, [u.user_id for u in block])
         with self.timer("score"):
-            picks = self._pick(block, queries)
-            counts = np.array([len(pick) for pick in picks], dtype=np.int64)
-            rows = np.array([row for pick in picks for row, _ in pick], dtype=np.int64)
-            scores = np.array([score for pick in picks for _, score in pick], dtype=np.float32)
-            remote = self.catalog.remote[rows].tolist()
-            fits: list[str | None] = []
-            at = 0
-            for user, count in zip(block, counts.tolist(), strict=True):
-                fits += self._fits(
-                    user.user_id, rows[at : at + count].tolist(), remote[at : at + count]
-                )
-                at += count
+            counts, rows, scores = self._pick(block, queries)
+            # Without wishes a fit is only "remote" or nothing: one pass for the block.
+            fits = ["remote" if far else None for far in self.catalog.remote[rows].tolist()]
+            starts = (np.cumsum(counts) - counts).tolist()
+            for user, start, count in zip(block, starts, counts.tolist(), strict=True):
+                wishes = self.catalog.filters.get(user.user_id)
+                if wishes is not None:
+                    fits[start : start + count] = self._fits(wishes, rows[start : start + count])
             return BlockPicks(block, counts, rows, scores, fits)
 
-    def _fits(self, user_id: int, rows: list[int], remote: list[bool]) -> list[str | None]:
-        """What each picked job (`remote[i]`: is row `rows[i]` remote) has to do with
-        the user's wishes."""
-        wishes = self.catalog.filters.get(user_id)
-        if wishes is None:  # without wishes the fit is only "remote" or nothing
-            return ["remote" if far else None for far in remote]
-        places = self.catalog.locations
+    def _fits(self, wishes: q.UserFilter, rows: np.ndarray) -> list[str | None]:
+        """What each picked job's place has to do with the user's wishes."""
+        places, remote = self.catalog.locations, self.catalog.remote
         return [
-            location_fit(places[row], far, wishes.locations, wishes.remote_only)
-            for row, far in zip(rows, remote, strict=True)
+            location_fit(places[row], bool(remote[row]), wishes.locations, wishes.remote_only)
+            for row in rows.tolist()
         ]
 
     def _written(self, users: int, rows: int, total: int) -> None:
@@ -206,27 +209,25 @@ class _Run:
         if self.progress is not None:
             self.progress(self.summary.users, total)
 
-    def _pick(self, users: list[q.UserQuery], queries: np.ndarray) -> list[Picks]:
-        """Per user, (catalog row, score) of the chosen jobs, best first."""
+    def _pick(self, users: list[q.UserQuery], queries: np.ndarray) -> FlatPicks:
+        """The users' chosen jobs, best first, end to end: (count per user, catalog rows,
+        scores)."""
         if self.options.strategy == "pgvector":
-            return [self._pick_pgvector(user) for user in users]
+            return _flatten([self._pick_pgvector(user) for user in users])
         user_ids = [u.user_id for u in users]
 
         def mask(first: int, scores: np.ndarray) -> None:
             rows, columns = self._ban(user_ids[first : first + len(scores)])
             scores[rows, columns] = -np.inf
 
-        picks: list[Picks] = []
-        found = blocked_top_k(
+        (top,) = blocked_top_k(
             queries,
             self.catalog.vectors,
             self.options.candidates,
             block_size=len(users),
             adjust=mask,
         )
-        for top in found:
-            picks.extend(self._select(top, user_ids, queries))
-        return picks
+        return self._select(top, user_ids, queries)
 
     def _ban(self, user_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(row, catalog row) pairs these users (rows of a block) must not get."""
@@ -235,12 +236,7 @@ class _Run:
         cols = np.concatenate(banned) if banned else np.empty(0, dtype=np.int64)
         return rows, cols.astype(np.int64)
 
-    def _select(
-        self,
-        top: TopK,
-        user_ids: list[int],
-        queries: np.ndarray,
-    ) -> list[Picks]:
+    def _select(self, top: TopK, user_ids: list[int], queries: np.ndarray) -> FlatPicks:
         """Apply the company cap to a block's candidates; redo in full a row that ran out
         while more jobs were left."""
         catalog, options = self.catalog, self.options
@@ -248,18 +244,23 @@ class _Run:
         keep = capped_selection(
             catalog.codes[top.indices], valid, options.company_cap, options.limit
         )
-        counts = keep.sum(axis=1)
+        counts = keep.sum(axis=1).astype(np.int64)
         redo = (counts < options.limit) & valid.all(axis=1)
         redo &= top.indices.shape[1] < len(catalog.ids)
-        # One conversion to Python numbers for the whole block, then slices per row.
-        ends = np.cumsum(counts).tolist()
-        chosen = list(zip(top.indices[keep].tolist(), top.scores[keep].tolist(), strict=True))
-        picks = [
-            chosen[end - count : end] for end, count in zip(ends, counts.tolist(), strict=True)
+        picked = (counts, top.indices[keep], top.scores[keep])
+        if not redo.any():
+            return picked
+        ends = np.cumsum(counts)
+        per_user = [
+            (rows.tolist(), scores.tolist())
+            for rows, scores in zip(
+                np.split(picked[1], ends[:-1]), np.split(picked[2], ends[:-1]), strict=True
+            )
         ]
+        lists = [list(zip(rows, scores, strict=True)) for rows, scores in per_user]
         for row in np.flatnonzero(redo).tolist():
-            picks[row] = self._pick_full(user_ids[top.start + row], queries[top.start + row])
-        return picks
+            lists[row] = self._pick_full(user_ids[top.start + row], queries[top.start + row])
+        return _flatten(lists)
 
     def _pick_full(self, user_id: int, query: np.ndarray) -> Picks:
         """One user's picks from a full fp32 ranking (rows whose candidates fell short)."""
