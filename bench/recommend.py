@@ -8,14 +8,15 @@ database on the server of DATABASE_URL — then prints, in one run:
 - end-to-end time of the exact batched path (read vectors, score, select with filters and
   the company cap, reasons, write with COPY), by stage, first run and replacing run;
 - the per-user pgvector path on a sample of users, extrapolated to all (said so; its
-  one-off catalog load and job-profile reading counted once);
+  one-off catalog load counted once);
 - recall@50 of pgvector against exact, and of exact against an independent brute-force
   reference (plain numpy sort + Python filters and cap) on a sample;
 - peak RSS of each phase (each runs in its own process).
 
-Job and CV texts are real ones from ../shared/data (reused round robin), so reasons cost
-what they cost on real text; vectors are synthetic. The build also stores the texts'
-profiles for reasons, as the embed step does for new texts (its time is printed).
+Job and CV texts are real ones from ../shared/data (reused round robin), so reasons'
+evidence costs what it costs on real text; vectors are synthetic. The build also stores
+the texts' profiles for reasons, as the embed step does for new texts (its time is
+printed).
 
     .venv/bin/python bench/recommend.py [--users 10000] [--jobs 20000] [--sample 2000]
 """
@@ -422,7 +423,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--jobs", type=int, default=20_000)
-    # Large enough that the run's one-off costs (e.g. reading job profiles) weigh little.
+    # Large enough that the run's one-off costs (e.g. loading the catalog) weigh little.
     parser.add_argument("--sample", type=int, default=2000, help="users timed with pgvector")
     args = parser.parse_args()
 
@@ -497,9 +498,9 @@ def _seconds(value: object) -> str:
 
 
 def _report(first, second, baseline, *, exact_lists, reference, pg_lists) -> None:  # type: ignore[no-untyped-def]
-    # Loading the catalog and reading the job profiles are paid once per run, not per
-    # user (the sample already touches nearly every job): counted once.
-    once = baseline["stages"].get("load", 0.0) + baseline["stages"].get("profiles", 0.0)
+    # Loading the catalog (with its jobs' term keys for reasons) is paid once per run,
+    # not per user: counted once.
+    once = baseline["stages"].get("load", 0.0)
     per_user_pg = (baseline["seconds"] - once) / baseline["users"]
     extrapolated = once + per_user_pg * first["users"]
     exact_s = second["seconds"]

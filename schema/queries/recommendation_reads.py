@@ -111,19 +111,26 @@ def _pattern(location: str | None) -> str | None:
 
 # Ranks count the list's jobs that still exist, before the caller's filters. Reasons are
 # written here from the stored evidence and profiles (`jobmatch_reason`, migration 008).
+# The CV's profile may be stored out of line: the CTE takes (and decompresses) it once,
+# where 50 references to the table's column would each fetch it again.
 _PAGE_SQL = (
-    f"SELECT coalesce(json_agg({_ITEM_JSON} ORDER BY p.rank), '[]')::text FROM ("
+    "WITH cv AS MATERIALIZED ("
+    "  SELECT p.term_keys || ''::bytea AS term_keys, p.quotes || '{}'::text[] AS quotes,"
+    "   p.quote_of || '{}'::int[] AS quote_of"
+    "  FROM recommendation_lists l JOIN cv_text_profiles p ON p.cv_id = l.cv_id"
+    "  WHERE l.user_id = %(user_id)s)"
+    f" SELECT coalesce(json_agg({_ITEM_JSON} ORDER BY p.rank), '[]')::text FROM ("
     "   SELECT * FROM ("
     "    SELECT row_number() OVER (ORDER BY e.position) AS rank, e.score,"
     "     jobmatch_reason(e.evidence, e.fit, jp.term_keys, jp.shown, jp.quotes,"
-    "      jp.quote_of, cp.term_keys, cp.quotes, cp.quote_of) AS reason,"
+    "      jp.quote_of, cv.term_keys, cv.quotes, cv.quote_of) AS reason,"
     f"     {SUMMARY_COLUMNS}"
     "     FROM recommendation_lists l"
     "     CROSS JOIN LATERAL unnest(l.job_ids, l.scores, l.evidence, l.fits) WITH ORDINALITY"
     "       AS e (job_id, score, evidence, fit, position)"
     "     JOIN jobs j ON j.id = e.job_id"
     "     LEFT JOIN job_text_profiles jp ON jp.job_id = e.job_id"
-    "     LEFT JOIN cv_text_profiles cp ON cp.cv_id = l.cv_id"
+    "     LEFT JOIN cv ON true"
     "     WHERE l.user_id = %(user_id)s AND l.expires_at > now()"
     "     AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.user_id = l.user_id"
     "                     AND f.job_id = e.job_id AND f.vote = 'down')"
