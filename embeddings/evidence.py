@@ -82,24 +82,24 @@ class EvidenceFinder:
             at = self._positions[(users - first)[:, None], self.job_ids[rows]]  # picks × ranks
         finally:
             self._positions[owners, ids] = -1
-        shared = at >= 0
-        seen = np.cumsum(shared, axis=1)
-        evidence = np.zeros(len(users), dtype=np.int64)
+        # The shared (pick, rank) pairs in order: ranks ascend within each pick.
+        pick, rank = np.divmod(np.flatnonzero(at >= 0), at.shape[1])
+        counts = np.bincount(pick, minlength=len(users))
+        nth = np.arange(len(pick)) - (np.cumsum(counts) - counts)[pick]
+        evidence = np.full(len(users), NOTHING_SHARED, dtype=np.int64)
         for slot in range(MAX_SHARED):
-            nth = shared & (seen == slot + 1)
-            rank = np.where(nth.any(axis=1), np.argmax(nth, axis=1), NO_RANK)
-            evidence |= rank.astype(np.int64) << (_RANK_BITS * slot)
-        best = np.argmax(shared, axis=1)
-        some = shared.any(axis=1)
-        cv_position = at[np.arange(len(users)), best].astype(np.int64)
-        cv_key = cv.keys[np.where(some, cv.starts[users] + cv_position, -1)]
-        job_key = self.job_keys[rows, best]
-        evidence |= np.where(
-            some,
+            taken = nth == slot
+            shift = _RANK_BITS * slot
+            evidence[pick[taken]] ^= (NO_RANK ^ rank[taken]) << shift  # NO_RANK -> rank
+        first = nth == 0
+        picks, best = pick[first], rank[first]  # picks sharing a term, and the first one
+        cv_position = at[picks, best].astype(np.int64)
+        cv_key = cv.keys[cv.starts[users[picks]] + cv_position]
+        job_key = self.job_keys[rows[picks], best]
+        evidence[picks] |= (
             (cv_position << _CV_SHIFT)
             | ((job_key & 0xFF) << _JOB_CHECK_SHIFT)
-            | ((cv_key & 0x7F) << _CV_CHECK_SHIFT),
-            0,
+            | ((cv_key & 0x7F) << _CV_CHECK_SHIFT)
         )
         return evidence
 
@@ -111,11 +111,10 @@ class _CvTerms:
     def __init__(self, cv_keys: Sequence[Keys], vocabulary: Keys) -> None:
         lengths = np.array([len(keys) for keys in cv_keys], dtype=np.int64)
         self.starts = np.concatenate([[0], np.cumsum(lengths)])
-        # A trailing 0 is read for picks that share nothing (position -1).
-        self.keys = np.concatenate([*cv_keys, np.zeros(1, np.int64)])
-        count = len(self.keys) - 1
+        self.keys = np.concatenate([np.zeros(0, np.int64), *cv_keys])
+        count = len(self.keys)
         self.owner = np.repeat(np.arange(len(cv_keys)), lengths)
         self.position = (np.arange(count) - self.starts[self.owner]).astype(np.int32)
-        self.ids = np.searchsorted(vocabulary, self.keys[:count])
+        self.ids = np.searchsorted(vocabulary, self.keys)
         self.known = self.ids < len(vocabulary)
-        self.known[self.known] = vocabulary[self.ids[self.known]] == self.keys[:count][self.known]
+        self.known[self.known] = vocabulary[self.ids[self.known]] == self.keys[self.known]

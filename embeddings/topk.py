@@ -22,9 +22,11 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise, repeat
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import threadpool_limits
 
 Matrix = npt.NDArray[np.float32]
 Indices = npt.NDArray[np.int64]
@@ -37,7 +39,7 @@ DEFAULT_BLOCK = 1024
 # Every SAMPLE_STEP-th score of a row estimates its threshold; catalogs under
 # SAMPLE_STEP × k items are partitioned in full (cheap at that size).
 SAMPLE_STEP = 16
-# Rows per selection task: the threads split a block into pieces at least this tall.
+# Rows per task: the threads split a block into pieces at least this tall.
 _MIN_ROWS_PER_THREAD = 64
 _LOWEST = np.finfo(np.float32).min  # a threshold never admits -inf (masked) scores
 
@@ -84,24 +86,36 @@ def blocked_top_k(
             f"queries have dimension {queries.shape[1:]} but items have {items.shape[1:]}"
         )
     k = min(k, items.shape[0])
-    items_t = items.T  # a transposed view: BLAS reads it as it is, no copy
     threads = os.cpu_count() or 1
-    with ThreadPoolExecutor(threads) as pool:
+    # Each thread scores and selects its own rows, with BLAS on one thread per call:
+    # OpenBLAS's own threads spin for ~0.1 s after every product, taking the core from
+    # other work in this process (the run writes the last block on a thread meanwhile).
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
         for start in range(0, queries.shape[0], block_size):
-            scores: Matrix = queries[start : start + block_size] @ items_t
-            if adjust is not None:
-                adjust(start, scores)
-            yield TopK(start, *_select_on_threads(pool, threads, scores, k))
+            block = queries[start : start + block_size]
+            pieces = max(1, min(threads, len(block) // _MIN_ROWS_PER_THREAD))
+            bounds = np.linspace(0, len(block), pieces + 1).astype(int).tolist()
+            parts = list(
+                pool.map(
+                    _score_rows,
+                    [block[first:last] for first, last in pairwise(bounds)],
+                    repeat(items),
+                    repeat(k),
+                    repeat(adjust),
+                    [start + first for first in bounds[:-1]],
+                )
+            )
+            yield TopK(start, np.vstack([s for s, _ in parts]), np.vstack([i for _, i in parts]))
 
 
-def _select_on_threads(
-    pool: ThreadPoolExecutor, threads: int, scores: Matrix, k: int
+def _score_rows(
+    queries: Matrix, items: Matrix, k: int, adjust: Adjust | None, first: int
 ) -> tuple[Matrix, Indices]:
-    """`top_k_rows` over row ranges on every core: numpy releases the GIL meanwhile."""
-    pieces = max(1, min(threads, len(scores) // _MIN_ROWS_PER_THREAD))
-    bounds = np.linspace(0, len(scores), pieces + 1).astype(int).tolist()
-    parts = list(pool.map(lambda a, b: top_k_rows(scores[a:b], k), bounds[:-1], bounds[1:]))
-    return np.vstack([s for s, _ in parts]), np.vstack([i for _, i in parts])
+    """The top-`k` of these queries (rows `first ..` of all), masked by `adjust`."""
+    scores: Matrix = queries @ items.T  # a transposed view: BLAS reads it as it is
+    if adjust is not None:
+        adjust(first, scores)
+    return top_k_rows(scores, k)
 
 
 def top_k_rows(scores: Matrix, k: int) -> tuple[Matrix, Indices]:
