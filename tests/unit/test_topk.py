@@ -118,4 +118,5 @@ def test_selection_orders_signs_tiny_and_tied_scores_exactly() -> None:
     truth = np.lexsort((np.arange(2000)[None, :].repeat(4, 0), -scores), axis=1)[:, :40]
     # -0.0 and 0.0 are equal scores: either order is right, so compare the scores.
     assert np.array_equal(best, np.take_along_axis(scores, truth, axis=1))
+    assert np.array_equal(best, np.take_along_axis(scores, indices, axis=1))
     assert (np.diff(best, axis=1) <= 0).all()
