@@ -49,8 +49,8 @@ ALTER TABLE recommendation_lists
 -- The sentence for one pick (layout of `evidence`: embeddings/evidence.py). A check byte
 -- that no longer matches means a profile was made again since the run (its text or the
 -- profiling code changed): the reason then says only what the score says. STABLE, not
--- IMMUTABLE, because array_to_string is: an IMMUTABLE function calling it is never
--- inlined, and calling it un-inlined costs ~3 times as much per reason.
+-- IMMUTABLE, because concat_ws is: an IMMUTABLE function calling it is never inlined,
+-- and calling it un-inlined costs ~3 times as much per reason.
 CREATE FUNCTION jobmatch_reason(
     evidence BIGINT, fit TEXT,
     job_keys BYTEA, shown TEXT[], job_quotes TEXT[], job_quote_of INTEGER[],
@@ -66,9 +66,9 @@ SELECT CASE
         OR get_byte(cv_keys, (8 * ((evidence >> 24) & 16777215))::int) & 127
             <> (evidence >> 56) & 127
         THEN 'Similar in meaning to your CV overall'
-    ELSE 'You share ' || array_to_string(ARRAY[
+    ELSE 'You share ' || concat_ws(', ',  -- a missing rank (63) is NULL: skipped
             shown[(evidence & 63) + 1], shown[((evidence >> 6) & 63) + 1],
-            shown[((evidence >> 12) & 63) + 1], shown[((evidence >> 18) & 63) + 1]], ', ')
+            shown[((evidence >> 12) & 63) + 1], shown[((evidence >> 18) & 63) + 1])
         || ' · your CV: “' || cv_quotes[cv_quote_of[((evidence >> 24) & 16777215) + 1]]
         || '” ↔ the job: “' || job_quotes[job_quote_of[(evidence & 63) + 1]] || '”'
     END || coalesce(' · ' || upper(left(fit, 1)) || substr(fit, 2), '')
