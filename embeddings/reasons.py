@@ -63,8 +63,12 @@ class TextProfile:
     """
 
     keys: bytes  # each term's key, little-endian int64, in term order
-    quotes: tuple[str, ...]  # distinct quoted lines (each cut around its term)
-    quote_of: tuple[int, ...]  # per term: 1-based index into `quotes` (SQL arrays)
+    # The distinct quoted lines (each cut around its term), UTF-8, end to end, and per
+    # term where its quote starts and ends in them (bytes): PostgreSQL cuts a quote out
+    # in constant time, where the n-th element of a text array costs a walk over n.
+    quote_text: bytes
+    quote_starts: tuple[int, ...]
+    quote_ends: tuple[int, ...]
     shown: tuple[str, ...]  # jobs: each term as written ("PostgreSQL"); CVs: ()
     terms: tuple[str, ...] = field(compare=False)  # lower-cased; not stored
 
@@ -112,12 +116,14 @@ def _profile(
     lowered = [line.lower() for line in lines]
     offsets = [max(lowered[line].find(term), 0) for line, term in zip(line_of, ranked, strict=True)]
     quoted = [_snippet(lines[line], at) for line, at in zip(line_of, offsets, strict=True)]
-    quotes = list(dict.fromkeys(quoted))
-    place = {quote: number for number, quote in enumerate(quotes, start=1)}
+    encoded = {quote: quote.encode() for quote in quoted}  # distinct, in order
+    ends = list(accumulate(map(len, encoded.values())))
+    end_of = dict(zip(encoded, ends, strict=True))
     return TextProfile(
         np.array([term_key(term) for term in ranked], dtype="<i8").tobytes(),
-        tuple(quotes),
-        tuple(place[quote] for quote in quoted),
+        b"".join(encoded.values()),
+        tuple(end_of[quote] - len(encoded[quote]) for quote in quoted),
+        tuple(end_of[quote] for quote in quoted),
         () if job_header is None else _shown(tokens, keys, ranked),
         ranked,
     )

@@ -15,17 +15,21 @@
 
 DELETE FROM job_text_profiles;
 DELETE FROM cv_text_profiles;
+-- A quote is cut out of `quote_text` by byte offsets: the n-th element of a text array
+-- costs PostgreSQL a walk over the n before it, and a CV holds hundreds of quotes.
 ALTER TABLE job_text_profiles
     DROP COLUMN profile,
-    ADD COLUMN term_keys BYTEA NOT NULL,       -- int64 little-endian per term, ranked
-    ADD COLUMN shown     TEXT[] NOT NULL,      -- per term: as written in the posting
-    ADD COLUMN quotes    TEXT[] NOT NULL,      -- distinct quoted lines
-    ADD COLUMN quote_of  INTEGER[] NOT NULL;   -- per term: its line in `quotes`
+    ADD COLUMN term_keys    BYTEA NOT NULL,      -- int64 little-endian per term, ranked
+    ADD COLUMN shown        TEXT[] NOT NULL,     -- per term: as written in the posting
+    ADD COLUMN quote_text   BYTEA NOT NULL,      -- the distinct quoted lines, UTF-8
+    ADD COLUMN quote_starts INTEGER[] NOT NULL,  -- per term: its quote's first byte (0-based)
+    ADD COLUMN quote_ends   INTEGER[] NOT NULL;  -- per term: the byte after its quote
 ALTER TABLE cv_text_profiles
     DROP COLUMN profile,
-    ADD COLUMN term_keys BYTEA NOT NULL,
-    ADD COLUMN quotes    TEXT[] NOT NULL,
-    ADD COLUMN quote_of  INTEGER[] NOT NULL;
+    ADD COLUMN term_keys    BYTEA NOT NULL,
+    ADD COLUMN quote_text   BYTEA NOT NULL,
+    ADD COLUMN quote_starts INTEGER[] NOT NULL,
+    ADD COLUMN quote_ends   INTEGER[] NOT NULL;
 -- A read writes 50 reasons from 50 job profiles, several array elements each: a job's
 -- profile (at most 40 terms, ~2.5 kB) stays in its row uncompressed, so reading an
 -- element costs no decompression or TOAST fetch. A CV's (hundreds of terms) may be
@@ -46,6 +50,12 @@ ALTER TABLE recommendation_lists
                AND cardinality(job_ids) = cardinality(evidence)
                AND cardinality(job_ids) = cardinality(fits));
 
+-- Term `n`'s quote (1-based), cut out of a profile's quotes by its byte offsets.
+CREATE FUNCTION jobmatch_quote(quotes BYTEA, starts INTEGER[], ends INTEGER[], n INTEGER)
+RETURNS TEXT LANGUAGE sql STABLE PARALLEL SAFE AS $$
+SELECT convert_from(substring(quotes FROM starts[n] + 1 FOR ends[n] - starts[n]), 'UTF8')
+$$;
+
 -- The sentence for one pick (layout of `evidence`: embeddings/evidence.py). A check byte
 -- that no longer matches means a profile was made again since the run (its text or the
 -- profiling code changed): the reason then says only what the score says. STABLE, not
@@ -53,8 +63,8 @@ ALTER TABLE recommendation_lists
 -- and calling it un-inlined costs ~3 times as much per reason.
 CREATE FUNCTION jobmatch_reason(
     evidence BIGINT, fit TEXT,
-    job_keys BYTEA, shown TEXT[], job_quotes TEXT[], job_quote_of INTEGER[],
-    cv_keys BYTEA, cv_quotes TEXT[], cv_quote_of INTEGER[]
+    job_keys BYTEA, shown TEXT[], job_quotes BYTEA, job_starts INTEGER[], job_ends INTEGER[],
+    cv_keys BYTEA, cv_quotes BYTEA, cv_starts INTEGER[], cv_ends INTEGER[]
 ) RETURNS TEXT LANGUAGE sql STABLE PARALLEL SAFE AS $$
 SELECT CASE
     WHEN evidence & 63 = 63
@@ -69,8 +79,10 @@ SELECT CASE
     ELSE 'You share ' || concat_ws(', ',  -- a missing rank (63) is NULL: skipped
             shown[(evidence & 63) + 1], shown[((evidence >> 6) & 63) + 1],
             shown[((evidence >> 12) & 63) + 1], shown[((evidence >> 18) & 63) + 1])
-        || ' · your CV: “' || cv_quotes[cv_quote_of[((evidence >> 24) & 16777215) + 1]]
-        || '” ↔ the job: “' || job_quotes[job_quote_of[(evidence & 63) + 1]] || '”'
+        || ' · your CV: “' || jobmatch_quote(cv_quotes, cv_starts, cv_ends,
+                                              ((evidence >> 24) & 16777215)::int + 1)
+        || '” ↔ the job: “' || jobmatch_quote(job_quotes, job_starts, job_ends,
+                                               (evidence & 63)::int + 1) || '”'
     END || coalesce(' · ' || upper(left(fit, 1)) || substr(fit, 2), '')
 $$;
 
@@ -79,8 +91,9 @@ CREATE VIEW job_recommendations AS
 SELECT l.user_id, e.job_id, l.model_id,
        (row_number() OVER (PARTITION BY l.user_id ORDER BY e.position))::SMALLINT AS rank,
        e.score,
-       jobmatch_reason(e.evidence, e.fit, jp.term_keys, jp.shown, jp.quotes, jp.quote_of,
-                       cp.term_keys, cp.quotes, cp.quote_of) AS reason,
+       jobmatch_reason(e.evidence, e.fit,
+                       jp.term_keys, jp.shown, jp.quote_text, jp.quote_starts, jp.quote_ends,
+                       cp.term_keys, cp.quote_text, cp.quote_starts, cp.quote_ends) AS reason,
        l.generated_at, l.expires_at
 FROM recommendation_lists l
 CROSS JOIN LATERAL unnest(l.job_ids, l.scores, l.evidence, l.fits)

@@ -51,8 +51,9 @@ class NewProfile:
     owner_id: int
     content_hash: bytes  # of the text it was made from
     term_keys: bytes
-    quotes: Sequence[str]
-    quote_of: Sequence[int]
+    quote_text: bytes
+    quote_starts: Sequence[int]
+    quote_ends: Sequence[int]
     shown: Sequence[str]  # jobs only
 
 
@@ -166,12 +167,16 @@ def _store(
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(
             "CREATE TEMP TABLE IF NOT EXISTS new_text_profiles (id BIGINT, content_hash BYTEA,"
-            " term_keys BYTEA, quotes TEXT[], quote_of INTEGER[], shown TEXT[])"
-            " ON COMMIT DELETE ROWS"
+            " term_keys BYTEA, quote_text BYTEA, quote_starts INTEGER[], quote_ends INTEGER[],"
+            " shown TEXT[])"
+            # Compressed here, values would be stored compressed: a job's profile is read
+            # an element at a time by every list read (migration 008).
+            " WITH (toast_tuple_target = 8160) ON COMMIT DELETE ROWS"
         )
         cur.execute("DELETE FROM new_text_profiles")  # an enclosing transaction's rows
         with cur.copy(
-            "COPY new_text_profiles (id, content_hash, term_keys, quotes, quote_of, shown)"
+            "COPY new_text_profiles (id, content_hash, term_keys, quote_text, quote_starts,"
+            " quote_ends, shown)"
             " FROM STDIN"
         ) as copy:
             for p in ordered:
@@ -180,19 +185,19 @@ def _store(
                         p.owner_id,
                         p.content_hash,
                         p.term_keys,
-                        list(p.quotes),
-                        list(p.quote_of),
+                        p.quote_text,
+                        list(p.quote_starts),
+                        list(p.quote_ends),
                         list(p.shown),
                     )
                 )
+        columns = "term_keys, quote_text, quote_starts, quote_ends" + shown
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns.split(", "))
         cur.execute(
-            f"INSERT INTO {table} ({key}, content_hash, version, term_keys, quotes, quote_of"
-            f"{shown}) SELECT p.id, p.content_hash, %(version)s, p.term_keys, p.quotes,"
-            f" p.quote_of{shown} FROM new_text_profiles p"
+            f"INSERT INTO {table} ({key}, content_hash, version, {columns})"
+            f" SELECT p.id, p.content_hash, %(version)s, {columns} FROM new_text_profiles p"
             f" WHERE EXISTS (SELECT 1 FROM {owners} o WHERE o.id = p.id) ORDER BY p.id"
             f" ON CONFLICT ({key}) DO UPDATE SET content_hash = EXCLUDED.content_hash,"
-            " version = EXCLUDED.version, term_keys = EXCLUDED.term_keys,"
-            f" quotes = EXCLUDED.quotes, quote_of = EXCLUDED.quote_of"
-            + (", shown = EXCLUDED.shown" if shown else ""),
+            f" version = EXCLUDED.version, {updates}",
             {"version": version},
         )

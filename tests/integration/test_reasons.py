@@ -30,17 +30,19 @@ def reason_for(
     (evidence,) = EvidenceFinder(keys).find([cv.term_keys()], np.zeros(1, int), np.zeros(1, int))
     shown = written or job
     row = conn.execute(
-        "SELECT jobmatch_reason(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        "SELECT jobmatch_reason(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
             int(evidence),
             fit,
             shown.keys,
             list(shown.shown),
-            list(shown.quotes),
-            list(shown.quote_of),
+            shown.quote_text,
+            list(shown.quote_starts),
+            list(shown.quote_ends),
             cv.keys,
-            list(cv.quotes),
-            list(cv.quote_of),
+            cv.quote_text,
+            list(cv.quote_starts),
+            list(cv.quote_ends),
         ),
     ).fetchone()
     assert row is not None

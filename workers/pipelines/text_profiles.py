@@ -37,7 +37,13 @@ def profile_cvs(conn: Connection, texts: Sequence[tp.CvText]) -> dict[int, TextP
 
 def _stored(owner_id: int, content_hash: bytes, profile: TextProfile) -> tp.NewProfile:
     return tp.NewProfile(
-        owner_id, content_hash, profile.keys, profile.quotes, profile.quote_of, profile.shown
+        owner_id,
+        content_hash,
+        profile.keys,
+        profile.quote_text,
+        profile.quote_starts,
+        profile.quote_ends,
+        profile.shown,
     )
 
 
