@@ -131,3 +131,16 @@ def test_at_most_four_terms_are_named_in_the_job_s_rank_order(conn: Connection) 
     cv = profile_cv("Python Django PostgreSQL Docker Kubernetes Kafka")
     job = profile_job("Engineer", ["kafka", "docker", "python", "django", "postgresql"], "")
     assert reason_for(conn, cv, job).startswith("You share kafka, docker, python, django · ")
+
+
+def test_quotes_with_non_ascii_text_are_cut_whole(conn: Connection) -> None:
+    # Quotes are cut out of UTF-8 bytes by offsets: multi-byte characters before, in
+    # and after a quote must survive.
+    cv = profile_cv("Ärger — née Müller\nRust über alles, 日本語 too\nKafka à la carte")
+    job = profile_job(
+        "Rust-Entwickler in Zürich", ["kafka", "rust"], "Kafka für alle. Rust überall."
+    )
+    reason = reason_for(conn, cv, job)
+    assert reason == (
+        "You share Kafka, Rust · your CV: “Kafka à la carte” ↔ the job: “Kafka für alle.”"
+    )
