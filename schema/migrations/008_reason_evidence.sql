@@ -60,7 +60,7 @@ $$;
 -- that no longer matches means a profile was made again since the run (its text or the
 -- profiling code changed): the reason then says only what the score says. STABLE, not
 -- IMMUTABLE, because concat_ws is: an IMMUTABLE function calling it is never inlined,
--- and calling it un-inlined costs ~3 times as much per reason.
+-- and calling it un-inlined costs 2–3 times as much per reason (4–6 vs 14 µs here).
 CREATE FUNCTION jobmatch_reason(
     evidence BIGINT, fit TEXT,
     job_keys BYTEA, shown TEXT[], job_quotes BYTEA, job_starts INTEGER[], job_ends INTEGER[],
