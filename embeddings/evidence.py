@@ -7,7 +7,7 @@ look-up per job term; done in Python it cost ~4 µs per pick, more than scoring,
 become small integer ids once per run, each CV's keys are looked up among them, and a
 block's picks are answered by array gathers.
 
-Each pick's answer is one int64, `EVIDENCE_BITS` below: the job ranks of up to four
+Each pick's answer is one int64, laid out below: the job ranks of up to four
 shared terms, the CV term holding the first, and a check byte of each of those two
 keys. PostgreSQL turns it into the sentence when the list is read (`jobmatch_reason`,
 migration 008); the check bytes let it notice a profile remade since (a changed job
