@@ -22,13 +22,15 @@ def reason_for(
     fit: str | None = None,
     *,
     written: TextProfile | None = None,
+    cv_written: TextProfile | None = None,
 ) -> str:
-    """The reason for this pair as a list read writes it; `written`: the job's profile
-    as stored when the list is read, when it was made again since the run."""
+    """The reason for this pair as a list read writes it; `written` and `cv_written`:
+    the job's and the CV's profiles as stored when the list is read, when they were made
+    again since the run."""
     keys = np.zeros((1, MAX_JOB_TERMS), dtype=np.int64)
     keys[0, : len(job.term_keys())] = job.term_keys()
     (evidence,) = EvidenceFinder(keys).find([cv.term_keys()], np.zeros(1, int), np.zeros(1, int))
-    shown = written or job
+    shown, read_cv = written or job, cv_written or cv
     row = conn.execute(
         "SELECT jobmatch_reason(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
@@ -39,10 +41,10 @@ def reason_for(
             shown.quote_text,
             list(shown.quote_starts),
             list(shown.quote_ends),
-            cv.keys,
-            cv.quote_text,
-            list(cv.quote_starts),
-            list(cv.quote_ends),
+            read_cv.keys,
+            read_cv.quote_text,
+            list(read_cv.quote_starts),
+            list(read_cv.quote_ends),
         ),
     ).fetchone()
     assert row is not None
@@ -125,6 +127,11 @@ def test_a_profile_made_again_since_the_run_says_no_more_than_the_score(
     assert reason_for(conn, cv, before, "remote", written=after) == (
         "Similar in meaning to your CV overall · Remote"
     )
+    # The same for the CV: its quoted term is now another one (or out of range).
+    for remade in ("Kafka first, then Rust", "Go"):
+        assert reason_for(conn, cv, before, cv_written=profile_cv(remade)) == (
+            "Similar in meaning to your CV overall"
+        )
 
 
 def test_at_most_four_terms_are_named_in_the_job_s_rank_order(conn: Connection) -> None:
