@@ -19,10 +19,13 @@ re-score (0.4 s), so the whole pass is faster without torch.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from itertools import pairwise, repeat
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -90,7 +93,7 @@ def blocked_top_k(
     # Each thread scores and selects its own rows, with BLAS on one thread per call:
     # OpenBLAS's own threads spin for ~0.1 s after every product, taking the core from
     # other work in this process (the run writes the last block on a thread meanwhile).
-    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
+    with one_blas_thread(), ThreadPoolExecutor(threads) as pool:
         for start in range(0, queries.shape[0], block_size):
             block = queries[start : start + block_size]
             pieces = max(1, min(threads, len(block) // _MIN_ROWS_PER_THREAD))
@@ -106,6 +109,33 @@ def blocked_top_k(
                 )
             )
             yield TopK(start, np.vstack([s for s, _ in parts]), np.vstack([i for _, i in parts]))
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """BLAS on one thread per call until the last of any overlapping runs ends (a Huey
+    worker runs shards on several threads): then the original limits come back."""
+    with _blas.lock:
+        if _blas.runs == 0:
+            _blas.limits = threadpool_limits(1, user_api="blas")
+        _blas.runs += 1
+    try:
+        yield
+    finally:
+        with _blas.lock:
+            _blas.runs -= 1
+            if _blas.runs == 0:
+                _blas.limits.restore_original_limits()
+
+
+@dataclass
+class _BlasLimit:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    runs: int = 0
+    limits: Any = None  # the threadpoolctl limiter of the outermost run
+
+
+_blas = _BlasLimit()
 
 
 def _score_rows(

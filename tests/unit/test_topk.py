@@ -10,6 +10,7 @@ from embeddings.topk import (
     exact_top_k,
     full_ranking,
     normalise,
+    one_blas_thread,
     recall_at_k,
     top_k_rows,
 )
@@ -120,3 +121,19 @@ def test_selection_orders_signs_tiny_and_tied_scores_exactly() -> None:
     assert np.array_equal(best, np.take_along_axis(scores, truth, axis=1))
     assert np.array_equal(best, np.take_along_axis(scores, indices, axis=1))
     assert (np.diff(best, axis=1) <= 0).all()
+
+
+def test_overlapping_runs_keep_blas_on_one_thread_until_the_last_ends() -> None:
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> list[int]:
+        return [
+            int(pool["num_threads"]) for pool in threadpool_info() if pool["user_api"] == "blas"
+        ]
+
+    original = blas_threads()
+    with one_blas_thread():
+        with one_blas_thread():
+            assert set(blas_threads()) == {1}
+        assert set(blas_threads()) == {1}  # the outer run still holds it
+    assert blas_threads() == original
