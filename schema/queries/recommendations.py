@@ -12,7 +12,6 @@ from decimal import Decimal
 
 import numpy as np
 import psycopg
-from pgvector import Vector
 from psycopg import sql
 from psycopg.rows import class_row
 
@@ -32,11 +31,10 @@ class CandidateJob:
 
 @dataclass(frozen=True)
 class UserQuery:
-    """A user whose active CV has a vector under the model."""
+    """A user whose active CV has a vector under the model (see `users_to_recommend`)."""
 
     user_id: int
     cv_id: int
-    embedding: Vector
 
 
 @dataclass(frozen=True)
@@ -58,13 +56,6 @@ class Exclusion:
 class ScoredJob:
     job_id: int
     score: float
-
-
-def as_matrix(vectors: Sequence[Vector], dimension: int) -> np.ndarray:
-    """Stack pgvector values into one float32 matrix (rows × dimension)."""
-    if not vectors:
-        return np.empty((0, dimension), dtype=np.float32)
-    return np.stack([vector.to_numpy() for vector in vectors]).astype(np.float32, copy=False)
 
 
 _CANDIDATES = (
@@ -102,7 +93,7 @@ def candidates(
             with cur.copy(query, params) as copy:
                 data = b"".join(bytes(chunk) for chunk in copy)
     ids, matrix = _parse_vector_copy(data, dimension)
-    if ids.tolist() != [job.id for job in jobs]:
+    if ids[:, 0].tolist() != [job.id for job in jobs]:
         raise RuntimeError("candidate jobs and their vectors were read out of step")
     return jobs, matrix
 
@@ -110,24 +101,20 @@ def candidates(
 _COPY_HEADER = 19  # signature (11 bytes), flags (4), header extension length (4)
 
 
-def _parse_vector_copy(data: bytes, dimension: int) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, vectors) from a binary COPY of (bigint, vector(dimension)) rows."""
-    row = np.dtype(
-        [
-            ("fields", ">i2"),
-            ("id_len", ">i4"),
-            ("id", ">i8"),
-            ("vector_len", ">i4"),
-            ("dim", ">u2"),
-            ("unused", ">u2"),
-            ("vector", ">f4", (dimension,)),
-        ]
-    )
+def _parse_vector_copy(data: bytes, dimension: int, ids: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) from a binary COPY of rows of `ids` bigints then a
+    vector(dimension): an (rows × ids) int64 matrix and a float32 one."""
+    columns: list[tuple[str, str] | tuple[str, str, tuple[int]]] = [("fields", ">i2")]
+    for n in range(ids):
+        columns += [(f"id{n}_len", ">i4"), (f"id{n}", ">i8")]
+    columns += [("vector_len", ">i4"), ("dim", ">u2"), ("unused", ">u2")]
+    row = np.dtype([*columns, ("vector", ">f4", (dimension,))])
     count = (len(data) - _COPY_HEADER - 2) // row.itemsize  # 2: the trailer
     rows = np.frombuffer(data, dtype=row, count=count, offset=_COPY_HEADER)
-    if count and not ((rows["fields"] == 2).all() and (rows["dim"] == dimension).all()):
+    if count and not ((rows["fields"] == ids + 1).all() and (rows["dim"] == dimension).all()):
         raise ValueError(f"stored vectors are not all {dimension}-dimensional for this model")
-    return rows["id"].astype(np.int64), rows["vector"].astype(np.float32)
+    keys = np.stack([rows[f"id{n}"] for n in range(ids)], axis=1).astype(np.int64)
+    return keys.reshape(count, ids), rows["vector"].astype(np.float32)
 
 
 _USERS = (
@@ -140,20 +127,24 @@ _USERS = (
 def users_to_recommend(
     conn: Connection,
     model_id: int,
+    dimension: int,
     *,
     user_ids: Sequence[int] | None = None,
     shard: int = 0,
     shards: int = 1,
-) -> list[UserQuery]:
+) -> tuple[list[UserQuery], np.ndarray]:
     """Users with an embedded active CV (optionally only `user_ids`, or one shard of
-    `user_id % shards`), by user id."""
+    `user_id % shards`), by user id, and their CV vectors as one float32 matrix (row i
+    is user i), read like the candidates' (`candidates`)."""
     params = {"model_id": model_id, "shard": shard, "shards": shards, "user_ids": user_ids}
-    with conn.cursor(binary=True, row_factory=class_row(UserQuery)) as cur:
-        cur.execute(
-            "SELECT c.user_id, c.id AS cv_id, e.embedding " + _USERS + " ORDER BY c.user_id",
-            params,
-        )
-        return cur.fetchall()
+    query = (
+        "COPY (SELECT c.user_id, c.id, e.embedding " + _USERS + " ORDER BY c.user_id)"
+        " TO STDOUT (FORMAT BINARY)"
+    )
+    with conn.cursor() as cur, cur.copy(query, params) as copy:
+        data = b"".join(bytes(chunk) for chunk in copy)
+    ids, matrix = _parse_vector_copy(data, dimension, ids=2)
+    return [UserQuery(user_id, cv_id) for user_id, cv_id in ids.tolist()], matrix
 
 
 def count_users_to_recommend(conn: Connection, model_id: int) -> int:

@@ -107,14 +107,16 @@ def generate(
             summary.skipped = "no active embedding model: run `jobmatch embed` first"
             return summary
         summary.model = model.name
-        users = q.users_to_recommend(conn, model.id, user_ids=user_ids, shard=shard, shards=shards)
+        users, vectors = q.users_to_recommend(
+            conn, model.id, model.dimension, user_ids=user_ids, shard=shard, shards=shards
+        )
         if not users:
             summary.skipped = "no user has a CV embedded under the active model"
             return summary
         run = _Run(
             url, conn, model=model, options=options, now=now, summary=summary, progress=progress
         )
-        run.execute(users)
+        run.execute(users, vectors)
     finally:
         conn.close()
     return summary
@@ -152,11 +154,10 @@ class _Run:
         self.summary, self.progress = summary, progress
         self.timer = _Timer(summary.seconds)
 
-    def execute(self, users: list[q.UserQuery]) -> None:
+    def execute(self, users: list[q.UserQuery], vectors: np.ndarray) -> None:
         since = self.now - self.options.max_age
         with self.timer("load"):
             self.catalog = load_catalog(self.conn, self.model, since)
-            vectors = q.as_matrix([u.embedding for u in users], self.model.dimension)
         self.summary.candidate_jobs = len(self.catalog.ids)
         writer = ListWriter(
             self.conn,
@@ -213,7 +214,12 @@ class _Run:
         """The users' chosen jobs, best first, end to end: (count per user, catalog rows,
         scores)."""
         if self.options.strategy == "pgvector":
-            return _flatten([self._pick_pgvector(user) for user in users])
+            return _flatten(
+                [
+                    self._pick_pgvector(user, query)
+                    for user, query in zip(users, queries, strict=True)
+                ]
+            )
         user_ids = [u.user_id for u in users]
 
         def mask(first: int, scores: np.ndarray) -> None:
@@ -275,7 +281,7 @@ class _Run:
         )[0]
         return list(zip(indices[kept].tolist(), scores[kept].tolist(), strict=True))
 
-    def _pick_pgvector(self, user: q.UserQuery) -> Picks:
+    def _pick_pgvector(self, user: q.UserQuery, query: np.ndarray) -> Picks:
         """The baseline: the user's nearest jobs from the HNSW index, then the same
         preference filter and company cap."""
         found = q.nearest_jobs_pgvector(
@@ -283,7 +289,7 @@ class _Run:
             model_id=self.model.id,
             dimension=self.model.dimension,
             user_id=user.user_id,
-            query=user.embedding.to_numpy(),
+            query=query,
             since=self.now - self.options.max_age,
             limit=self.options.candidates,
         )
