@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from embeddings.evidence import EvidenceFinder  # noqa: E402
 from embeddings.reasons import MAX_JOB_TERMS, PROFILE_VERSION  # noqa: E402
-from schema.database import connect, embedded_database_url  # noqa: E402
+from schema.database import connect, scratch_server  # noqa: E402
 from schema.migrate import migrate  # noqa: E402
 from schema.queries import text_profiles as tp  # noqa: E402
 from schema.queries.cvs import replace_active_cv  # noqa: E402
@@ -322,12 +322,6 @@ async def _httpx_load(
     return results
 
 
-def server_database(tmp: Path) -> str:
-    if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"]
-    return embedded_database_url(tmp / "pg")
-
-
 def measure(url: str, args: argparse.Namespace) -> None:
     """Seed `url`, start the API on it, run the load and print every figure."""
     token, user_id = seed(url)
@@ -376,8 +370,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--tool", choices=("auto", "wrk", "httpx"), default="auto")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="jobmatch-bench-") as tmp:
-        server_url = server_database(Path(tmp))
+    with scratch_server("jobmatch-bench-") as server_url:
         name = f"jobmatch_bench_{os.getpid()}"
         with psycopg.connect(server_url, autocommit=True) as admin:
             admin.execute(f"CREATE DATABASE {name}")

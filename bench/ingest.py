@@ -40,7 +40,6 @@ import itertools
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,7 +51,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from schema.database import connect, embedded_database_url
+from schema.database import connect, scratch_server
 from schema.migrate import migrate
 from schema.queries.jobs import Connection, JobRecord, job_values, upsert_jobs
 from workers.pipelines.ingest_stream import CHUNK_JOBS, store_stream
@@ -124,8 +123,7 @@ def parse(bodies: list[tuple[JobSource, Any]]) -> list[JobRecord]:
 @contextmanager
 def scratch_database() -> Iterator[str]:
     """A migrated, empty database that is dropped afterwards."""
-    with tempfile.TemporaryDirectory(prefix="jobmatch-bench-") as tmp:
-        server = os.environ.get("DATABASE_URL") or embedded_database_url(Path(tmp) / "pg")
+    with scratch_server("jobmatch-bench-") as server:
         name = f"jobmatch_bench_{os.getpid()}"
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f"CREATE DATABASE {name}")

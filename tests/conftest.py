@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import itertools
 import os
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from schema.database import connect, embedded_database_url
+from schema.database import connect, scratch_server
 from schema.migrate import migrate
 
 TEMPLATE = "jobmatch_test_template"
@@ -33,11 +31,8 @@ def _with_dbname(url: str, dbname: str) -> str:
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
     """URL of a server where tests may create databases."""
-    if os.environ.get("DATABASE_URL"):
-        yield os.environ["DATABASE_URL"]
-        return
-    with tempfile.TemporaryDirectory(prefix="jobmatch-test-") as tmp:
-        yield embedded_database_url(Path(tmp) / "pg")
+    with scratch_server("jobmatch-test-") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
