@@ -167,8 +167,10 @@ def top_k_rows(scores: Matrix, k: int) -> tuple[Matrix, Indices]:
     counts = np.bincount(row_of, minlength=rows)
     starts = np.cumsum(counts) - counts
     enough = counts >= k
-    take = order[np.minimum(starts[:, None] + np.arange(k), len(order) - 1)]
-    best_scores, best_indices = values[take], column[take].astype(np.int64)
+    best_scores = np.empty((rows, k), dtype=scores.dtype)
+    best_indices = np.empty((rows, k), dtype=np.int64)
+    take = order[starts[enough, None] + np.arange(k)]
+    best_scores[enough], best_indices[enough] = values[take], column[take]
     if not enough.all():  # too few reached the threshold (or the row is mostly masked)
         short = np.flatnonzero(~enough)
         best_scores[short], best_indices[short] = _partition_rows(scores[short], k)

@@ -104,6 +104,19 @@ def test_rows_the_threshold_misses_fall_back_to_a_full_partition() -> None:
     assert finite[[0, 2, 3, 4, 5]].all()
 
 
+def test_rows_with_every_item_masked_come_back_all_masked() -> None:
+    # Once, every row masked left nothing to sort and the selection raised IndexError
+    # (a remote-only user in a catalog without remote jobs).
+    queries, items = _data(3, 2000, seed=2)
+    scores = queries @ items.T
+    scores[[0, 2]] = -np.inf
+    best, indices = top_k_rows(scores.copy(), 100)
+    assert np.isneginf(best[[0, 2]]).all()
+    assert indices[1].tolist() == np.argsort(-scores[1], kind="stable")[:100].tolist()
+    everything_masked = np.full((2, 2000), -np.inf, dtype=np.float32)
+    assert np.isneginf(top_k_rows(everything_masked, 100)[0]).all()
+
+
 def test_blocks_split_over_threads_keep_row_order() -> None:
     queries, items = _data(300, 2000, seed=9)
     parts = list(blocked_top_k(queries, items, 30, block_size=200))
