@@ -33,8 +33,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from embeddings.evidence import EvidenceFinder  # noqa: E402
-from embeddings.reasons import MAX_JOB_TERMS, PROFILE_VERSION  # noqa: E402
+from embeddings.evidence import EvidenceFinder, job_key_rows, term_keys  # noqa: E402
+from embeddings.reasons import PROFILE_VERSION  # noqa: E402
 from schema.database import connect, scratch_server  # noqa: E402
 from schema.migrate import migrate  # noqa: E402
 from schema.queries import text_profiles as tp  # noqa: E402
@@ -87,16 +87,12 @@ def _list_with_reasons(
         row.owner_id: row.term_keys
         for row in tp.catalog_job_keys(conn, model.id, every_job, PROFILE_VERSION)
     }
-    keys = np.zeros((len(job_ids), MAX_JOB_TERMS), dtype=np.int64)
-    for row, job_id in enumerate(job_ids):
-        found = np.frombuffer(stored[job_id], dtype="<i8")
-        keys[row, : len(found)] = found
+    finder = EvidenceFinder(job_key_rows([stored[job_id] for job_id in job_ids]))
     (cv_keys,) = tp.cv_keys(conn, [cv_id], PROFILE_VERSION)
-    picks = np.arange(len(job_ids))
-    evidence = EvidenceFinder(keys).find(
-        [np.frombuffer(cv_keys.term_keys, dtype="<i8").astype(np.int64)],
+    evidence = finder.find(
+        [term_keys(cv_keys.term_keys)],
         np.zeros(len(job_ids), dtype=np.int64),
-        picks,
+        np.arange(len(job_ids)),
     )
     return NewLists(
         user_ids=[user_id],

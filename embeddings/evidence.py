@@ -42,6 +42,20 @@ _USERS_AT_ONCE = 128
 assert MAX_JOB_TERMS <= NO_RANK  # ranks fit their 6 bits, with NO_RANK to spare
 
 
+def term_keys(stored: bytes) -> Keys:
+    """A profile's keys as stored (`TextProfile.keys`), as int64s."""
+    return np.frombuffer(stored, dtype="<i8").astype(np.int64, copy=False)
+
+
+def job_key_rows(stored: Sequence[bytes]) -> Keys:
+    """Jobs' stored keys as the rows `EvidenceFinder` takes: zero-padded to
+    `MAX_JOB_TERMS`."""
+    rows = np.zeros((len(stored), MAX_JOB_TERMS), dtype=np.int64)
+    for row, keys in enumerate(map(term_keys, stored)):
+        rows[row, : len(keys)] = keys
+    return rows
+
+
 class EvidenceFinder:
     """The catalog's job term keys (row-aligned with the catalog, 0-padded to
     `MAX_JOB_TERMS`) as small ids, ready to answer blocks of picks. One thread at a

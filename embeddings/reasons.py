@@ -21,7 +21,6 @@ from hashlib import blake2b
 from itertools import accumulate, chain
 
 import numpy as np
-import numpy.typing as npt
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+#]*(?:[.\-][A-Za-z0-9+#]+)*")
 _LINE_SPLIT = re.compile(r"\n+|(?<=[.!?;])\s+(?=[A-Z•\-*])|\s+[•·|]\s+")
@@ -71,9 +70,6 @@ class TextProfile:
     quote_ends: tuple[int, ...]
     shown: tuple[str, ...]  # jobs: each term as written ("PostgreSQL"); CVs: ()
     terms: tuple[str, ...] = field(compare=False)  # lower-cased; not stored
-
-    def term_keys(self) -> npt.NDArray[np.int64]:
-        return np.frombuffer(self.keys, dtype="<i8").astype(np.int64)
 
 
 # Stored profiles made under another version are made again.

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import psycopg
 
-from embeddings.evidence import EvidenceFinder
-from embeddings.reasons import MAX_JOB_TERMS, TextProfile, location_fit, profile_cv, profile_job
+from embeddings.evidence import EvidenceFinder, job_key_rows, term_keys
+from embeddings.reasons import TextProfile, location_fit, profile_cv, profile_job
 
 Connection = psycopg.Connection[tuple[object, ...]]
 
@@ -27,9 +27,8 @@ def reason_for(
     """The reason for this pair as a list read writes it; `written` and `cv_written`:
     the job's and the CV's profiles as stored when the list is read, when they were made
     again since the run."""
-    keys = np.zeros((1, MAX_JOB_TERMS), dtype=np.int64)
-    keys[0, : len(job.term_keys())] = job.term_keys()
-    (evidence,) = EvidenceFinder(keys).find([cv.term_keys()], np.zeros(1, int), np.zeros(1, int))
+    finder = EvidenceFinder(job_key_rows([job.keys]))
+    (evidence,) = finder.find([term_keys(cv.keys)], np.zeros(1, int), np.zeros(1, int))
     shown, read_cv = written or job, cv_written or cv
     row = conn.execute(
         "SELECT jobmatch_reason(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",

@@ -21,8 +21,8 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.diversity import company_codes
-from embeddings.evidence import EvidenceFinder
-from embeddings.reasons import MAX_JOB_TERMS, PROFILE_VERSION
+from embeddings.evidence import EvidenceFinder, job_key_rows
+from embeddings.reasons import PROFILE_VERSION
 from embeddings.topk import Matrix, normalise
 from schema.queries import recommendations as q
 from schema.queries import text_profiles as tp
@@ -120,7 +120,7 @@ def load_catalog(conn: q.Connection, model: EmbeddingModel, since: datetime) -> 
     ids = np.array([job.id for job in jobs], dtype=np.int64)
     return Catalog(
         ids=ids,
-        evidence=EvidenceFinder(_job_keys(conn, model, since, ids)),
+        evidence=EvidenceFinder(job_key_rows(_job_keys(conn, model, since, ids))),
         vectors=normalise(vectors),
         codes=company_codes(companies),
         company_keys=[name.strip().casefold() for name in companies],
@@ -131,8 +131,8 @@ def load_catalog(conn: q.Connection, model: EmbeddingModel, since: datetime) -> 
     )
 
 
-def _job_keys(conn: q.Connection, model: EmbeddingModel, since: datetime, ids: Rows) -> Rows:
-    """The jobs' term keys, one row each (zero-padded to `MAX_JOB_TERMS`)."""
+def _job_keys(conn: q.Connection, model: EmbeddingModel, since: datetime, ids: Rows) -> list[bytes]:
+    """The jobs' stored term keys, in `ids` order."""
     stored = {
         row.owner_id: row.term_keys
         for row in tp.catalog_job_keys(conn, model.id, since, PROFILE_VERSION)
@@ -140,8 +140,4 @@ def _job_keys(conn: q.Connection, model: EmbeddingModel, since: datetime, ids: R
     if missing := [job_id for job_id in ids.tolist() if job_id not in stored]:
         made = profile_jobs(conn, tp.job_texts(conn, missing))
         stored.update((job_id, profile.keys) for job_id, profile in made.items())
-    keys = np.zeros((len(ids), MAX_JOB_TERMS), dtype=np.int64)
-    for row, job_id in enumerate(ids.tolist()):
-        found = np.frombuffer(stored.get(job_id, b""), dtype="<i8")
-        keys[row, : len(found)] = found
-    return keys
+    return [stored.get(job_id, b"") for job_id in ids.tolist()]

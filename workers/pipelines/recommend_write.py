@@ -18,6 +18,7 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
+from embeddings.evidence import term_keys
 from embeddings.reasons import PROFILE_VERSION
 from schema.database import connect
 from schema.queries import recommendations as q
@@ -161,7 +162,4 @@ class ListWriter:
         if missing := [cv_id for cv_id in cv_ids if cv_id not in found]:
             made = profile_cvs(self._conn, tp.cv_texts(self._conn, missing))
             found.update((cv_id, profile.keys) for cv_id, profile in made.items())
-        return {
-            cv_id: np.frombuffer(keys, dtype="<i8").astype(np.int64)
-            for cv_id, keys in found.items()
-        }
+        return {cv_id: term_keys(keys) for cv_id, keys in found.items()}
