@@ -28,15 +28,14 @@ from pathlib import Path
 import httpx
 import numpy as np
 import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from embeddings.evidence import EvidenceFinder, job_key_rows, term_keys  # noqa: E402
 from embeddings.reasons import PROFILE_VERSION  # noqa: E402
-from schema.database import connect, scratch_server  # noqa: E402
-from schema.migrate import migrate  # noqa: E402
+from schema.database import connect  # noqa: E402
+from schema.migrate import scratch_database  # noqa: E402
 from schema.queries import text_profiles as tp  # noqa: E402
 from schema.queries.cvs import replace_active_cv  # noqa: E402
 from schema.queries.models import activate_model, active_model, register_model  # noqa: E402
@@ -366,17 +365,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--tool", choices=("auto", "wrk", "httpx"), default="auto")
     args = parser.parse_args()
-    with scratch_server("jobmatch-bench-") as server_url:
-        name = f"jobmatch_bench_{os.getpid()}"
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}")
-        url = make_conninfo("", **{**conninfo_to_dict(server_url), "dbname": name})
-        try:
-            migrate(url)
-            measure(url, args)
-        finally:
-            with psycopg.connect(server_url, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with scratch_database("jobmatch-bench-") as url:
+        measure(url, args)
 
 
 if __name__ == "__main__":

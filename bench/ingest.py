@@ -48,11 +48,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-from schema.database import connect, scratch_server
-from schema.migrate import migrate
+from schema.database import connect
+from schema.migrate import scratch_database
 from schema.queries.jobs import Connection, JobRecord, job_values, upsert_jobs
 from workers.pipelines.ingest_stream import CHUNK_JOBS, store_stream
 from workers.pipelines.search_index_merge import pending_merger
@@ -118,24 +115,6 @@ def parse(bodies: list[tuple[JobSource, Any]]) -> list[JobRecord]:
     for source, body in bodies:
         records.extend(source.parse(body).records)
     return records
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """A migrated, empty database that is dropped afterwards."""
-    with scratch_server("jobmatch-bench-") as server:
-        name = f"jobmatch_bench_{os.getpid()}"
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}")
-        params = conninfo_to_dict(server)
-        params["dbname"] = name
-        url = make_conninfo("", **params)
-        try:
-            migrate(url)
-            yield url
-        finally:
-            with psycopg.connect(server, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @dataclass
@@ -324,7 +303,7 @@ def main() -> int:
     parse_t = Timing(time.perf_counter() - wall0, time.process_time() - cpu0, 0.0)
     n = len(records)
     print(f"{args.jobs} items built from the real responses, {n} parsed as valid jobs")
-    with scratch_database() as url:
+    with scratch_database("jobmatch-bench-") as url:
         print(f"database locale: {_locale(url)}")
         batched = timed_batched(url, records)
         again = timed_batched(url, records)  # every job unchanged now

@@ -41,7 +41,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 DIM = 384
 SKILLS = [
@@ -407,16 +406,6 @@ def recall(found: dict[int, list[int]], truth: dict[int, list[int]]) -> float:
     return float(np.mean(values)) if values else 1.0
 
 
-def _database(server: str) -> str:
-    name = f"jobmatch_bench_{os.getpid()}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name}")
-        admin.execute(f"CREATE DATABASE {name}")
-    params = conninfo_to_dict(server)
-    params["dbname"] = name
-    return make_conninfo("", **params)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=10_000)
@@ -425,19 +414,10 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=2000, help="users timed with pgvector")
     args = parser.parse_args()
 
-    from schema.database import scratch_server
-    from schema.migrate import migrate
+    from schema.migrate import scratch_database
 
-    with scratch_server("jobmatch-bench-recommend-") as server:
-        url = _database(server)
-        try:
-            migrate(url)
-            _run_phases(args, url)
-        finally:
-            with psycopg.connect(server, autocommit=True) as admin:
-                admin.execute(
-                    f"DROP DATABASE IF EXISTS {conninfo_to_dict(url)['dbname']} WITH (FORCE)"
-                )
+    with scratch_database("jobmatch-bench-recommend-") as url:
+        _run_phases(args, url)
 
 
 def _phase(fn: Callable[..., dict[str, object]], url: str, *fn_args: object) -> dict[str, object]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from schema.database import connect, describe
+from schema.database import connect, describe, scratch_server
 from schema.errors import DatabaseError
 
 # Any constant will do: it makes concurrent `migrate` runs (API and worker starting
@@ -78,3 +82,21 @@ def _apply(conn: psycopg.Connection[tuple[object, ...]], migration: Migration, u
         raise DatabaseError(
             f"migration {migration.name} needs more privileges on {describe(url)}: {error}"
         ) from error
+
+
+@contextmanager
+def scratch_database(prefix: str) -> Iterator[str]:
+    """A migrated, empty database for one benchmark run on a `scratch_server`, dropped
+    afterwards (one left by a killed run is dropped first)."""
+    with scratch_server(prefix) as server:
+        name = f"jobmatch_bench_{os.getpid()}"
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE {name}")
+        url = make_conninfo("", **{**conninfo_to_dict(server), "dbname": name})
+        try:
+            migrate(url)
+            yield url
+        finally:
+            with psycopg.connect(server, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
