@@ -31,6 +31,8 @@ from workers.sources.html_text import html_to_text
         ("<pre>line 1\nline 2</pre>", "line 1\nline 2"),
         ("<style>p {}</style><script>alert(1)</script><!-- x --><p>kept</p>", "kept"),
         ("<li>loose item</li>", "- loose item"),
+        # Items holding only whitespace (a newline, a no-break space) leave no lone bullet.
+        ("<ul>\n<li>\n</li><li>&nbsp;</li><li>x</li></ul>", "- x"),
         ("<p>caf&eacute; &lt;3 &#8364;5</p>", "café <3 €5"),
     ],
 )
