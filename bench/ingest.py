@@ -145,7 +145,7 @@ def timed(conn: Connection, into: list[Timing]) -> Iterator[None]:
 class _Server:
     """The PostgreSQL processes a step's CPU is read from."""
 
-    process: Any  # psutil.Process (psutil has no type stubs)
+    process: Any  # psutil.Process (psutil is imported only if installed)
     whole: bool  # the postmaster: count its children too
     own_pid: int = 0  # the backend of the measured connection
 
@@ -154,7 +154,7 @@ def _server(conn: Connection) -> _Server | None:
     """The postmaster of the bench's own embedded server (every process of it is this
     bench's), else the backend serving `conn`; None without psutil or for a remote host."""
     try:
-        psutil = importlib.import_module("psutil")  # a dev dependency, without type stubs
+        psutil = importlib.import_module("psutil")  # a dev dependency: optional here
     except ImportError:
         return None
     host = conn.info.host

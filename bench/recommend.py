@@ -119,7 +119,7 @@ def _cpu_seconds() -> float:
 def _server_cpu_seconds(url: str) -> float | None:
     """CPU seconds the whole PostgreSQL server has used so far (postmaster, its live
     processes and the backends it has reaped), or None for a server on another host."""
-    psutil: Any = importlib.import_module("psutil")  # a dev dependency, without type stubs
+    psutil: Any = importlib.import_module("psutil")  # a dev dependency: optional here
     with psycopg.connect(url) as conn:
         host = conn.info.host
         if not (host.startswith("/") or host in {"localhost", "127.0.0.1", "::1"}):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Callable
+from types import FrameType
 from typing import Any, Protocol
 
 from rich.console import Console
@@ -45,3 +47,19 @@ def print_json(payload: object) -> None:
     """Write `payload` as JSON to stdout (times and paths as strings)."""
     json.dump(payload, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """Make SIGTERM (`kill`, `docker stop`, systemd) end this process as Ctrl-C does.
+
+    uvicorn shuts down gracefully on SIGTERM, then raises the signal again under the
+    handler it found. Python's default handler ends the process on the spot: no
+    `finally` (the worker that `jobmatch up` started was left running) and no exit
+    hooks (the embedded PostgreSQL this process started stayed up). Raising SystemExit
+    instead unwinds normally.
+    """
+    signal.signal(signal.SIGTERM, _raise_system_exit)
+
+
+def _raise_system_exit(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)

@@ -9,7 +9,14 @@ import subprocess
 import sys
 
 from schema.migrate import migrate
-from server.cli.common import CliError, Subparsers, add_command, console, database_url
+from server.cli.common import (
+    CliError,
+    Subparsers,
+    add_command,
+    console,
+    database_url,
+    exit_cleanly_on_sigterm,
+)
 from server.demo import DEMO_USERS, DemoLoad, embed_and_recommend, is_empty, load_demo
 from workers.settings import Settings
 
@@ -51,6 +58,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     _check_address(args)
     if args.workers < 1:
         raise CliError(f"--workers must be at least 1, got {args.workers}")
+    exit_cleanly_on_sigterm()
     url = database_url(settings)
     # Worker processes read the environment: hand them the resolved (maybe embedded) URL.
     os.environ["DATABASE_URL"] = url
@@ -92,6 +100,7 @@ def run_up(args: argparse.Namespace, settings: Settings) -> int:
     from server.app import create_app
 
     _check_address(args)
+    exit_cleanly_on_sigterm()
     url = database_url(settings)
     applied = migrate(url)
     if applied:
