@@ -55,5 +55,9 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers, worker_type="thread", periodic=not args.no_periodic
     )
     consumer.run()
+    # Its threads may still be waiting on the queue. When this process started the
+    # embedded PostgreSQL, exiting stops that server under them: their last reads fail,
+    # and a traceback for each would only alarm whoever stopped the worker.
+    logging.getLogger("huey").setLevel(logging.CRITICAL)
     console.print("worker stopped")
     return 0

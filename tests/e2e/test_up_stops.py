@@ -1,5 +1,5 @@
-"""`jobmatch up` stopped by SIGTERM (`kill`, `docker stop`) takes everything it started
-down with it: the worker process and the embedded PostgreSQL."""
+"""`jobmatch up` and `jobmatch worker` stopped by SIGTERM (`kill`, `docker stop`) take
+everything they started down with them: the worker process and the embedded PostgreSQL."""
 
 from __future__ import annotations
 
@@ -48,18 +48,27 @@ def _gone(pid: int, within_s: float) -> bool:
     return False
 
 
-def test_sigterm_stops_the_worker_and_the_embedded_database(tmp_path: Path) -> None:
-    # The embedded server specifically, whatever the suite's own database is.
+def _embedded_home_with_demo(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """An environment on an embedded server in `tmp_path` (whatever the suite's own
+    database is) holding the demo data, so `up` skips its first-start embedding."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["JOBMATCH_HOME"] = str(tmp_path)
-    # Demo data first, so that `up` skips its first-start embedding (not under test here).
     log = tmp_path / "jobmatch.log"
     assert _jobmatch("demo", env=env, log=log).wait(timeout=120) == 0, log.read_text()
+    return env, log
+
+
+def _postmaster(tmp_path: Path) -> int:
+    return int((tmp_path / "pg" / "postmaster.pid").read_text().split()[0])
+
+
+def test_sigterm_stops_the_worker_and_the_embedded_database(tmp_path: Path) -> None:
+    env, log = _embedded_home_with_demo(tmp_path)
     port = _free_port()
     up = _jobmatch("up", "--port", str(port), env=env, log=log)
     try:
         _wait_for_health(f"http://127.0.0.1:{port}/api/v1", up, log)
-        postmaster = int((tmp_path / "pg" / "postmaster.pid").read_text().split()[0])
+        postmaster = _postmaster(tmp_path)
         children = psutil.Process(up.pid).children()
         assert children, "`jobmatch up` started no worker"
         up.send_signal(signal.SIGTERM)
@@ -73,3 +82,25 @@ def test_sigterm_stops_the_worker_and_the_embedded_database(tmp_path: Path) -> N
     assert all(_gone(child.pid, 15) for child in children), "the worker outlived `jobmatch up`"
     assert _gone(postmaster, 15), "the embedded PostgreSQL outlived `jobmatch up`"
     assert not (tmp_path / "pg" / "postmaster.pid").exists()
+
+
+def test_a_worker_on_its_own_stops_the_embedded_database_quietly(tmp_path: Path) -> None:
+    env, log = _embedded_home_with_demo(tmp_path)
+    worker = _jobmatch("worker", env=env, log=log)
+    try:
+        deadline = time.monotonic() + 90
+        while "consumer started" not in log.read_text() and time.monotonic() < deadline:
+            assert worker.poll() is None, log.read_text()
+            time.sleep(0.3)
+        postmaster = _postmaster(tmp_path)
+        worker.send_signal(signal.SIGTERM)
+        returncode = worker.wait(timeout=60)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    output = log.read_text()
+    assert returncode == 0, output[-2000:]
+    assert "worker stopped" in output
+    # Its queue threads' last reads fail as the server stops: no traceback for those.
+    assert "Traceback" not in output
+    assert _gone(postmaster, 15), "the embedded PostgreSQL outlived `jobmatch worker`"
