@@ -102,7 +102,7 @@ def test_a_repost_does_not_recompute_its_vector(conn: Connection) -> None:
     assert row == ("'marker':1",)
 
 
-def test_a_new_embedded_cluster_uses_the_builtin_locale(tmp_path: Path) -> None:
+def test_a_new_embedded_cluster_has_the_builtin_locale_and_larger_buffers(tmp_path: Path) -> None:
     # In a process of its own, so the server stops when it exits.
     script = (
         "import pathlib, sys, psycopg\n"
@@ -111,6 +111,7 @@ def test_a_new_embedded_cluster_uses_the_builtin_locale(tmp_path: Path) -> None:
         "with psycopg.connect(url) as admin:\n"
         "    print(admin.execute(\"SELECT string_agg(datname || ' ' || datlocprovider::text || ' '"
         " || coalesce(datlocale, ''), ',' ORDER BY datname) FROM pg_database\").fetchone()[0])\n"
+        "    print(admin.execute('SHOW shared_buffers').fetchone()[0])\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script, str(tmp_path / "pg")],
@@ -121,7 +122,8 @@ def test_a_new_embedded_cluster_uses_the_builtin_locale(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [
-        *["postgres", "b", "C.UTF-8,template0", "b", "C.UTF-8,template1", "b", "C.UTF-8"]
+        *["postgres", "b", "C.UTF-8,template0", "b", "C.UTF-8,template1", "b", "C.UTF-8"],
+        "512MB",
     ]
 
 
