@@ -10,7 +10,6 @@ vectors of the jobs it writes are computed by a parallel query beforehand.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -84,16 +83,22 @@ class JobRecord:
 
 
 def content_hash(record: JobRecord) -> bytes:
-    """SHA-256 over every field that is embedded; a change in any of them changes it."""
-    embedded = [
-        record.title,
-        record.company,
-        record.location,
-        list(record.tags),
-        record.category,
-        record.description,
-    ]
-    return hashlib.sha256(json.dumps(embedded, ensure_ascii=False).encode()).digest()
+    """SHA-256 over every field that is embedded; a change in any of them changes it.
+
+    The same as PostgreSQL's `jobmatch_content_hash` (migration 009): the fields joined
+    by U+001F, tags by U+001E, a missing category as an empty one.
+    """
+    embedded = "\x1f".join(
+        [
+            record.title,
+            record.company,
+            record.location,
+            "\x1e".join(record.tags),
+            record.category or "",
+            record.description,
+        ]
+    )
+    return hashlib.sha256(embedded.encode()).digest()
 
 
 @dataclass(frozen=True)

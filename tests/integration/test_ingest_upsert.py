@@ -77,6 +77,28 @@ def test_every_embedded_field_changes_the_hash() -> None:
     }
     hashes = {content_hash(dataclasses.replace(base, **{k: v})) for k, v in changes.items()}  # type: ignore[arg-type]
     assert len(hashes | {content_hash(base)}) == len(changes) + 1
+    # Text moved from one field to the next, or from one tag to the next, changes it too.
+    moved = dataclasses.replace(base, title=base.title + " Acme", company="Robotics")
+    assert content_hash(moved) != content_hash(dataclasses.replace(base, company="Acme Robotics"))
+    split = dataclasses.replace(base, tags=("python backend",))
+    assert content_hash(split) != content_hash(base)
+
+
+def test_the_hash_is_the_one_postgresql_computes(conn: Connection) -> None:
+    records = [
+        job("remoteok", "1"),
+        job("remoteok", "2", category=None, tags=(), location=""),
+        job("remoteok", "3", title="Ingénieur·e Données", description="Zürich\n\n- 数据"),
+    ]
+    upsert_jobs(conn, records)
+    rows = conn.execute(
+        "SELECT source_id, content_hash,"
+        " jobmatch_content_hash(title, company, location, tags, category, description)"
+        " FROM jobs ORDER BY source_id"
+    ).fetchall()
+    assert [(row[1], row[2]) for row in rows] == [
+        (content_hash(record), content_hash(record)) for record in records
+    ]
 
 
 def test_cross_source_duplicate_collapses_and_remembers_its_source(conn: Connection) -> None:

@@ -135,6 +135,32 @@ def test_stored_rows_become_lists_when_migrated(empty_db_url: str) -> None:
         assert conn.execute("SELECT count(*) FROM recommendation_lists").fetchone() == (0,)
 
 
+def test_content_hashes_are_rewritten_with_what_was_made_from_them(empty_db_url: str) -> None:
+    """Migration 009 changes how a job's hash is computed: a vector or profile made from
+    the current text follows it (nothing is embedded again); a stale one stays stale."""
+    with connect(empty_db_url, vectors=False) as conn:
+        conn.autocommit = True
+        before, from_009 = _split_at(available_migrations(), "009_job_content_hash.sql")
+        for migration in before:
+            conn.execute(migration.sql.encode())
+        current, stale = _job(conn, "1"), _job(conn, "2")  # both stored with the hash 00
+        model = _model(conn)
+        for job, made_from in ((current, "\\x00"), (stale, "\\x01")):
+            conn.execute(
+                "INSERT INTO job_embeddings (model_id, job_id, embedding, content_hash)"
+                " VALUES (%(m)s, %(j)s, '[1,0,0]', %(h)s)",
+                {"m": model, "j": job, "h": made_from},
+            )
+        for migration in from_009:
+            conn.execute(migration.sql.encode())
+        rows = conn.execute(
+            "SELECT j.id, j.content_hash = jobmatch_content_hash(j.title, j.company,"
+            " j.location, j.tags, j.category, j.description), e.content_hash = j.content_hash"
+            " FROM jobs j JOIN job_embeddings e ON e.job_id = j.id ORDER BY j.id"
+        ).fetchall()
+        assert rows == [(current, True, True), (stale, True, False)]
+
+
 def _split_at(migrations: list[Migration], name: str) -> tuple[list[Migration], list[Migration]]:
     names = [m.name for m in migrations]
     return migrations[: names.index(name)], migrations[names.index(name) :]
