@@ -22,7 +22,9 @@ from itertools import accumulate, chain
 
 import numpy as np
 
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+#]*(?:[.\-][A-Za-z0-9+#]+)*")
+# A term starts with a letter of any script: ASCII letters only cut "Führung" into
+# "hrung" and "für" into nothing, and such fragments were named as shared terms.
+_TOKEN = re.compile(r"[^\W\d_][\w+#]*(?:[.\-][\w+#]+)*")
 _LINE_SPLIT = re.compile(r"\n+|(?<=[.!?;])\s+(?=[A-Z•\-*])|\s+[•·|]\s+")
 MAX_JOB_TERMS = 40
 MAX_SHARED = 4
@@ -47,7 +49,20 @@ _STOPWORD_TEXT = (
     "salary offer offers environment level senior junior mid hiring hire build building "
     "nice ideal want wants run runs seeking need needs lead tags"
 )
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# German function words: Arbeitnow's postings (and many CVs) are German.
+_GERMAN_STOPWORD_TEXT = (
+    "aber als am an auch auf aus bei bin bis bist da damit dann das dass dem den der des "
+    "dich die dies diese diesem diesen dieser dieses dir doch dort du durch ein eine einem "
+    "einen einer eines er es euch euer eure für gegen habe haben hat hatte hier ich ihm ihn "
+    "ihnen ihr ihre ihrem ihren ihrer ihres im ins ist ja jede jedem jeden jeder jedes kann "
+    "kein keine können mehr mein meine mich mir mit muss müssen nach nicht noch nun nur ob "
+    "oder ohne sehr sein seine sich sie sind sowie über um und uns unser unsere unserem "
+    "unseren unserer unter vom von vor war waren was weil wenn wer werden wie wir wird wo "
+    "zu zum zur zwischen"
+)
+# What is left of "we're", "you'll", "we've" once a token stops at the apostrophe.
+_CONTRACTIONS = "re ll ve"
+STOPWORDS = frozenset(f"{_STOPWORD_TEXT} {_GERMAN_STOPWORD_TEXT} {_CONTRACTIONS}".split())
 
 
 @dataclass(frozen=True)
@@ -73,7 +88,7 @@ class TextProfile:
 
 
 # Stored profiles made under another version are made again.
-PROFILE_VERSION = 5
+PROFILE_VERSION = 6
 
 
 def term_key(term: str) -> int:

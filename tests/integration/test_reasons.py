@@ -150,3 +150,22 @@ def test_quotes_with_non_ascii_text_are_cut_whole(conn: Connection) -> None:
     assert reason == (
         "You share Kafka, Rust · your CV: “Kafka à la carte” ↔ the job: “Kafka für alle.”"
     )
+
+
+def test_german_words_are_whole_terms_and_function_words_are_not_skills(
+    conn: Connection,
+) -> None:
+    cv = profile_cv("Ich bin Führungskraft für Buchhaltung und DATEV. We're fluent in SAP.")
+    job = profile_job(
+        "Führungskraft Buchhaltung (m/w/d)",
+        [],
+        "Wir suchen eine Persönlichkeit für unser Team, die DATEV und SAP kennt.",
+    )
+    assert {"führungskraft", "buchhaltung", "persönlichkeit", "datev", "sap"} <= set(job.terms)
+    # Fragments of words cut at non-ASCII letters, German function words, and what is left
+    # of "we're": none is a term.
+    for noise in ("hrungskr", "nlichkeit", "für", "und", "wir", "die", "re"):
+        assert noise not in job.terms
+        assert noise not in cv.terms
+    reason = reason_for(conn, cv, job)
+    assert reason.startswith("You share Führungskraft, Buchhaltung, DATEV, SAP")
