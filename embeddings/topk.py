@@ -198,14 +198,6 @@ def _partition_rows(scores: Matrix, k: int) -> tuple[Matrix, Indices]:
     )
 
 
-def exact_top_k(queries: Matrix, items: Matrix, k: int) -> tuple[Matrix, Indices]:
-    """All rows' top-`k` (scores, indices) in one call: the reference for recall checks."""
-    parts = list(blocked_top_k(normalise(queries), normalise(items), k))
-    if not parts:
-        return np.empty((0, k), np.float32), np.empty((0, k), np.int64)
-    return np.vstack([p.scores for p in parts]), np.vstack([p.indices for p in parts])
-
-
 def full_ranking(query: Matrix, items: Matrix) -> tuple[Matrix, Indices]:
     """One query's scores against every item, best first (the fallback when a row's
     top-k ran out after filters and the company cap)."""
