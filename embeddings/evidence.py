@@ -1,10 +1,10 @@
 """What a reason says, found for a whole block of (user, job) picks at once, as numbers.
 
 A reason names the job's best-ranked terms the CV shares (at most `MAX_SHARED`) and
-quotes the CV line of the first of them (`embeddings.reasons`). Terms that are among the
-best-ranked of many of the catalog's jobs ("management", "support", German "und") say
-little about why this job fits: they come after the job's other shared terms. Finding those is a set
-look-up per job term; done in Python it cost ~4 µs per pick, more than scoring, for
+quotes the CV line of the first of them (`embeddings.reasons`); terms that many of the
+catalog's jobs rank among their best ("management", "support") say little about why this
+job fits, so they come after the job's other shared terms. Finding the shared terms is a
+set look-up per job term; done in Python it cost ~4 µs per pick, more than scoring, for
 ~500,000 picks a night. Here terms are 64-bit keys (`term_key`): the catalog's job keys
 become small integer ids once per run, each CV's keys are looked up among them, and a
 block's picks are answered by array gathers.

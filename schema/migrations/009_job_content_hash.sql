@@ -3,9 +3,10 @@
 -- their JSON encoding: escaping a whole description cost ~18 µs of the ~23 µs a hash
 -- took, a tenth of the client CPU of ingesting a job (bench/ingest.py); this takes ~6.
 --
--- The fields are joined by U+001F, tags by U+001E. Both are whitespace to the parsers'
--- cleaning, so no cleaned field holds them and the joined text parses back one way.
--- A missing category counts as an empty one.
+-- The fields are joined by U+001F, tags by U+001E: control characters that the parsers'
+-- whitespace cleaning removes from every field but a plain-text description, and that no
+-- real posting holds. (Text that did hold them could make two jobs hash alike, which
+-- would only leave a changed job's vector as it was.) A missing category is empty.
 CREATE FUNCTION jobmatch_content_hash(
     title TEXT, company TEXT, location TEXT, tags TEXT[], category TEXT, description TEXT
 ) RETURNS BYTEA
