@@ -48,6 +48,11 @@ def test_broken_markup_still_gives_the_text() -> None:
     assert html_to_text("<p>open <b>bold <i>both</p><li>x") == "open bold both\n\n- x"
 
 
+def test_markup_nested_thousands_deep_keeps_its_text() -> None:
+    # Unclosed tags pile up into nesting deeper than the walk can recurse.
+    assert html_to_text("<p>Intro</p>" + "<span><div>" * 2000 + "deep  text") == "Intro deep text"
+
+
 def test_double_escaped_html_is_cleaned_with_its_paragraphs() -> None:
     # The Muse sends some postings as escaped HTML inside <pre><code>.
     html = (

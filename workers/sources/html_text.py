@@ -56,7 +56,12 @@ def html_to_text(html: str) -> str:
     if body is None:
         return ""
     writer = _Writer()
-    writer.walk(body, 0)
+    try:
+        writer.walk(body, 0)
+    except RecursionError:
+        # Elements nested hundreds deep (unclosed tags pile up so) are too deep for the
+        # walk, which recurses: the text is still kept, as one paragraph.
+        return " ".join(body.text(deep=True, separator=" ").split())
     return "".join(writer.out).strip()
 
 
