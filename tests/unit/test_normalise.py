@@ -90,6 +90,17 @@ def test_salary_text(text: str, expected: tuple[object, ...]) -> None:
     assert clean.salary_text(text) == expected
 
 
+@pytest.mark.parametrize("value", [10**30, "1e40", 1e20])
+def test_absurd_salary_amounts_reject_the_record(value: object) -> None:
+    # 10**30 once escaped as decimal.InvalidOperation and failed the source's whole run.
+    with pytest.raises(BadRecordError, match="absurd amount"):
+        clean.amount(value, "salary_max")
+
+
+def test_large_real_salaries_are_kept() -> None:
+    assert clean.amount(600_000_000, "salary_max") == Decimal(600_000_000)  # IDR a year
+
+
 def test_record_round_trips_through_a_mapping() -> None:
     record = record_from_mapping(GOOD, None)
     assert record.posted_at == datetime(2026, 1, 5, 9, tzinfo=UTC)

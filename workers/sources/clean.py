@@ -145,6 +145,11 @@ def timestamp(value: Any, key: str, *, now: datetime | None = None) -> datetime:
     return when
 
 
+# No yearly salary reaches this in any currency (a billion rupiah is ~60,000 USD); larger
+# figures are mistakes, and past 26 digits they would not even round to cents.
+_ABSURD_AMOUNT = Decimal(10) ** 15
+
+
 def amount(value: Any, key: str) -> Decimal | None:
     """A salary amount; None for absent or zero (APIs send 0 for "not stated")."""
     if value is None or value == "":
@@ -157,6 +162,8 @@ def amount(value: Any, key: str) -> Decimal | None:
         raise BadRecordError(f"{key} is not a number") from error
     if not number.is_finite() or number < 0:
         raise BadRecordError(f"{key} is not a valid amount")
+    if number >= _ABSURD_AMOUNT:
+        raise BadRecordError(f"{key} is an absurd amount")
     return number.quantize(Decimal("0.01")) if number else None
 
 
