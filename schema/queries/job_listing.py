@@ -11,14 +11,13 @@ from psycopg.rows import class_row
 Connection = psycopg.Connection[tuple[object, ...]]
 
 # Lists carry a snippet, not the description: a page of fifty full postings would weigh
-# hundreds of kilobytes. Salaries leave as float8 so they serialise as JSON numbers.
+# hundreds of kilobytes. The snippet is the description's first 280 characters, kept in
+# the row (migration 010). Salaries leave as float8 so they serialise as JSON numbers.
 SUMMARY_COLUMNS = (
     "j.id, j.source, j.title, j.company, j.location, j.remote,"
     " j.salary_min::float8 AS salary_min, j.salary_max::float8 AS salary_max,"
-    " j.salary_currency, j.tags, j.category, j.url, j.posted_at,"
-    " left(j.description, 280) AS snippet"
+    " j.salary_currency, j.tags, j.category, j.url, j.posted_at, j.snippet"
 )
-SNIPPET_CHARS = 280
 
 
 @dataclass(frozen=True)

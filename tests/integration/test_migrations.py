@@ -161,6 +161,25 @@ def test_content_hashes_are_rewritten_with_what_was_made_from_them(empty_db_url:
         assert rows == [(current, True, True), (stale, True, False)]
 
 
+def test_snippets_are_the_descriptions_first_280_characters(empty_db_url: str) -> None:
+    """Migration 010 keeps each job's snippet in its row, for jobs stored before it too."""
+    long_text = "Ünïcode " * 100  # 800 characters, stored out of line
+    with connect(empty_db_url, vectors=False) as conn:
+        conn.autocommit = True
+        before, from_010 = _split_at(available_migrations(), "010_job_snippet.sql")
+        for migration in before:
+            conn.execute(migration.sql.encode())
+        old = _job(conn, "old")
+        conn.execute(
+            "UPDATE jobs SET description = %(d)s WHERE id = %(id)s", {"d": long_text, "id": old}
+        )
+        for migration in from_010:
+            conn.execute(migration.sql.encode())
+        new = _job(conn, "new")  # description '' (the default)
+        rows = conn.execute("SELECT id, snippet FROM jobs ORDER BY id").fetchall()
+    assert rows == [(old, long_text[:280]), (new, "")]
+
+
 def _split_at(migrations: list[Migration], name: str) -> tuple[list[Migration], list[Migration]]:
     names = [m.name for m in migrations]
     return migrations[: names.index(name)], migrations[names.index(name) :]
