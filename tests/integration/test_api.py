@@ -266,6 +266,33 @@ def test_recommendations_envelope_states(
     assert expired["items"] == []
 
 
+def test_recommendation_pages_rank_before_filters_and_close_up(
+    client: TestClient[Litestar], db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    headers = register(client, "pages@example.com")
+    client.put(f"{API}/users/me/cv", headers=headers, json={"text": "Python developer"})
+    user_id = client.get(f"{API}/users/me", headers=headers).json()["id"]
+    jobs = [insert_job(db, n) for n in range(101, 108)]  # even n remote, odd n in Berlin
+    model_row = db.execute(
+        "INSERT INTO embedding_models (name, dimension, is_active) VALUES ('m', 32, true)"
+        " ON CONFLICT (name) DO UPDATE SET is_active = true RETURNING id"
+    ).fetchone()
+    assert model_row is not None
+    expires = datetime.now(UTC) + timedelta(days=3)
+    store_list(db, user_id, int(str(model_row[0])), jobs, expires_at=expires)
+    db.execute("DELETE FROM jobs WHERE id = %(id)s", {"id": jobs[1]})  # rank 2 closes up
+
+    def page(**params: object) -> list[tuple[int, int]]:
+        body = client.get(f"{API}/jobs/recommendations", headers=headers, params=params).json()
+        assert all(item["match_reason"] for item in body["items"])
+        return [(item["rank"], item["job"]["id"]) for item in body["items"]]
+
+    assert page(offset=1, limit=2) == [(2, jobs[2]), (3, jobs[3])]
+    # Filters keep the ranks of the whole list.
+    assert page(remote="true") == [(3, jobs[3]), (5, jobs[5])]
+    assert page(location="berlin", offset=1) == [(2, jobs[2]), (4, jobs[4]), (6, jobs[6])]
+
+
 def test_unknown_routes_and_methods_are_json(client: TestClient[Litestar]) -> None:
     missing = client.get(f"{API}/nowhere")
     assert missing.status_code == 404
