@@ -282,7 +282,7 @@ def test_recommendation_pages_rank_before_filters_and_close_up(
     store_list(db, user_id, int(str(model_row[0])), jobs, expires_at=expires)
     db.execute("DELETE FROM jobs WHERE id = %(id)s", {"id": jobs[1]})  # rank 2 closes up
 
-    def page(**params: object) -> list[tuple[int, int]]:
+    def page(**params: str | int) -> list[tuple[int, int]]:
         body = client.get(f"{API}/jobs/recommendations", headers=headers, params=params).json()
         assert all(item["match_reason"] for item in body["items"])
         return [(item["rank"], item["job"]["id"]) for item in body["items"]]
