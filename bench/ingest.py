@@ -146,9 +146,10 @@ def timed(conn: Connection, into: list[Timing]) -> Iterator[None]:
 
 
 def _checkpoint(conn: Connection) -> None:
-    """Write out what earlier steps left behind, before the block. Their WAL counts toward
-    max_wal_size (1 GB): the steps before the pipelined one write about that much, and the
-    checkpoint it requested ran inside the pipelined step, charging it their pages."""
+    """Write out what earlier steps left behind, before the block. PostgreSQL requests a
+    checkpoint once the WAL since the last passes about half of max_wal_size (1 GB); the
+    steps before the pipelined one wrote more than that, and the checkpoint ran inside
+    the pipelined step (pg_stat_checkpointer), charging it their pages."""
     try:
         conn.execute("CHECKPOINT")
     except psycopg.errors.InsufficientPrivilege:
