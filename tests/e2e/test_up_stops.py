@@ -62,6 +62,16 @@ def _postmaster(tmp_path: Path) -> int:
     return int((tmp_path / "pg" / "postmaster.pid").read_text().split()[0])
 
 
+def _stop_with_sigterm(process: subprocess.Popen[bytes], log: Path) -> str:
+    """Send SIGTERM, as `kill` and `docker stop` do; the output, once it exited cleanly."""
+    process.send_signal(signal.SIGTERM)
+    returncode = process.wait(timeout=60)
+    output = log.read_text()
+    assert returncode == 0, output[-2000:]
+    assert "Traceback" not in output
+    return output
+
+
 def test_sigterm_stops_the_worker_and_the_embedded_database(tmp_path: Path) -> None:
     env, log = _embedded_home_with_demo(tmp_path)
     port = _free_port()
@@ -71,14 +81,10 @@ def test_sigterm_stops_the_worker_and_the_embedded_database(tmp_path: Path) -> N
         postmaster = _postmaster(tmp_path)
         children = psutil.Process(up.pid).children()
         assert children, "`jobmatch up` started no worker"
-        up.send_signal(signal.SIGTERM)
-        returncode = up.wait(timeout=60)
+        _stop_with_sigterm(up, log)
     finally:
         if up.poll() is None:
             up.kill()
-    output = log.read_text()
-    assert returncode == 0, output[-2000:]
-    assert "Traceback" not in output
     assert all(_gone(child.pid, 15) for child in children), "the worker outlived `jobmatch up`"
     assert _gone(postmaster, 15), "the embedded PostgreSQL outlived `jobmatch up`"
     assert not (tmp_path / "pg" / "postmaster.pid").exists()
@@ -93,14 +99,10 @@ def test_a_worker_on_its_own_stops_the_embedded_database_quietly(tmp_path: Path)
             assert worker.poll() is None, log.read_text()
             time.sleep(0.3)
         postmaster = _postmaster(tmp_path)
-        worker.send_signal(signal.SIGTERM)
-        returncode = worker.wait(timeout=60)
+        # Its queue threads' last reads fail as the server stops: no traceback for those.
+        output = _stop_with_sigterm(worker, log)
     finally:
         if worker.poll() is None:
             worker.kill()
-    output = log.read_text()
-    assert returncode == 0, output[-2000:]
     assert "worker stopped" in output
-    # Its queue threads' last reads fail as the server stops: no traceback for those.
-    assert "Traceback" not in output
     assert _gone(postmaster, 15), "the embedded PostgreSQL outlived `jobmatch worker`"
