@@ -5,7 +5,7 @@ Writing the new lists (one transaction per block of users) is in `recommendation
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -85,20 +85,26 @@ def candidates(
                 params,
             )
             jobs = cur.fetchall()
-        with conn.cursor() as cur:
-            query = (
-                "COPY (SELECT j.id, e.embedding" + _CANDIDATES + " ORDER BY j.id)"
-                " TO STDOUT (FORMAT BINARY)"
-            )
-            with cur.copy(query, params) as copy:
-                data = b"".join(bytes(chunk) for chunk in copy)
-    ids, matrix = _parse_vector_copy(data, dimension)
+        ids, matrix = _copy_vectors(
+            conn, "SELECT j.id, e.embedding" + _CANDIDATES + " ORDER BY j.id", params, dimension
+        )
     if ids[:, 0].tolist() != [job.id for job in jobs]:
         raise RuntimeError("candidate jobs and their vectors were read out of step")
     return jobs, matrix
 
 
 _COPY_HEADER = 19  # signature (11 bytes), flags (4), header extension length (4)
+
+
+def _copy_vectors(
+    conn: Connection, select: str, params: Mapping[str, object], dimension: int, ids: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) of `select`'s rows (`ids` bigints, then a vector), read through one
+    binary COPY and parsed by numpy in one go (`_parse_vector_copy`)."""
+    query = f"COPY ({select}) TO STDOUT (FORMAT BINARY)"
+    with conn.cursor() as cur, cur.copy(query, params) as copy:
+        data = b"".join(bytes(chunk) for chunk in copy)
+    return _parse_vector_copy(data, dimension, ids)
 
 
 def _parse_vector_copy(data: bytes, dimension: int, ids: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -137,13 +143,8 @@ def users_to_recommend(
     `user_id % shards`), by user id, and their CV vectors as one float32 matrix (row i
     is user i), read like the candidates' (`candidates`)."""
     params = {"model_id": model_id, "shard": shard, "shards": shards, "user_ids": user_ids}
-    query = (
-        "COPY (SELECT c.user_id, c.id, e.embedding " + _USERS + " ORDER BY c.user_id)"
-        " TO STDOUT (FORMAT BINARY)"
-    )
-    with conn.cursor() as cur, cur.copy(query, params) as copy:
-        data = b"".join(bytes(chunk) for chunk in copy)
-    ids, matrix = _parse_vector_copy(data, dimension, ids=2)
+    select = "SELECT c.user_id, c.id, e.embedding " + _USERS + " ORDER BY c.user_id"
+    ids, matrix = _copy_vectors(conn, select, params, dimension, ids=2)
     return [UserQuery(user_id, cv_id) for user_id, cv_id in ids.tolist()], matrix
 
 
