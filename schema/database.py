@@ -19,6 +19,8 @@ from schema.errors import DatabaseError
 
 CONNECT_TIMEOUT_S = 5
 
+Connection = psycopg.Connection[tuple[object, ...]]
+
 # How a new embedded cluster is made (an existing data folder keeps what it was made with):
 # - its databases use PostgreSQL's own `builtin` C.UTF-8 locale (PG 17+) instead of
 #   whatever libc locale the environment has: full-text indexing (to_tsvector, most of
@@ -128,7 +130,7 @@ def describe(url: str) -> str:
     return f"postgresql://{info.get('user') or ''}@{host}{port}/{info.get('dbname') or ''}"
 
 
-def connect(url: str, *, vectors: bool = True) -> psycopg.Connection[tuple[object, ...]]:
+def connect(url: str, *, vectors: bool = True) -> Connection:
     """One connection, with pgvector types registered unless `vectors` is False.
 
     Raises `DatabaseError` with a fix for a malformed URL, an unreachable server, or a
@@ -151,7 +153,7 @@ def connect(url: str, *, vectors: bool = True) -> psycopg.Connection[tuple[objec
     return conn
 
 
-def _register_vector(conn: psycopg.Connection[tuple[object, ...]], url: str) -> None:
+def _register_vector(conn: Connection, url: str) -> None:
     try:
         register_vector(conn)
     except psycopg.ProgrammingError as error:
@@ -163,12 +165,22 @@ def _register_vector(conn: psycopg.Connection[tuple[object, ...]], url: str) -> 
 
 
 @contextmanager
-def connection(url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
-    """A connection that commits on success, rolls back on error, and always closes."""
-    conn = connect(url)
+def connection(url: str, *, autocommit: bool = False, vectors: bool = True) -> Iterator[Connection]:
+    """A connection for the block, always closed at its end.
+
+    By default the block is one transaction: committed on success, rolled back on error.
+    With `autocommit`, each statement (or `conn.transaction()` block) commits on its own,
+    so work finished before a failure stays; session state such as advisory locks lasts
+    until the block ends. `vectors=False` skips registering the pgvector types.
+    """
+    conn = connect(url, vectors=vectors)
     try:
-        with conn:
+        if autocommit:
+            conn.autocommit = True
             yield conn
+        else:
+            with conn:
+                yield conn
     finally:
         conn.close()
 

@@ -11,7 +11,7 @@ from importlib import resources
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from schema.database import connect, describe, scratch_server
+from schema.database import Connection, connect, describe, scratch_server
 from schema.errors import DatabaseError
 
 # Any constant will do: it makes concurrent `migrate` runs (API and worker starting
@@ -35,13 +35,19 @@ def available_migrations() -> list[Migration]:
     return [Migration(entry.name, entry.read_text(encoding="utf-8")) for entry in files]
 
 
-def applied_migrations(conn: psycopg.Connection[tuple[object, ...]]) -> list[str]:
+def applied_migrations(conn: Connection) -> list[str]:
     """Names of the applied migrations; empty on a database never migrated."""
     exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
     if not exists or not exists[0]:
         return []
     rows = conn.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()
     return [str(row[0]) for row in rows]
+
+
+def pending_migrations(conn: Connection) -> list[str]:
+    """Names of the migrations this code has that the database lacks, in order."""
+    applied = set(applied_migrations(conn))
+    return [m.name for m in available_migrations() if m.name not in applied]
 
 
 def migrate(url: str) -> list[str]:
@@ -63,7 +69,7 @@ def migrate(url: str) -> list[str]:
         conn.close()
 
 
-def _apply(conn: psycopg.Connection[tuple[object, ...]], migration: Migration, url: str) -> None:
+def _apply(conn: Connection, migration: Migration, url: str) -> None:
     try:
         with conn.transaction():
             conn.execute(migration.sql.encode())

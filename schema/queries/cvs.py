@@ -6,10 +6,9 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
 from psycopg.rows import class_row
 
-Connection = psycopg.Connection[tuple[object, ...]]
+from schema.database import Connection
 
 _COLUMNS = "id, user_id, body, filename, content_hash, category, created_at"
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
 from psycopg.rows import class_row
 
-Connection = psycopg.Connection[tuple[object, ...]]
+from schema.database import Connection
 
 # Lists carry a snippet, not the description: a page of fifty full postings would weigh
 # hundreds of kilobytes. The snippet is the description's first 280 characters, kept in

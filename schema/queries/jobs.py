@@ -18,6 +18,7 @@ from decimal import Decimal
 import psycopg
 from psycopg.rows import class_row
 
+from schema.database import Connection
 from schema.queries.job_upsert_sql import (
     COPY,
     COPY_TYPES,
@@ -29,8 +30,6 @@ from schema.queries.job_upsert_sql import (
     VECTORS,
     WRITE,
 )
-
-Connection = psycopg.Connection[tuple[object, ...]]
 
 
 class JobRecordError(ValueError):

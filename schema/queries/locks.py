@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import psycopg
+from schema.database import Connection
 
 
-def try_lock(conn: psycopg.Connection[tuple[object, ...]], name: str) -> bool:
+def try_lock(conn: Connection, name: str) -> bool:
     """Take the lock `name` for this session if nobody holds it; True when taken.
 
     It is released when the session ends, so a process that dies never leaves it held.

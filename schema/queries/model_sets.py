@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
-Connection = psycopg.Connection[tuple[object, ...]]
+from schema.database import Connection
 
 
 @dataclass(frozen=True)

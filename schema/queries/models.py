@@ -9,7 +9,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
-Connection = psycopg.Connection[tuple[object, ...]]
+from schema.database import Connection
 
 _COLUMNS = "id, name, dimension, is_active, created_at"
 

@@ -8,12 +8,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
 from psycopg.rows import class_row
 
-from schema.database import connect
-
-Connection = psycopg.Connection[tuple[object, ...]]
+from schema.database import Connection, connect
 
 
 @dataclass(frozen=True)

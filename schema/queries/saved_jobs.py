@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
 from psycopg.rows import class_row
 
+from schema.database import Connection
 from schema.queries.job_listing import SUMMARY_COLUMNS, JobSummary
-
-Connection = psycopg.Connection[tuple[object, ...]]
 
 
 @dataclass(frozen=True)

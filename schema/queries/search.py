@@ -32,7 +32,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
-Connection = psycopg.Connection[tuple[object, ...]]
+from schema.database import Connection
 
 RRF_K = 60
 MAX_EF_SEARCH = 1000  # pgvector's ceiling for hnsw.ef_search

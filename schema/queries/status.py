@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import psycopg
 from psycopg import sql
 
-from schema.migrate import applied_migrations, available_migrations
+from schema.database import Connection
+from schema.migrate import applied_migrations, pending_migrations
 
 
-def table_row_counts(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, int]:
+def table_row_counts(conn: Connection) -> dict[str, int]:
     """Exact row counts of every table and view in the current schema, by name."""
     tables = conn.execute(
         "SELECT table_name FROM information_schema.tables"
@@ -22,8 +22,8 @@ def table_row_counts(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, 
     return counts
 
 
-def migration_level(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, object]:
+def migration_level(conn: Connection) -> dict[str, object]:
     """Applied and pending migration names."""
     applied = applied_migrations(conn)
-    pending = [m.name for m in available_migrations() if m.name not in set(applied)]
+    pending = pending_migrations(conn)
     return {"applied": applied, "pending": pending, "current": applied[-1] if applied else None}

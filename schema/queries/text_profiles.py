@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from psycopg.rows import class_row
 
-from schema.queries.recommendations import Connection
+from schema.database import Connection
 
 
 @dataclass(frozen=True)

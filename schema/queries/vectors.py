@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import psycopg
 from pgvector import Vector
 from psycopg.rows import class_row
 
-Connection = psycopg.Connection[tuple[object, ...]]
+from schema.database import Connection
+
 Vectors = npt.NDArray[np.float32]
 
 _JOB_STALE = (

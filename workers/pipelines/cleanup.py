@@ -12,10 +12,18 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from schema.database import connect
+from schema.database import Connection, connection
 from schema.queries import cleanup as q
+from workers.pipelines.runs import TaskName
 
 PARTS = ("saved_jobs", "recommendations", "jobs")
+# The recorded cleanup runs and the parts each does: one per nightly slot, and all three.
+CLEANUP_PARTS: dict[TaskName, tuple[str, ...]] = {
+    TaskName.CLEANUP_SAVED_JOBS: ("saved_jobs",),
+    TaskName.CLEANUP_RECOMMENDATIONS: ("recommendations",),
+    TaskName.CLEANUP_JOBS: ("jobs",),
+    TaskName.CLEANUP_ALL: PARTS,
+}
 
 
 @dataclass
@@ -52,9 +60,7 @@ def cleanup(
         raise ValueError(f"unknown cleanup part(s) {unknown}; choose from {PARTS}")
     now = now or datetime.now(UTC)
     summary = CleanupSummary(dry_run=dry_run)
-    conn = connect(url, vectors=False)
-    conn.autocommit = True
-    try:
+    with connection(url, autocommit=True, vectors=False) as conn:
         if "saved_jobs" in parts:
             summary.saved_jobs = (
                 q.count_expired_saved_jobs(conn, now)
@@ -73,12 +79,10 @@ def cleanup(
                 summary.jobs_listed = q.old_jobs(conn, now, limit=list_limit)
             else:
                 summary.jobs = _delete_old_jobs(conn, now)
-    finally:
-        conn.close()
     return summary
 
 
-def _delete_old_jobs(conn: q.Connection, now: datetime) -> int:
+def _delete_old_jobs(conn: Connection, now: datetime) -> int:
     """Retry once when an application lands between the check and the delete: the
     RESTRICT key refuses the delete, and the second pass no longer picks that job."""
     try:

@@ -21,22 +21,19 @@ from embeddings.text import (
     encode_prepared,
     job_text,
     model_key,
-    parse_model_key,
 )
-from schema.database import connect
+from schema.database import Connection, connection
 from schema.queries import vectors as q
 from schema.queries.models import (
     DimensionMismatchError,
     EmbeddingModel,
     activate_if_none,
-    active_model,
     model_by_name,
     register_model,
 )
 from schema.queries.text_profiles import CvText
 from workers.pipelines.text_profiles import profile_cvs, profile_pending
 
-Connection = q.Connection
 # Called with (texts handled so far, texts to handle in this run).
 Progress = Callable[[int, int], None]
 
@@ -91,9 +88,7 @@ def embed_pending(
     """
     options = text_options or TextOptions()
     started = time.perf_counter()
-    conn = connect(url)
-    conn.autocommit = True
-    try:
+    with connection(url, autocommit=True) as conn:
         model = prepare_model(conn, embedder, options)
         summary = EmbedSummary(model.name, model.id, getattr(embedder, "backend", "unknown"))
         total = q.count_pending_jobs(conn, model.id) + q.count_pending_cvs(conn, model.id)
@@ -107,8 +102,6 @@ def embed_pending(
             summary.cvs_embedded += run.page(texts, [(c.id, c.content_hash) for c in cvs], "cv")
         summary.activated = activate_if_none(conn, model.id)
         _finish(conn, summary, started)
-    finally:
-        conn.close()
     return summary
 
 
@@ -170,9 +163,7 @@ def up_to_date(
     Lets `jobmatch embed` skip loading the model (seconds) when a run would embed nothing.
     """
     started = time.perf_counter()
-    conn = connect(url)
-    conn.autocommit = True
-    try:
+    with connection(url, autocommit=True) as conn:
         model = model_by_name(conn, model_key(model_name, text_options or TextOptions()))
         if (
             model is None
@@ -184,8 +175,6 @@ def up_to_date(
         summary.unchanged = q.count_jobs(conn) + q.count_active_cvs(conn)
         summary.activated = activate_if_none(conn, model.id)
         _finish(conn, summary, started)
-    finally:
-        conn.close()
     return summary
 
 
@@ -197,9 +186,7 @@ def embed_cv(
     A CV that no longer exists, or whose text is empty, is not embedded (False).
     """
     options = text_options or TextOptions()
-    conn = connect(url)
-    conn.autocommit = True
-    try:
+    with connection(url, autocommit=True) as conn:
         model = prepare_model(conn, embedder, options)
         cv = q.cv_by_id(conn, cv_id)
         if cv is None or q.stored_cv_hash(conn, model.id, cv_id) == cv.content_hash:
@@ -216,8 +203,6 @@ def embed_cv(
         activate_if_none(conn, model.id)
         profile_cvs(conn, [CvText(cv.id, cv.content_hash, cv.body)])
         return embedded == 1
-    finally:
-        conn.close()
 
 
 def prepare_model(conn: Connection, embedder: Embedder, options: TextOptions) -> EmbeddingModel:
@@ -276,28 +261,3 @@ def _embed_page(
         if empty_ids:
             drop(conn, model.id, empty_ids)
     return len(keep), len(empty_ids)
-
-
-@dataclass(frozen=True)
-class ServingModel:
-    """What to load to embed for the users' model: a `load_embedder` name and text options."""
-
-    name: str
-    options: TextOptions
-
-
-def serving_model(url: str, default: str) -> ServingModel:
-    """The active model (as `jobmatch models activate` set it), or `default` before any.
-
-    The worker embeds new jobs and CVs under this model and the API encodes search
-    queries with it, so a model switch reaches them without a restart or a new setting.
-    """
-    conn = connect(url)
-    try:
-        model = active_model(conn)
-    finally:
-        conn.close()
-    if model is None:
-        return ServingModel(default, TextOptions())
-    name, options = parse_model_key(model.name)
-    return ServingModel(name, options)

@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from schema.queries.jobs import Connection, UpsertCounts, upsert_jobs
+from schema.database import Connection
+from schema.queries.jobs import UpsertCounts, upsert_jobs
 from workers.pipelines.search_index_merge import PendingMerger
 from workers.sources.base import ParseResult
 

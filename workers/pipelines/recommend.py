@@ -24,11 +24,12 @@ import numpy.typing as npt
 from embeddings.diversity import DEFAULT_COMPANY_CAP, capped_selection
 from embeddings.reasons import location_fit
 from embeddings.topk import TopK, blocked_top_k, full_ranking, normalise
-from schema.database import connect
-from schema.queries import recommendations as q
+from schema.database import Connection, connection
+from schema.queries import generation_reads as q
 from schema.queries.models import EmbeddingModel, active_model
 from workers.pipelines.recommend_catalog import load_catalog
 from workers.pipelines.recommend_write import BlockPicks, ListWriter, Stamp
+from workers.pipelines.text_profiles import profile_pending
 
 Strategy = Literal["exact", "pgvector"]
 Progress = Callable[[int, int], None]  # (users done, users in all), after each commit
@@ -59,6 +60,7 @@ class RecommendSummary:
     recommendations: int = 0
     candidate_jobs: int = 0
     model: str | None = None
+    profiled: int = 0
     skipped: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -70,6 +72,8 @@ class RecommendSummary:
             "candidate_jobs": self.candidate_jobs,
             "model": self.model,
         }
+        if self.profiled:
+            counts["profiled"] = self.profiled
         if self.skipped:
             counts["skipped"] = self.skipped
         return counts
@@ -99,14 +103,16 @@ def generate(
     options = options or RecommendOptions()
     now = now or datetime.now(UTC)
     summary = RecommendSummary()
-    conn = connect(url)
-    conn.autocommit = True  # each block commits on its own: a crash keeps finished blocks
-    try:
+    # Autocommit: each block commits on its own, so a crash keeps the finished blocks.
+    with connection(url, autocommit=True) as conn:
         model = active_model(conn)
         if model is None:
             summary.skipped = "no active embedding model: run `jobmatch embed` first"
             return summary
         summary.model = model.name
+        # Reasons read stored text profiles: make any that are missing first (new texts,
+        # or all of them after the profiling changed), so scoring only reads.
+        summary.profiled = profile_pending(conn)
         users, vectors = q.users_to_recommend(
             conn, model.id, model.dimension, user_ids=user_ids, shard=shard, shards=shards
         )
@@ -117,8 +123,6 @@ def generate(
             url, conn, model=model, options=options, now=now, summary=summary, progress=progress
         )
         run.execute(users, vectors)
-    finally:
-        conn.close()
     return summary
 
 
@@ -141,7 +145,7 @@ class _Run:
     def __init__(
         self,
         url: str,
-        conn: q.Connection,
+        conn: Connection,
         *,
         model: EmbeddingModel,
         options: RecommendOptions,

@@ -24,10 +24,10 @@ from embeddings.diversity import company_codes
 from embeddings.evidence import EvidenceFinder, job_key_rows
 from embeddings.reasons import PROFILE_VERSION
 from embeddings.topk import Matrix, normalise
-from schema.queries import recommendations as q
+from schema.database import Connection
+from schema.queries import generation_reads as q
 from schema.queries import text_profiles as tp
 from schema.queries.models import EmbeddingModel
-from workers.pipelines.text_profiles import profile_jobs
 
 Mask = npt.NDArray[np.bool_]
 Rows = npt.NDArray[np.int64]
@@ -51,7 +51,7 @@ class Catalog:
     excluded: dict[int, Rows] = field(default_factory=dict)
     _places: dict[str, Mask] = field(default_factory=dict)
 
-    def prepare_users(self, conn: q.Connection, user_ids: Sequence[int]) -> None:
+    def prepare_users(self, conn: Connection, user_ids: Sequence[int]) -> None:
         """Load the filters and exclusions of these users (replacing the last block's)."""
         self.filters = {f.user_id: f for f in q.user_filters(conn, user_ids)}
         self.allowed = {}
@@ -112,9 +112,9 @@ class Catalog:
         return self._places[place]
 
 
-def load_catalog(conn: q.Connection, model: EmbeddingModel, since: datetime) -> Catalog:
+def load_catalog(conn: Connection, model: EmbeddingModel, since: datetime) -> Catalog:
     """Every job posted since `since` with a vector under `model`, as arrays, with their
-    reasons' term keys (profiles missing are made and stored now)."""
+    reasons' stored term keys (a job without a current profile has none)."""
     jobs, vectors = q.candidates(conn, model.id, model.dimension, since)
     companies = [job.company for job in jobs]
     ids = np.array([job.id for job in jobs], dtype=np.int64)
@@ -131,13 +131,10 @@ def load_catalog(conn: q.Connection, model: EmbeddingModel, since: datetime) -> 
     )
 
 
-def _job_keys(conn: q.Connection, model: EmbeddingModel, since: datetime, ids: Rows) -> list[bytes]:
+def _job_keys(conn: Connection, model: EmbeddingModel, since: datetime, ids: Rows) -> list[bytes]:
     """The jobs' stored term keys, in `ids` order."""
     stored = {
         row.owner_id: row.term_keys
         for row in tp.catalog_job_keys(conn, model.id, since, PROFILE_VERSION)
     }
-    if missing := [job_id for job_id in ids.tolist() if job_id not in stored]:
-        made = profile_jobs(conn, tp.job_texts(conn, missing))
-        stored.update((job_id, profile.keys) for job_id, profile in made.items())
     return [stored.get(job_id, b"") for job_id in ids.tolist()]

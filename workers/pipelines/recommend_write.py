@@ -20,12 +20,11 @@ import numpy.typing as npt
 
 from embeddings.evidence import term_keys
 from embeddings.reasons import PROFILE_VERSION
-from schema.database import connect
-from schema.queries import recommendations as q
+from schema.database import Connection, connect
+from schema.queries import generation_reads as q
 from schema.queries import text_profiles as tp
-from schema.queries.recommendation_lists import NewLists, replace_lists
+from schema.queries.list_writes import NewLists, replace_lists
 from workers.pipelines.recommend_catalog import Catalog
-from workers.pipelines.text_profiles import profile_cvs
 
 Written = Callable[[int, int], None]  # (users in the block, recommendations), after commit
 
@@ -67,7 +66,7 @@ class ListWriter:
 
     def __init__(
         self,
-        conn: q.Connection,
+        conn: Connection,
         url: str,
         catalog: Catalog,
         stamp: Stamp,
@@ -155,11 +154,9 @@ class ListWriter:
         )
 
     def _cv_keys(self, cv_ids: list[int]) -> dict[int, npt.NDArray[np.int64]]:
-        """These CVs' term keys by id: stored, else profiled and stored now."""
+        """These CVs' stored term keys by id (a CV without a current profile has none)."""
         found = {
             row.owner_id: row.term_keys for row in tp.cv_keys(self._conn, cv_ids, PROFILE_VERSION)
         }
-        if missing := [cv_id for cv_id in cv_ids if cv_id not in found]:
-            made = profile_cvs(self._conn, tp.cv_texts(self._conn, missing))
-            found.update((cv_id, profile.keys) for cv_id, profile in made.items())
-        return {cv_id: term_keys(keys) for cv_id, keys in found.items()}
+        empty = term_keys(b"")
+        return {cv_id: term_keys(found[cv_id]) if cv_id in found else empty for cv_id in cv_ids}

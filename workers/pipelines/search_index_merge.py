@@ -21,8 +21,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-from schema.database import connect
-from schema.queries.jobs import Connection
+from schema.database import Connection, connect
 
 log = logging.getLogger(__name__)
 

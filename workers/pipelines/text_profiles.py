@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from embeddings.reasons import PROFILE_VERSION, TextProfile, profile_cv, profile_job
+from schema.database import Connection
 from schema.queries import text_profiles as tp
-from schema.queries.recommendations import Connection
 
 PAGE = 1000
 

@@ -1,7 +1,8 @@
-"""CV files to plain text: .txt, .md, .pdf and .docx, at most 5 MB, refused clearly otherwise.
+"""Reading a CV: .txt, .md, .pdf and .docx files of at most 5 MB, or pasted text.
 
-Pure functions of the uploaded bytes: nothing here touches the database, so a refused
-file can never disturb the CV already stored.
+One rule set for every door (the API's upload, `jobmatch cv add`, the web pages). Pure
+functions of the bytes: nothing here touches the database, so a refused file can never
+disturb the CV already stored.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import io
 import warnings
 import zipfile
-from pathlib import PurePath
+from pathlib import Path, PurePath
+from typing import Literal
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_CV_CHARS = 100_000
@@ -20,23 +22,34 @@ TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 ACCEPTED = ".txt, .md, .pdf or .docx"
 
 
-class UploadError(ValueError):
-    """An upload the API refuses, with the HTTP status that says why."""
+Refusal = Literal["too_large", "unsupported", "empty"]
 
-    def __init__(self, status_code: int, detail: str) -> None:
+
+class CvFileError(ValueError):
+    """A CV that cannot be used: `reason` says which rule it broke, `detail` how to fix it."""
+
+    def __init__(self, reason: Refusal, detail: str) -> None:
         super().__init__(detail)
-        self.status_code = status_code
+        self.reason: Refusal = reason
         self.detail = detail
+
+
+def read_cv_file(path: Path) -> tuple[str, str]:
+    """The text and file name of the CV file at `path` (`CvFileError` as for uploads;
+    `OSError` when it cannot be read)."""
+    if path.stat().st_size > MAX_UPLOAD_BYTES:
+        raise _too_large(path.stat().st_size)
+    return extract_cv_text(path.name, path.read_bytes()), path.name
 
 
 def extract_cv_text(filename: str | None, data: bytes) -> str:
     """The text of an uploaded CV file.
 
-    Raises `UploadError`: 413 above 5 MB; 415 for another type or a corrupt or encrypted
-    PDF/DOCX; 422 when the file holds no text.
+    Raises `CvFileError`: too large above 5 MB; unsupported for another type or a
+    corrupt or encrypted PDF/DOCX; empty when the file holds no text.
     """
     if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadError(413, f"the file is {len(data) / 1e6:.1f} MB; CVs may be at most 5 MB")
+        raise _too_large(len(data))
     kind = _kind(filename, data)
     if kind == "pdf":
         text = _pdf_text(data)
@@ -47,11 +60,15 @@ def extract_cv_text(filename: str | None, data: bytes) -> str:
     return clean_cv_text(text)
 
 
+def _too_large(size: int) -> CvFileError:
+    return CvFileError("too_large", f"the file is {size / 1e6:.1f} MB; CVs may be at most 5 MB")
+
+
 def clean_cv_text(text: str) -> str:
-    """Whitespace-trimmed text, refused (422) when empty and capped at `MAX_CV_CHARS`."""
+    """Whitespace-trimmed text, refused when empty and capped at `MAX_CV_CHARS`."""
     text = text.replace("\x00", "").strip()
     if not text:
-        raise UploadError(422, "the CV contains no text; upload a CV with readable text")
+        raise CvFileError("empty", "the CV contains no text; upload a CV with readable text")
     return text[:MAX_CV_CHARS]
 
 
@@ -64,7 +81,9 @@ def _kind(filename: str | None, data: bytes) -> str:
     if suffix in TEXT_SUFFIXES:
         return "text"
     if suffix:
-        raise UploadError(415, f"files of type {suffix} are not accepted; upload {ACCEPTED}")
+        raise CvFileError(
+            "unsupported", f"files of type {suffix} are not accepted; upload {ACCEPTED}"
+        )
     # No extension: go by the content's signature.
     if data.startswith(b"%PDF"):
         return "pdf"
@@ -77,11 +96,11 @@ def _plain_text(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UploadError(
-            415, f"the file is not UTF-8 text; upload {ACCEPTED} (text files as UTF-8)"
+        raise CvFileError(
+            "unsupported", f"the file is not UTF-8 text; upload {ACCEPTED} (text files as UTF-8)"
         ) from None
     if "\x00" in text:
-        raise UploadError(415, f"the file looks binary, not text; upload {ACCEPTED}")
+        raise CvFileError("unsupported", f"the file looks binary, not text; upload {ACCEPTED}")
     return text
 
 
@@ -94,36 +113,40 @@ def _pdf_text(data: bytes) -> str:
             warnings.simplefilter("ignore")
             reader = PdfReader(io.BytesIO(data))
             if reader.is_encrypted and not reader.decrypt(""):
-                raise UploadError(415, "the PDF is password-protected; upload an unencrypted copy")
+                raise CvFileError(
+                    "unsupported", "the PDF is password-protected; upload an unencrypted copy"
+                )
             pages = reader.pages[:MAX_PDF_PAGES]
             return "\n".join(page.extract_text() or "" for page in pages)
-    except UploadError:
+    except CvFileError:
         raise
     except Exception as error:  # pypdf raises many types for damaged files
-        raise UploadError(
-            415, f"the PDF could not be read ({type(error).__name__}); it may be damaged"
+        raise CvFileError(
+            "unsupported", f"the PDF could not be read ({type(error).__name__}); it may be damaged"
         ) from error
 
 
 def _docx_text(data: bytes) -> str:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         # An OLE container: an encrypted .docx, or an old binary .doc renamed.
-        raise UploadError(
-            415, "the document is encrypted or in the old .doc format; upload a plain .docx"
+        raise CvFileError(
+            "unsupported",
+            "the document is encrypted or in the old .doc format; upload a plain .docx",
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             inflated = sum(info.file_size for info in archive.infolist())
         if inflated > MAX_DOCX_INFLATED_BYTES:
-            raise UploadError(415, "the .docx expands to too much data to be a CV")
+            raise CvFileError("unsupported", "the .docx expands to too much data to be a CV")
         import docx
 
         document = docx.Document(io.BytesIO(data))
-    except UploadError:
+    except CvFileError:
         raise
     except Exception as error:  # zipfile, lxml and python-docx each raise their own types
-        raise UploadError(
-            415, f"the .docx could not be read ({type(error).__name__}); it may be damaged"
+        raise CvFileError(
+            "unsupported",
+            f"the .docx could not be read ({type(error).__name__}); it may be damaged",
         ) from error
     lines = [paragraph.text for paragraph in document.paragraphs]
     for table in document.tables:

@@ -1,21 +1,22 @@
-"""Recommendation generation: reading candidates, users and stored lists.
+"""What the nightly generation reads: candidate jobs, users' CV vectors, their filters
+and exclusions (and the per-user pgvector baseline the benchmark compares against).
 
-Writing the new lists (one transaction per block of users) is in `recommendation_lists`.
+Writing the new lists is in `list_writes`; serving them is in `list_pages`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 import numpy as np
-import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
-Connection = psycopg.Connection[tuple[object, ...]]
+from schema.binary_copy import read_vectors
+from schema.database import Connection
 
 
 @dataclass(frozen=True)
@@ -85,42 +86,12 @@ def candidates(
                 params,
             )
             jobs = cur.fetchall()
-        ids, matrix = _copy_vectors(
+        ids, matrix = read_vectors(
             conn, "SELECT j.id, e.embedding" + _CANDIDATES + " ORDER BY j.id", params, dimension
         )
     if ids[:, 0].tolist() != [job.id for job in jobs]:
         raise RuntimeError("candidate jobs and their vectors were read out of step")
     return jobs, matrix
-
-
-_COPY_HEADER = 19  # signature (11 bytes), flags (4), header extension length (4)
-
-
-def _copy_vectors(
-    conn: Connection, select: str, params: Mapping[str, object], dimension: int, ids: int = 1
-) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, vectors) of `select`'s rows (`ids` bigints, then a vector), read through one
-    binary COPY and parsed by numpy in one go (`_parse_vector_copy`)."""
-    query = f"COPY ({select}) TO STDOUT (FORMAT BINARY)"
-    with conn.cursor() as cur, cur.copy(query, params) as copy:
-        data = b"".join(bytes(chunk) for chunk in copy)
-    return _parse_vector_copy(data, dimension, ids)
-
-
-def _parse_vector_copy(data: bytes, dimension: int, ids: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, vectors) from a binary COPY of rows of `ids` bigints then a
-    vector(dimension): an (rows × ids) int64 matrix and a float32 one."""
-    columns: list[tuple[str, str] | tuple[str, str, tuple[int]]] = [("fields", ">i2")]
-    for n in range(ids):
-        columns += [(f"id{n}_len", ">i4"), (f"id{n}", ">i8")]
-    columns += [("vector_len", ">i4"), ("dim", ">u2"), ("unused", ">u2")]
-    row = np.dtype([*columns, ("vector", ">f4", (dimension,))])
-    count = (len(data) - _COPY_HEADER - 2) // row.itemsize  # 2: the trailer
-    rows = np.frombuffer(data, dtype=row, count=count, offset=_COPY_HEADER)
-    if count and not ((rows["fields"] == ids + 1).all() and (rows["dim"] == dimension).all()):
-        raise ValueError(f"stored vectors are not all {dimension}-dimensional for this model")
-    keys = np.stack([rows[f"id{n}"] for n in range(ids)], axis=1).astype(np.int64)
-    return keys.reshape(count, ids), rows["vector"].astype(np.float32)
 
 
 _USERS = (
@@ -144,7 +115,7 @@ def users_to_recommend(
     is user i), read like the candidates' (`candidates`)."""
     params = {"model_id": model_id, "shard": shard, "shards": shards, "user_ids": user_ids}
     select = "SELECT c.user_id, c.id, e.embedding " + _USERS + " ORDER BY c.user_id"
-    ids, matrix = _copy_vectors(conn, select, params, dimension, ids=2)
+    ids, matrix = read_vectors(conn, select, params, dimension, ids=2)
     return [UserQuery(user_id, cv_id) for user_id, cv_id in ids.tolist()], matrix
 
 
@@ -220,25 +191,3 @@ def active_cv_owner(conn: Connection, cv_id: int) -> int | None:
         "SELECT user_id FROM cvs WHERE id = %(id)s AND is_active", {"id": cv_id}
     ).fetchone()
     return int(str(row[0])) if row else None
-
-
-@dataclass(frozen=True)
-class ListedJob:
-    rank: int
-    score: float
-    job_id: int
-    title: str
-    company: str
-    reason: str
-
-
-def listed_jobs(conn: Connection, user_id: int, limit: int = 10) -> list[ListedJob]:
-    """The top of the user's stored list with job titles, for the CLI."""
-    with conn.cursor(row_factory=class_row(ListedJob)) as cur:
-        cur.execute(
-            "SELECT r.rank, r.score, r.job_id, j.title, j.company, r.reason"
-            " FROM job_recommendations r JOIN jobs j ON j.id = r.job_id"
-            " WHERE r.user_id = %(user_id)s ORDER BY r.rank LIMIT %(limit)s",
-            {"user_id": user_id, "limit": limit},
-        )
-        return cur.fetchall()

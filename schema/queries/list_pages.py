@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
 from psycopg.rows import class_row
 
+from schema.database import Connection
 from schema.queries.job_listing import SUMMARY_COLUMNS
-
-Connection = psycopg.Connection[tuple[object, ...]]
 
 
 @dataclass(frozen=True)
@@ -167,3 +165,25 @@ def read_list(
         row = cur.fetchone()
     assert row is not None  # the state query always returns one row
     return row
+
+
+@dataclass(frozen=True)
+class ListedJob:
+    rank: int
+    score: float
+    job_id: int
+    title: str
+    company: str
+    reason: str
+
+
+def listed_jobs(conn: Connection, user_id: int, limit: int = 10) -> list[ListedJob]:
+    """The top of the user's stored list with job titles, for the CLI."""
+    with conn.cursor(row_factory=class_row(ListedJob)) as cur:
+        cur.execute(
+            "SELECT r.rank, r.score, r.job_id, j.title, j.company, r.reason"
+            " FROM job_recommendations r JOIN jobs j ON j.id = r.job_id"
+            " WHERE r.user_id = %(user_id)s ORDER BY r.rank LIMIT %(limit)s",
+            {"user_id": user_id, "limit": limit},
+        )
+        return cur.fetchall()

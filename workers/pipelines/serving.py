@@ -1,0 +1,82 @@
+"""The model that serves users: which one is active, and its embedder, loaded once.
+
+Every door that embeds (the worker's tasks, `jobmatch cv add`, the demo, search in the
+API) asks an `Embedders` object built at its start, so each process loads a model once
+and a model switch (`jobmatch models activate`) reaches it without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from embeddings.model import Embedder
+from embeddings.text import TextOptions, parse_model_key
+from schema.database import connection
+from schema.queries.models import EmbeddingModel, active_model
+
+
+@dataclass(frozen=True)
+class ServingModel:
+    """What to load to embed for the users' model: a `load_embedder` name and text options."""
+
+    name: str
+    options: TextOptions
+
+
+def serving_model(url: str, default: str) -> ServingModel:
+    """The active model (as `jobmatch models activate` set it), or `default` before any."""
+    with connection(url) as conn:
+        model = active_model(conn)
+    if model is None:
+        return ServingModel(default, TextOptions())
+    name, options = parse_model_key(model.name)
+    return ServingModel(name, options)
+
+
+class Embedders:
+    """This process's embedders, loaded on first use and kept.
+
+    `fixed` replaces every model with one embedder (tests pass a deterministic fake).
+    """
+
+    def __init__(
+        self, default_model: str, cache_dir: Path, *, fixed: Embedder | None = None
+    ) -> None:
+        self.default_model = default_model
+        self._cache_dir = cache_dir
+        self._fixed = fixed
+        self._loaded: dict[str, Embedder] = {}
+        self._lock = threading.Lock()
+
+    def load(self, name: str, backend: str = "auto") -> Embedder:
+        """The embedder of `name` (loading the model the first time it is asked for)."""
+        if self._fixed is not None:
+            return self._fixed
+        with self._lock:
+            key = f"{name}\x00{backend}"
+            if key not in self._loaded:
+                from embeddings.loader import load_embedder  # torch: only when needed
+
+                self._loaded[key] = load_embedder(name, backend=backend, cache_dir=self._cache_dir)
+            return self._loaded[key]
+
+    def serving(self, url: str) -> tuple[Embedder, TextOptions]:
+        """The embedder and text options of the active model (the default before any)."""
+        choice = serving_model(url, self.default_model)
+        return self.load(choice.name), choice.options
+
+    def for_queries(self, model: EmbeddingModel) -> Embedder | None:
+        """An embedder that encodes queries comparable with `model`'s stored vectors, or
+        None when this process cannot load it or it is another model."""
+        from embeddings.loader import ModelUnavailableError
+
+        name = parse_model_key(model.name)[0]
+        try:
+            embedder = self.load(name)
+        except ModelUnavailableError:
+            return None
+        if embedder.name != name or embedder.dimension != model.dimension:
+            return None
+        return embedder
