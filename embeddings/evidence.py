@@ -4,10 +4,10 @@ A reason names the job's best-ranked terms the CV shares (at most `MAX_SHARED`) 
 quotes the CV line of the first of them (`embeddings.reasons`); terms that many of the
 catalog's jobs rank among their best ("management", "support") say little about why this
 job fits, so they come after the job's other shared terms. Finding the shared terms is a
-set look-up per job term; done in Python it cost ~4 µs per pick, more than scoring, for
-~500,000 picks a night. Here terms are 64-bit keys (`term_key`): the catalog's job keys
-become small integer ids once per run, each CV's keys are looked up among them, and a
-block's picks are answered by array gathers.
+set look-up per job term, for ~500,000 picks a night: done in Python per pick it would
+cost more than the scoring. Here terms are 64-bit keys (`term_key`): the catalog's job
+keys become small integer ids once per run, each CV's keys are looked up among them, and
+a block's picks are answered by array gathers.
 
 Each pick's answer is one int64, laid out below: the job ranks of up to four
 shared terms, the CV term holding the first, and a check byte of each of those two
@@ -41,10 +41,9 @@ _MAX_CV_TERMS = 1 << (_JOB_CHECK_SHIFT - _CV_SHIFT)
 # Users whose CV terms are laid out densely at once: rows × catalog terms × 4 bytes.
 _USERS_AT_ONCE = 128
 # A term is generic when more than this share of the catalog's jobs (and more than
-# GENERIC_MIN_JOBS of them) rank it among their best. Among 448 real postings of five
-# boards, 8% marks 71 terms: "management" (25%), "people", "product", "business",
-# "support", "services", "data" (16%), German function words; while "sales" (13%) is
-# generic there, "marketing" (7%), "react" (5%), "aws" (5%) and "python" (2%) are not.
+# GENERIC_MIN_JOBS of them) rank it among their best: on real postings 8% separates words
+# such as "management", "support" or "data" from skills such as "python" or "react"
+# (the counts are in docs/decisions.md).
 GENERIC_SHARE = 0.08
 GENERIC_MIN_JOBS = 20
 

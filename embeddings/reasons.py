@@ -22,8 +22,8 @@ from itertools import accumulate, chain
 
 import numpy as np
 
-# A term starts with a letter of any script: ASCII letters only cut "Führung" into
-# "hrung" and "für" into nothing, and such fragments were named as shared terms.
+# A term starts with a letter of any script, so "Führung" and "für" stay whole words
+# rather than ASCII fragments such as "hrung" that would be named as shared terms.
 _TOKEN = re.compile(r"[^\W\d_][\w+#]*(?:[.\-][\w+#]+)*")
 _LINE_SPLIT = re.compile(r"\n+|(?<=[.!?;])\s+(?=[A-Z•\-*])|\s+[•·|]\s+")
 MAX_JOB_TERMS = 40

@@ -9,11 +9,10 @@ exactly. Nothing here knows about users or jobs.
 Selection samples every 16th score of a row to find a threshold that about `2k` scores
 reach, keeps the scores at or above it (one vectorised comparison) and sorts only those;
 a row where fewer than `k` reach it is partitioned in full, so the result is always
-exact. Measured on this machine (10,000 queries × 20,000 items, dimension 384, 2 cores):
-the products take 1.2 s and this selection ~0.4 s of CPU, against 5.7 s for numpy's
-`argpartition`. `torch.topk` selects in 0.3 s and bf16 products take 0.5 s, but
-importing torch costs 1.4 s in every fresh worker process and bf16 scores need an exact
-re-score (0.4 s), so the whole pass is faster without torch.
+exact. This selection costs a fraction of numpy's `argpartition` over whole rows. torch
+is not used: importing it in every fresh worker process costs more than its faster
+selection and bf16 products save, and bf16 scores would need an exact re-score. Figures:
+docs/performance.md and docs/decisions.md.
 """
 
 from __future__ import annotations
@@ -91,7 +90,7 @@ def blocked_top_k(
     k = min(k, items.shape[0])
     threads = os.cpu_count() or 1
     # Each thread scores and selects its own rows, with BLAS on one thread per call:
-    # OpenBLAS's own threads spin for ~0.1 s after every product, taking the core from
+    # OpenBLAS's own threads keep spinning after every product, taking the core from
     # other work in this process (the run writes the last block on a thread meanwhile).
     with one_blas_thread(), ThreadPoolExecutor(threads) as pool:
         for start in range(0, queries.shape[0], block_size):
@@ -157,12 +156,12 @@ def top_k_rows(scores: Matrix, k: int) -> tuple[Matrix, Indices]:
     sample = scores[:, ::SAMPLE_STEP]
     rank = 2 * k // SAMPLE_STEP  # about 2k scores of the full row reach this one
     threshold = -np.partition(-sample, rank - 1, axis=1)[:, rank - 1]
-    # Flat positions, then (row, column): 8× faster than 2-D `nonzero` here.
+    # Flat positions, then (row, column): much cheaper than 2-D `nonzero`.
     flat = np.flatnonzero(scores >= np.maximum(threshold, _LOWEST)[:, None])
     row_of, column = np.divmod(flat, items)
     values = scores.reshape(-1)[flat]
     # One stable integer sort by (row, score descending); columns stay ascending among
-    # ties. Four times faster than `lexsort` on the two keys.
+    # ties. Cheaper than `lexsort` on the two keys.
     order = np.argsort((row_of.astype(np.int64) << 32) | _descending_bits(values), kind="stable")
     counts = np.bincount(row_of, minlength=rows)
     starts = np.cumsum(counts) - counts

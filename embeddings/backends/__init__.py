@@ -16,32 +16,11 @@ neighbour overlap job to job and CV to job on real postings (`bench/embed.py` pr
 three), and nDCG@10 / Recall@50 within torch's bootstrap interval in `jobmatch eval`.
 That is ``openvino-bf16`` when OpenVINO is installed, else ``torch``; a model a backend
 cannot run (unusual pooling) falls through to the next. ``openvino-int8`` is the fastest
-and passes the gate too (3.2× fp32, CV→job overlap 0.963), but stays opt-in
-(``--backend openvino-int8``): its first load quantises the model for about 35 s per
-cache folder (every fresh `JOBMATCH_HOME`, so every test home, would pay it), and its
-vectors differ from bf16's by ~0.001 in cosine, so making it ``auto`` would mix two
-backends' vectors in one model's stored set on existing installs.
-
-`.venv/bin/python bench/embed.py`, two runs on the quiet 2-core machine (torch fp32
-23.3-23.4 texts/s), 256 real postings at the full 256 word pieces, 2 threads. Ratio to
-torch fp32 as the median over interleaved slices, and in CPU seconds:
-
-| backend | × fp32 (slices, CPU) | cosine mean | top-10 overlap job→job, CV→job |
-|---|---|---|---|
-| torch-bf16 | 1.70-1.79, 1.71-1.79 | 0.99998 | 0.995, 0.988 |
-| onnx-int8 | 2.24-2.31, 2.25-2.29 | 0.993 | 0.920, 0.872 |
-| openvino-bf16 | 2.42, 2.43-2.44 | 0.99998 | 0.995, 0.985 |
-| openvino-int8 | 3.21-3.25, 3.23-3.27 | 0.9990 | 0.973, 0.963 |
-
-openvino-int8 ran 74.2-75.2 texts/s. What made the step from 2.58× (recipe 3 in
-`openvino_int8.py`): the FFN input projections and layer 0 in int8 under SmoothQuant
-α 0.75 (+16 %), texts cut before tokenising (`exported.Tokeniser`: the tokenizer read
-whole postings, median 3,800 characters, 10 % of an int8 encode, for the same ids), and
-full batches on a fixed-shape graph (+2-5 %); the last two speed up the other exported
-backends too. `jobmatch eval --shared-data ../shared/data` (166 real CVs × 87 real
-postings, relevance derived from categories): openvino-int8 nDCG@10 0.256 [0.227, 0.287]
-against torch's 0.254 [0.225, 0.285], Recall@50 0.698 against 0.696 [0.660, 0.729];
-openvino-bf16 0.254 / 0.692.
+and passes the gate too, but stays opt-in (``--backend openvino-int8``): its first load
+quantises the model, about half a minute per cache folder (every fresh `JOBMATCH_HOME`,
+so every test home, would pay it), and its vectors differ slightly from bf16's, so
+making it ``auto`` would mix two backends' vectors in one model's stored set on existing
+installs. Figures: docs/performance.md; the reasoning: docs/decisions.md.
 
 The exported backends need `onnxruntime` / `openvino`, the model's pooling must be mean
 or CLS, and they are built from the already-loaded weights (no download, CPU only).

@@ -185,12 +185,12 @@ class ExportedEmbedder:
 class Tokeniser:
     """Word-piece ids of texts truncated to `max_tokens`, reading only what is kept.
 
-    Real postings run to 14,000 characters, and a fast tokenizer reads a whole text before
-    truncating it: that was 10% of an int8 encode. A text is cut at the last whitespace
-    before `max_tokens * 8` characters; the pieces before the cut are the text's own
-    (tokenizers split words at whitespace, so no piece spans the cut). A cut text whose
-    pieces did not overflow `max_tokens` was cut too soon and is read whole, so the ids
-    are always the ones the full text gives.
+    Real postings run to many thousands of characters, and a fast tokenizer reads a whole
+    text before truncating it, a sizeable share of a quantised encode. A text is cut at the
+    last whitespace before `max_tokens * 8` characters; the pieces before the cut are the
+    text's own (tokenizers split words at whitespace, so no piece spans the cut). A cut
+    text whose pieces did not overflow `max_tokens` was cut too soon and is read whole,
+    so the ids are always the ones the full text gives.
     """
 
     def __init__(self, tokenizer: Any, max_tokens: int) -> None:

@@ -3,10 +3,8 @@
 On CPUs with AVX-512 BF16 or AMX the matrix products run in bf16 (fp32 accumulation),
 which keeps the vectors within rounding of fp32; elsewhere OpenVINO falls back to fp32.
 With `streams` > 1 the batches of one `encode` call run concurrently, one stream per
-core, each single-threaded: on this 2-core machine that beat one 2-thread stream, which
-spends part of each operator waiting for its threads to meet. Batch size 16 and 8 ran
-alike here, 32 a little slower; a THROUGHPUT performance hint changed nothing over the
-explicit streams.
+core, each single-threaded: a multi-threaded stream spends part of each operator waiting
+for its threads to meet.
 """
 
 from __future__ import annotations
@@ -63,7 +61,7 @@ def compiled_runner(
     The int8 backend shares this: its quantised MatMuls run in int8, the rest in bf16.
     With `full_shape` (batch size, tokens) a second copy is compiled for exactly that
     shape, and full batches of full-length texts (most real postings) run on it: the CPU
-    plugin picks its kernels for fixed shapes once, 2-5% faster than the dynamic graph.
+    plugin picks its kernels for fixed shapes once, which runs faster than the dynamic graph.
     """
     dynamic = _compile(graph, threads, streams)
     if full_shape is None:

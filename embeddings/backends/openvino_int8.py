@@ -7,43 +7,20 @@ the project's own, shipped in the package (`server/demo_data`: 42 job postings a
 CVs), cut into windows of word pieces so most samples are full 256-piece sequences as
 real postings are; nothing is downloaded. Deterministic: the same windows every build.
 
-Quantisation choices, measured against torch fp32 on 256 real postings, CV→job overlap
-over 60 real CVs (as `bench/embed.py` prints it) and, where given second, over all 166
-distinct ones (less noisy: one neighbour of 60 CVs is 0.0017); speed as encode time
-against recipe 3 (the previous one, last row) in the same run:
-
-| what stays bf16; SmoothQuant α | mean cosine, top-10 overlap job→job / CV→job | × recipe 3 |
-|---|---|---|
-| nothing; 0.95 (NNCF's default) | 0.993, 0.947 / 0.90 | |
-| nothing; 0.75 or 0.85 | 0.996, 0.952-0.956 / 0.90-0.915 | 1.37-1.38 |
-| nothing, calibrated on real postings | 0.994, 0.949 / 0.89 (calibration is not the limit) | |
-| the query·key products | 0.994, 0.952 / 0.90: not the culprit | |
-| FFN output projections; SmoothQuant off | 0.9971, 0.945 / 0.905 | 1.16 |
-| FFN output projections; 0.95 | 0.9984, 0.972 / 0.933, 0.946 | 1.18 |
-| the same; other α 0.5-0.85 | 0.9988-9, 0.970-0.975 / 0.938-0.955, 0.951-0.957 | 1.16-1.18 |
-| **FFN output projections; 0.75** (`KEEP_BF16`) | 0.9990, 0.969 / 0.968, 0.963 | 1.16 |
-| the same but layer 0's (or 1's, 2's, 3's) in int8 | 0.9974-0.9988, CV 0.942-0.954 (166) | |
-| the same but layer 4's or 5's in int8 | 0.9989, CV 0.960 (166) | ~1.03 more (est.) |
-| recipe 3: FFN input and output projections and layer 0; 0.95 | 0.9992, 0.982 / 0.955, 0.969 | 1 |
-
-The feed-forward output projections, fed by GELU, whose outputs have the widest range,
-are what moves the vectors; SmoothQuant (per-channel scales moved from activations into
-weights) at α 0.75 is what lets the FFN input projections (fed by LayerNorm, with its
-few outlier channels) and layer 0 run in int8 with CV-to-job neighbours still ≥ 0.95.
-So in int8: every MatMul but the six FFN output projections, and the query·key
-products; softmax·value stays bf16. bf16 matrix products run at about half of int8's
-rate on AVX-512 BF16 without AMX: the six kept projections, a third of the MACs, are
-31 % of inference time, the int8 MatMuls 36 %, attention 19 %.
-Patterns name BERT-style layers; other architectures get int8 everywhere (the patterns
-are not validated). Also tried: OpenVINO's dynamic (per-token) activation quantisation
-for weight-compressed FullyConnected layers (not applied by the CPU plugin to this graph),
-full bias correction (worse, and 5× the build time), fusing the pooling into the graph
-(pooling in numpy is 2 ms of a 300 ms batch: not worth it).
+What stays bf16: the feed-forward output projections (`KEEP_BF16`). Fed by GELU, whose
+outputs have the widest range, they are what moves the vectors in int8; SmoothQuant
+(per-channel scales moved from activations into weights) at α 0.75 is what lets the
+feed-forward input projections (fed by LayerNorm, with its few outlier channels) and
+layer 0 run in int8 with CV-to-job neighbours still within the quality gate
+(`embeddings.backends`). So in int8: every MatMul but the six feed-forward output
+projections, and the query·key products; softmax·value stays bf16. The patterns name
+BERT-style layers; other architectures get int8 everywhere (the patterns are not
+validated). The recipes compared, with their figures: docs/decisions.md.
 
 The quantised model is cached under the export's folder (keyed by the weights, and here
-by OpenVINO and NNCF versions and the calibration size), written to a temporary folder
-and renamed, so a second process, or a race of two, loads it in a second; building
-(export included) takes about 35 s on first use on this 2-core machine.
+by OpenVINO and NNCF versions, the calibration size and `_FORMAT`), written to a
+temporary folder and renamed, so a second process, or a race of two, loads it in a
+second; building it (export included) takes about half a minute on first use.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def fix_text(value: str, field: str) -> str:
         value.encode()  # lone surrogates (undecodable bytes kept by the reader) fail here
     except UnicodeEncodeError as error:
         raise BadRecordError(f"{field} holds bytes that are not UTF-8") from error
-    # The hint starts with one of five characters; testing for them first is ~8x faster
+    # The hint starts with one of five characters; testing for them first is much cheaper
     # than searching non-ASCII text that has none (most of it) with the pattern.
     if any(lead in value for lead in _MOJIBAKE_LEADS) and _MOJIBAKE_HINT.search(value):
         value = _decode_again(value) or ftfy.fix_text(value)
@@ -49,8 +49,8 @@ def fix_text(value: str, field: str) -> str:
 def _decode_again(value: str) -> str | None:
     """Text that is UTF-8 read as Latin-1 throughout, read right; None if it is not that.
 
-    RemoteOK's double encoding is of this kind: one encode/decode in C undoes it, where
-    ftfy (kept for mixed or cp1252-style damage) costs about a millisecond per posting.
+    RemoteOK's double encoding is of this kind: one encode/decode in C undoes it, far
+    cheaper than ftfy, which is kept for mixed or cp1252-style damage.
     Text that merely looks damaged almost never survives the strict UTF-8 decode.
     """
     try:

@@ -1,8 +1,8 @@
 """HTML → plain text that keeps a posting's shape: paragraphs, line breaks and lists.
 
 Parsing is Lexbor's (through `selectolax`): a standards-conforming HTML5 parser in C that
-decodes entities and mends broken markup in ~0.02 ms for a typical posting. The walk
-below only decides where breaks go:
+decodes entities and mends broken markup, a small part of the cost. The walk below only
+decides where breaks go:
 
 - paragraph-like blocks (p, h1–h6, top-level lists, tables, blockquote, pre, hr) are
   separated by a blank line; other blocks (div, section, li, tr, br, …) start a new line;
@@ -12,9 +12,8 @@ below only decides where breaks go:
 
 Text is written as the walk goes: a break or a space is only remembered until the next
 word, which decides what is written before it, so there is no pass over the whole text
-afterwards. Those passes (collapsing whitespace, then resolving break markers) once cost
-more than the walk itself: ~0.17 ms per posting then, ~0.12 ms now (bench/ingest.py's
-parse step; the former pure-Python renderer, inscriptis, took ~0.7 ms).
+afterwards: passes collapsing whitespace and resolving break markers would cost more
+than the walk itself (figures: docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -49,7 +48,7 @@ _SEPARATORS = ("", " ", "\n", "\n\n", " ")
 
 def html_to_text(html: str) -> str:
     """The readable text of an HTML fragment or page, shaped as described above."""
-    # Five substring tests run ~4x faster than one search for the character class.
+    # Five substring tests run faster than one search for the character class.
     if any(control in html for control in _CONTROLS):
         html = _CONTROL.sub("", html)
     body = LexborHTMLParser(html).body
@@ -86,7 +85,7 @@ class _Writer:
         """Write the text under `node`; `depth` counts the lists it is nested in, and
         `numbered` says, for a list, whether its items are numbered (None: not a list)."""
         number = 0
-        # Text and <br> (most nodes; text alone is ~60%) are settled here without further
+        # Text and <br> (most nodes) are settled here without further
         # dispatch; elements go to `element`.
         for child in node.iter(include_text=True):
             tag = child.tag
