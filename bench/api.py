@@ -39,9 +39,9 @@ from schema.database import connect  # noqa: E402
 from schema.migrate import scratch_database  # noqa: E402
 from schema.queries import text_profiles as tp  # noqa: E402
 from schema.queries.cvs import replace_active_cv  # noqa: E402
+from schema.queries.list_pages import recommended_page_json  # noqa: E402
+from schema.queries.list_writes import NewLists, replace_lists  # noqa: E402
 from schema.queries.models import activate_model, active_model, register_model  # noqa: E402
-from schema.queries.recommendation_lists import NewLists, replace_lists  # noqa: E402
-from schema.queries.recommendation_reads import recommended_page_json  # noqa: E402
 from schema.queries.users import create_user, issue_token  # noqa: E402
 from workers.pipelines.text_profiles import profile_pending  # noqa: E402
 

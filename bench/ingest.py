@@ -51,9 +51,12 @@ from typing import Any
 
 import psycopg
 
-from schema.database import connect
+from schema.database import (
+    Connection,
+    connect,
+)
 from schema.migrate import scratch_database
-from schema.queries.jobs import Connection, JobRecord, job_values, upsert_jobs
+from schema.queries.jobs import JobRecord, job_values, upsert_jobs
 from workers.pipelines.ingest_stream import CHUNK_JOBS, store_stream
 from workers.pipelines.search_index_merge import pending_merger
 from workers.sources import Adzuna, Arbeitnow, RemoteOK, Remotive, TheMuse

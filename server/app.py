@@ -21,19 +21,22 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from embeddings.model import Embedder
-from schema.database import open_pool, resolve_database_url
+from schema.database import Connection, open_pool
 from schema.errors import DatabaseError
 from server.auth import TokenCache, provide_user
 from server.routes.admin import AdminController
 from server.routes.applications import ApplicationsController
-from server.routes.common import Connection, TaskQueue
+from server.routes.common import TaskQueue
 from server.routes.feedback import FeedbackController
 from server.routes.health import HealthController
 from server.routes.jobs import JobsController
 from server.routes.saved import SavedJobsController
 from server.routes.users import UsersController
-from server.uploads import UploadError
+from workers.pipelines.cv_files import CvFileError
+from workers.pipelines.database import ready_database_url
+from workers.pipelines.serving import Embedders
 from workers.settings import Settings
+from workers.tasks import create_tasks
 
 log = logging.getLogger("jobmatch.api")
 API_PREFIX = "/api/v1"
@@ -69,8 +72,12 @@ def on_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dic
     return Response(body, status_code=exc.status_code, headers=exc.headers)
 
 
-def on_upload_error(_: Request[Any, Any, Any], exc: UploadError) -> Response[dict[str, Any]]:
-    return _error(exc.status_code, exc.detail)
+CV_FILE_STATUS = {"too_large": 413, "unsupported": 415, "empty": 422}
+
+
+def on_cv_file_error(_: Request[Any, Any, Any], exc: CvFileError) -> Response[dict[str, Any]]:
+    """A CV refused by the reading rules: 413 too large, 415 unsupported, 422 empty."""
+    return _error(CV_FILE_STATUS[exc.reason], exc.detail)
 
 
 def on_database_error(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -96,24 +103,6 @@ def _first_line(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _point_queue_at(url: str) -> None:
-    """Tasks queued from here run on the API's own database (issue 5's queue module)."""
-    try:
-        from workers import queue
-    except ImportError:  # a build without the worker: enqueues fail and are logged
-        return
-    queue.configure(url)
-
-
-def _close_queue() -> None:
-    """Close the queue's shared connection: this app's database may go away with it."""
-    try:
-        from workers.queue import huey
-    except ImportError:
-        return
-    huey.storage.close()
-
-
 def app_from_env() -> Litestar:
     """The factory `jobmatch serve` hands uvicorn: settings from the environment."""
     return create_app(Settings.from_env())
@@ -130,7 +119,7 @@ CONTROLLERS = (
 )
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     HTTPException: on_http_error,
-    UploadError: on_upload_error,
+    CvFileError: on_cv_file_error,
     psycopg.Error: on_database_error,
     PoolTimeout: on_database_error,
     DatabaseError: on_database_error,
@@ -170,30 +159,36 @@ def create_app(
 ) -> Litestar:
     """The API on `database_url` (default: the settings' database, embedded if unset).
 
-    `embedder` serves `/jobs/search`; by default `settings.model` is loaded on first use.
+    `embedder` replaces every model (tests); by default the active model is loaded on
+    first use, for search.
     """
+
+    embedders = Embedders(settings.model, settings.home / "models", fixed=embedder)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        url = database_url or resolve_database_url(settings.database_url, settings.pgdata)
+        url = database_url
+        if url is None:
+            url = await anyio.to_thread.run_sync(ready_database_url, settings)
         pool = await anyio.to_thread.run_sync(
             lambda: open_pool(url, min_size=min(2, pool_size), max_size=pool_size)
         )
+        tasks = create_tasks(settings, url, embedders=embedders)
         app.state.pool = pool
-        app.state.database_url = url
-        _point_queue_at(url)
+        app.state.queue = TaskQueue(tasks)
         try:
             yield
         finally:
             await anyio.to_thread.run_sync(pool.close)
-            _close_queue()
+            # The queue's connection goes with the database this app may have started.
+            tasks.huey.storage.close()
 
-    state = {"settings": settings, "embedder": embedder, "queue": TaskQueue()}
+    state = {"settings": settings, "embedders": embedders, "tokens": TokenCache()}
     return Litestar(
         route_handlers=[Router(path=API_PREFIX, route_handlers=list(CONTROLLERS))],
         lifespan=[lifespan],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},
-        state=State({**state, "tokens": TokenCache()}),
+        state=State(state),
         cors_config=_cors(settings),
         openapi_config=_openapi(),
         exception_handlers=EXCEPTION_HANDLERS,

@@ -12,7 +12,6 @@ import time
 from typing import Annotated, Any
 
 import anyio.to_thread
-import psycopg
 from litestar.connection import ASGIConnection, Request
 from litestar.datastructures import State
 from litestar.di import Dependency
@@ -20,10 +19,10 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import SkipValidationMarker
 
+from schema.database import Connection
 from schema.queries.users import User, user_by_token
 from workers.settings import Settings
 
-Connection = psycopg.Connection[tuple[object, ...]]
 MAX_TOKEN_CHARS = 200
 
 

@@ -16,6 +16,9 @@ from schema.database import connection
 from schema.queries.cvs import active_cv, replace_active_cv
 from schema.queries.jobs import JobRecord, upsert_jobs
 from schema.queries.users import create_user, issue_token, user_by_email
+from workers.pipelines.embed import embed_pending
+from workers.pipelines.recommend import generate
+from workers.pipelines.serving import Embedders
 
 DEMO_SOURCE = "demo"
 DEMO_USERS = (
@@ -98,16 +101,12 @@ def is_empty(url: str) -> bool:
     return bool(row and row[0])
 
 
-def embed_and_recommend(url: str, model: str, say: Callable[[str], None] = print) -> None:
-    """Embed what is new under `model`, then generate every user's list (the worker's
-    pipelines, run here so the demo is ready before the API answers)."""
-    from embeddings.loader import load_embedder
-    from workers.pipelines.embed import embed_pending
-    from workers.pipelines.recommend import generate
-
-    say(f"loading the embedding model {model} …")
-    embedder = load_embedder(model)
+def embed_and_recommend(url: str, embedders: Embedders, say: Callable[[str], None] = print) -> None:
+    """Embed what is new under the serving model, then generate every user's list (the
+    worker's use cases, run here so the demo is ready before the API answers)."""
+    say("loading the embedding model …")
+    embedder, options = embedders.serving(url)
     say("embedding jobs and CVs …")
-    embed_pending(url, embedder)
+    embed_pending(url, embedder, text_options=options)
     summary = generate(url)
     say(f"generated {summary.recommendations} recommendations for {summary.users} user(s)")

@@ -5,10 +5,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from embeddings.model import Vectors
+from embeddings.model import Embedder, Vectors
+from workers.pipelines.serving import Embedders
+from workers.settings import Settings
+from workers.tasks import Tasks, create_tasks
 
 _WORD = re.compile(r"[a-z0-9+#]+")
 
@@ -39,3 +44,19 @@ class FakeEmbedder:
         out[:, 0] += 1e-3  # no all-zero rows: every vector has a direction
         normalised: Vectors = out / np.linalg.norm(out, axis=1, keepdims=True)
         return normalised
+
+
+def immediate_tasks(
+    database_url: str, home: Path, *, embedder: Embedder | None = None, **settings: Any
+) -> Tasks:
+    """The worker's tasks in Huey's immediate mode (each call runs in the caller) on
+    `database_url`; `embedder` (default: a `FakeEmbedder`) serves every model."""
+    config = Settings(home=home, queue_url="immediate", **settings)
+    embedders = Embedders(config.model, home / "models", fixed=embedder or FakeEmbedder())
+    return create_tasks(config, database_url, embedders=embedders)
+
+
+def real_model_tasks(database_url: str, home: Path, **settings: Any) -> Tasks:
+    """Immediate-mode tasks embedding with the configured (real) model."""
+    config = Settings(home=home, queue_url="immediate", **settings)
+    return create_tasks(config, database_url)

@@ -92,12 +92,18 @@ class _Registrar:
     def __init__(self, huey: Huey, settings: Settings, url: str, embedders: Embedders) -> None:
         self.huey, self.settings, self.url, self.embedders = huey, settings, url, embedders
 
-    def task(self, fn: Callable[P, None]) -> Task[P]:
-        return cast(Task[P], self.huey.task(retries=RETRIES, retry_delay=RETRY_DELAY_S)(fn))
+    def task(self, name: TaskName, fn: Callable[P, None]) -> Task[P]:
+        """`fn` registered as the task `name` (the name queued messages carry)."""
+        decorate = self.huey.task(retries=RETRIES, retry_delay=RETRY_DELAY_S, name=name.value)
+        return cast(Task[P], decorate(fn))
 
     def periodic(self, name: TaskName, fn: Callable[[], None]) -> Task[[]]:
+        """`fn` registered as the task `name`, also run at its time of the schedule."""
         decorate = self.huey.periodic_task(
-            at(self.settings.schedule, name), retries=RETRIES, retry_delay=RETRY_DELAY_S
+            at(self.settings.schedule, name),
+            retries=RETRIES,
+            retry_delay=RETRY_DELAY_S,
+            name=name.value,
         )
         return cast(Task[[]], decorate(fn))
 
@@ -110,7 +116,7 @@ class _Registrar:
             huey=self.huey,
             **generation,
             scrape_and_embed=self.periodic(TaskName.SCRAPE_AND_EMBED, self._scrape_and_embed),
-            embed_all=self.task(self._embed_all),
+            embed_all=self.task(TaskName.EMBED_ALL, self._embed_all),
             **self._cleanup_tasks(),
         )
 
@@ -138,18 +144,14 @@ class _Registrar:
 
             self.guarded(TaskName.GENERATE_SHARD, work, f"shard-{shard}-of-{shards}")
 
-        process_new_cv_task.__name__ = TaskName.PROCESS_NEW_CV.value
-        user_task.__name__ = TaskName.GENERATE_USER.value
-        shard_task.__name__ = TaskName.GENERATE_SHARD.value
-        shard = self.task(shard_task)
+        shard = self.task(TaskName.GENERATE_SHARD, shard_task)
 
         def generate_all() -> None:
             self.guarded(TaskName.GENERATE_ALL, lambda c: _fan_out(url, shard, c), "generate_all")
 
-        generate_all.__name__ = TaskName.GENERATE_ALL.value
         return {
-            "process_new_cv": self.task(process_new_cv_task),
-            "generate_user_recommendations": self.task(user_task),
+            "process_new_cv": self.task(TaskName.PROCESS_NEW_CV, process_new_cv_task),
+            "generate_user_recommendations": self.task(TaskName.GENERATE_USER, user_task),
             "generate_recommendation_shard": shard,
             "generate_all_recommendations": self.periodic(TaskName.GENERATE_ALL, generate_all),
         }
@@ -181,9 +183,8 @@ class _Registrar:
                     name, lambda counts: counts.update(cleanup(self.url, parts=parts).counts())
                 )
 
-            run.__name__ = name.value
             scheduled = name is not TaskName.CLEANUP_ALL
-            made[name.value] = self.periodic(name, run) if scheduled else self.task(run)
+            made[name.value] = self.periodic(name, run) if scheduled else self.task(name, run)
         return made
 
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from rich.console import Console
 
 from schema.database import resolve_database_url
+from workers.pipelines.database import ready_database_url
 from workers.settings import Settings
 
 console = Console()
@@ -39,7 +40,13 @@ def add_command(
 
 
 def database_url(settings: Settings) -> str:
-    """The configured database, starting the embedded server when `DATABASE_URL` is unset."""
+    """The configured database, ready for use: the embedded server is started and
+    migrated; a `DATABASE_URL` server lacking migrations is a one-line error."""
+    return ready_database_url(settings)
+
+
+def located_database_url(settings: Settings) -> str:
+    """The configured database as it is (for `migrate` and `status`), started if embedded."""
     return resolve_database_url(settings.database_url, settings.pgdata)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from huey.exceptions import TaskLockedException
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -25,10 +24,9 @@ from embeddings.loader import (
 from embeddings.model import Embedder
 from embeddings.text import LONG_TEXT_CHOICES, TEMPLATE_CHOICES, TextOptions
 from schema.queries.models import DimensionMismatchError
-from schema.queries.runs import recorded_run
 from server.cli.common import CliError, Subparsers, add_command, console, database_url, print_json
 from workers.pipelines.embed import EmbedSummary, embed_pending, up_to_date
-from workers.queue import task_lock
+from workers.pipelines.runs import AlreadyRunningError, TaskName, logged_run
 from workers.settings import Settings
 
 
@@ -73,14 +71,14 @@ def run_embed(args: argparse.Namespace, settings: Settings) -> int:
     options = TextOptions(template=args.template, long_text=args.long_text)
     name = args.model or settings.model
     try:
-        with recorded_run(url, "embed_all") as counts, task_lock(url, "embed"):
+        with logged_run(url, TaskName.EMBED_ALL, "embed") as counts:
             # Nothing new or changed: answer without loading the model (seconds of start-up).
             summary = up_to_date(url, _stored_name(name), options)
             if summary is None:
                 embedder = load(settings, name, args.backend)
                 summary = _embed_with_progress(url, embedder, options, quiet=args.json)
             counts.update(summary.as_counts())
-    except TaskLockedException as error:
+    except AlreadyRunningError as error:
         raise CliError(f"{error} (a worker is embedding); try again when it finishes") from error
     except DimensionMismatchError as error:
         raise CliError(str(error)) from error

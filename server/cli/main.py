@@ -10,20 +10,43 @@ import psycopg
 
 from schema.errors import DatabaseError
 from server.cli import (
-    accounts,
-    database,
+    cleanup,
+    cv,
+    demo,
     embed,
-    evaluate,
-    ingest,
+    import_jobs,
+    migrate,
+    models,
     recommend,
-    research,
+    scrape,
     serve,
+    status,
+    up,
+    users,
     worker,
 )
+from server.cli import eval as eval_command
 from server.cli.common import CliError, err_console
 from workers.settings import Settings, SettingsError
 
-COMMAND_GROUPS = (database, serve, ingest, embed, recommend, worker, accounts, research, evaluate)
+# In the order `jobmatch --help` lists them.
+COMMANDS = (
+    up,
+    serve,
+    worker,
+    migrate,
+    status,
+    scrape,
+    import_jobs,
+    embed,
+    recommend,
+    cleanup,
+    users,
+    cv,
+    demo,
+    models,
+    eval_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,8 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="jobmatch", description="Local-first job recommender (see README.md)."
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in COMMAND_GROUPS:
-        group.register(subparsers)
+    for command in COMMANDS:
+        command.register(subparsers)
     return parser
 
 

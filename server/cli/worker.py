@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 
-from schema.database import connection
-from schema.queries.status import migration_level
 from server.cli.common import CliError, Subparsers, add_command, console, database_url
-from workers import queue, schedule
+from workers import schedule
 from workers.settings import Settings
+from workers.tasks import create_tasks
 
 
 def register(subparsers: Subparsers) -> None:
@@ -29,23 +28,14 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     generation block in flight rolls back, every list stays complete)."""
     if args.workers < 1:
         raise CliError("--workers must be at least 1")
-    url = database_url(settings)
-    with connection(url) as conn:
-        pending = migration_level(conn)["pending"]
-    if pending:
-        raise CliError(f"the database lacks migrations {pending}; run `jobmatch migrate` first")
-    queue.configure(url)
-    schedule.use(settings.schedule)
-    import workers.tasks  # noqa: F401  (importing registers the tasks with the consumer)
-
-    huey = queue.huey
-    if huey.immediate:
+    if settings.queue_url == "immediate":
         raise CliError("JOBMATCH_QUEUE_URL=immediate runs tasks in the caller; unset it")
+    huey = create_tasks(settings, database_url(settings)).huey
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     times = ", ".join(
         f"{task} {hour:02d}:{minute:02d}"
         for task in schedule.PERIODIC
-        for hour, minute in [schedule.time_of(task)]
+        for hour, minute in [schedule.time_of(settings.schedule, task)]
     )
     where = "redis" if settings.queue_url else "postgres"
     console.print(f"worker: {args.workers} thread(s), queue on {where}")

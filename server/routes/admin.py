@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.status_codes import HTTP_202_ACCEPTED
@@ -12,13 +14,15 @@ from schema.queries.status import migration_level, table_row_counts
 from server.auth import require_admin
 from server.routes.common import Db, TaskQueue
 from server.schemas import AdminStatus, Queued, TaskRunOut
+from workers.pipelines.runs import TaskName
+from workers.tasks import Tasks
 
 
-def _trigger(state: State, task: str) -> Queued:
+def _trigger(state: State, pick: Callable[[Tasks], Callable[[], object]], name: TaskName) -> Queued:
     queue: TaskQueue = state.queue
-    queued = queue.enqueue(task)
+    queued = queue.submit(pick(queue.tasks))
     detail = "queued; see GET /api/v1/admin/status" if queued else "the queue is unavailable"
-    return Queued(task=task, queued=queued, detail=detail)
+    return Queued(task=name, queued=queued, detail=detail)
 
 
 def _run_out(run: TaskRun) -> TaskRunOut:
@@ -41,22 +45,22 @@ class AdminController(Controller):
     @post("/scrape", status_code=HTTP_202_ACCEPTED, sync_to_thread=True)
     def scrape(self, state: State) -> Queued:
         """Scrape the configured sources, then embed what is new or changed."""
-        return _trigger(state, "scrape_and_embed")
+        return _trigger(state, lambda t: t.scrape_and_embed, TaskName.SCRAPE_AND_EMBED)
 
     @post("/embed", status_code=HTTP_202_ACCEPTED, sync_to_thread=True)
     def embed(self, state: State) -> Queued:
         """Embed every job and CV not yet embedded under the active model."""
-        return _trigger(state, "embed_all")
+        return _trigger(state, lambda t: t.embed_all, TaskName.EMBED_ALL)
 
     @post("/recommendations/generate", status_code=HTTP_202_ACCEPTED, sync_to_thread=True)
     def generate(self, state: State) -> Queued:
         """Regenerate every user's list."""
-        return _trigger(state, "generate_all_recommendations")
+        return _trigger(state, lambda t: t.generate_all_recommendations, TaskName.GENERATE_ALL)
 
     @post("/cleanup", status_code=HTTP_202_ACCEPTED, sync_to_thread=True)
     def cleanup(self, state: State) -> Queued:
         """Drop expired saved jobs and lists, and old jobs nobody applied to."""
-        return _trigger(state, "cleanup_all")
+        return _trigger(state, lambda t: t.cleanup_all, TaskName.CLEANUP_ALL)
 
     @get("/status", sync_to_thread=True)
     def status(self, db: Db) -> AdminStatus:

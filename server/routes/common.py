@@ -1,4 +1,4 @@
-"""What the controllers share: the connection type, paging bounds and the task queue."""
+"""What the controllers share: injected parameters, paging bounds and the task queue."""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, ParamSpec
 
-import psycopg
 from litestar.di import Dependency
 from litestar.params import PathParameter, QueryParameter, SkipValidationMarker
 
+from schema.database import Connection
 from schema.queries.users import User
+from workers.tasks import Tasks
 
-Connection = psycopg.Connection[tuple[object, ...]]
 # Handler parameters injected by name (see `create_app`), typed but not re-validated.
 Db = Annotated[Connection, Dependency(kind="named"), SkipValidationMarker()]
 CurrentUser = Annotated[User, Dependency(kind="named"), SkipValidationMarker()]
 log = logging.getLogger("jobmatch.api")
+P = ParamSpec("P")
 
 # Path ids are BIGINT: anything outside is refused (400) before it reaches SQL.
 JobId = Annotated[int, PathParameter(ge=1, le=2**63 - 1, description="a job's id")]
@@ -30,25 +31,22 @@ REQUEUE_AFTER_S = 120.0
 
 
 class TaskQueue:
-    """Queues the worker's tasks (issue 5's `workers.tasks`), imported on first use.
+    """The worker's tasks as the API calls them: an enqueue that fails (queue storage
+    down) is logged and reported as not queued, never failing the request; the nightly
+    run then does the work. One user's regeneration is queued at most once per
+    `REQUEUE_AFTER_S` per process, however often a frontend polls."""
 
-    An enqueue that fails (no worker module, queue storage down) is logged and reported
-    as not queued; the nightly run then does the work. It never fails the request.
-    """
-
-    def __init__(self) -> None:
+    def __init__(self, tasks: Tasks) -> None:
+        self.tasks = tasks
         self._lock = threading.Lock()
         self._recent: dict[int, float] = {}
 
-    def enqueue(self, task_name: str, *args: Any) -> bool:
-        """Call `workers.tasks.<task_name>(*args)`, which enqueues it; False when it failed."""
+    def submit(self, task: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> bool:
+        """Call `task(*args)`, which enqueues it; False when that failed."""
         try:
-            from workers import tasks
-
-            task: Callable[..., Any] = getattr(tasks, task_name)
-            task(*args)
+            task(*args, **kwargs)
         except Exception:
-            log.exception("could not queue %s%r", task_name, args)
+            log.exception("could not queue %s%r", getattr(task, "name", task), args)
             return False
         return True
 
@@ -60,7 +58,7 @@ class TaskQueue:
             if last is not None and now - last < REQUEUE_AFTER_S:
                 return True
             self._recent[user_id] = now
-        queued = self.enqueue("generate_user_recommendations", user_id)
+        queued = self.submit(self.tasks.generate_user_recommendations, user_id)
         if not queued:
             with self._lock:
                 self._recent.pop(user_id, None)

@@ -31,6 +31,7 @@ from server.schemas import (
     SearchResults,
     job_from_row,
 )
+from workers.pipelines.runs import TaskName
 
 Text = Annotated[str | None, QueryParameter(max_length=200)]
 
@@ -160,9 +161,9 @@ class JobsController(Controller):
             )
         queue: TaskQueue = state.queue
         queue.forget(user.id)
-        queued = queue.enqueue("generate_user_recommendations", user.id)
+        queued = queue.submit(queue.tasks.generate_user_recommendations, user.id)
         detail = "queued; poll GET /api/v1/jobs/recommendations" if queued else "queue unavailable"
-        return Queued(task="generate_user_recommendations", queued=queued, detail=detail)
+        return Queued(task=TaskName.GENERATE_USER, queued=queued, detail=detail)
 
     @get("/{job_id:int}", sync_to_thread=True, summary="One job with its description")
     def job(self, db: Db, user: CurrentUser, job_id: JobId) -> JobDetail:

@@ -9,13 +9,13 @@ import msgspec
 from litestar.datastructures import State
 
 from embeddings.model import Embedder
-from embeddings.text import parse_model_key
+from schema.database import Connection
 from schema.queries.job_listing import jobs_by_ids
+from schema.queries.list_pages import ListState, read_list
 from schema.queries.models import EmbeddingModel, active_model
-from schema.queries.recommendation_reads import ListState, read_list
-from server.routes.common import Connection, log
+from server.routes.common import log
 from server.schemas import RecommendationsEnvelope, SearchHit, SearchResults, job_from_row
-from workers.settings import Settings
+from workers.pipelines.serving import Embedders
 
 NO_CV = "upload a CV with PUT /api/v1/users/me/cv to get recommendations"
 GENERATING = "your recommendations are being generated; ask again in a minute"
@@ -115,22 +115,10 @@ def search(
 
 
 def _embedder(state: State, model: EmbeddingModel) -> Embedder | None:
-    """An embedder for the active `model` (None when this process cannot encode with it):
-    the one given to `create_app` (tests), else the model itself, loaded once per process
-    (the loader caches it by name)."""
-    embedder: Embedder | None = state.embedder
+    """An embedder for the active `model`, or None (logged) when this process cannot
+    encode queries comparable with its vectors."""
+    embedders: Embedders = state.embedders
+    embedder = embedders.for_queries(model)
     if embedder is None:
-        from embeddings.loader import ModelUnavailableError, load_embedder
-
-        settings: Settings = state.settings
-        try:
-            embedder = load_embedder(
-                parse_model_key(model.name)[0], cache_dir=settings.home / "models"
-            )
-        except ModelUnavailableError as error:
-            log.warning("search: cannot load the active model %s: %s", model.name, error)
-            return None
-    if embedder.name != parse_model_key(model.name)[0] or embedder.dimension != model.dimension:
-        log.warning("search: active model %s is not this process's %s", model.name, embedder.name)
-        return None
+        log.warning("search: cannot encode queries for the active model %s here", model.name)
     return embedder

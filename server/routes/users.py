@@ -15,7 +15,7 @@ from litestar.params import Body
 from litestar.status_codes import HTTP_201_CREATED
 
 from schema.queries.cvs import CV, active_cv, replace_active_cv
-from schema.queries.recommendation_reads import list_state
+from schema.queries.list_pages import list_state
 from schema.queries.users import (
     Preferences,
     create_user,
@@ -34,7 +34,12 @@ from server.schemas import (
     RecommendationsPending,
     Registered,
 )
-from server.uploads import MAX_UPLOAD_BYTES, UploadError, clean_cv_text, extract_cv_text
+from workers.pipelines.cv_files import (
+    MAX_UPLOAD_BYTES,
+    CvFileError,
+    clean_cv_text,
+    extract_cv_text,
+)
 
 # Multipart framing around a 5 MB file; the file's own size is checked exactly later.
 CV_BODY_LIMIT = MAX_UPLOAD_BYTES + 64 * 1024
@@ -88,7 +93,7 @@ class UsersController(Controller):
         queue: TaskQueue = state.queue
         queue.forget(user.id)
         # In Huey's immediate mode this runs the embedding and generation right here.
-        queued = await anyio.to_thread.run_sync(queue.enqueue, "process_new_cv", cv.id)
+        queued = await anyio.to_thread.run_sync(queue.submit, queue.tasks.process_new_cv, cv.id)
         pending = await anyio.to_thread.run_sync(_pending, db, user.id, cv, queued)
         return CVUploaded(cv=_cv_out(cv), recommendations=pending)
 
@@ -129,8 +134,9 @@ async def _read_cv(request: Request[Any, Any, Any]) -> tuple[str, str | None]:
         text = await anyio.to_thread.run_sync(extract_cv_text, upload.filename, data)
         return text, upload.filename or None
     if content_type != "application/json":
-        raise UploadError(
-            415, 'send the CV as JSON {"text": ...} or as multipart/form-data with a `file`'
+        raise CvFileError(
+            "unsupported",
+            'send the CV as JSON {"text": ...} or as multipart/form-data with a `file`',
         )
     try:
         body = msgspec.json.decode(await request.body(), type=CVText)

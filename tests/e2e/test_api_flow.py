@@ -106,20 +106,9 @@ def write_jobs(path: Path, now: datetime) -> int:
 
 
 @pytest.fixture
-def immediate() -> Iterator[None]:
-    """Tasks run inside the request that queues them (Huey's immediate mode)."""
-    from workers.queue import huey
-
-    huey.storage.close()  # switching modes replaces the storage: close its connection first
-    huey.immediate = True
-    yield
-    huey.storage.close()
-    huey.immediate = False
-
-
-@pytest.fixture
-def client(db_url: str, tmp_path: Path, immediate: None) -> Iterator[TestClient[Any]]:
-    settings = Settings(home=tmp_path, admin_token=ADMIN)
+def client(db_url: str, tmp_path: Path) -> Iterator[TestClient[Any]]:
+    """The API with tasks run inside the request that queues them (immediate mode)."""
+    settings = Settings(home=tmp_path, admin_token=ADMIN, queue_url="immediate")
     with TestClient(create_app(settings, database_url=db_url)) as test_client:
         yield test_client
 

@@ -4,37 +4,33 @@ a replay server, embed them with the real model, then generate every user's list
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
-import psycopg
 import pytest
 
+from schema.database import Connection
 from schema.queries.cvs import replace_active_cv
 from schema.queries.users import create_user
+from tests.fakes import real_model_tasks
 from tests.integration.test_scrape import serve_fixtures
 from tests.replay_server import replay_server
-from workers import queue, tasks
-from workers.queue import huey
-
-Connection = psycopg.Connection[tuple[object, ...]]
+from workers.tasks import Tasks
 
 
 @pytest.fixture
-def worker_env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Immediate-mode tasks on the test database, sources pointed at a replay server."""
+def tasks(db_url: str, tmp_path: Path) -> Iterator[Tasks]:
+    """Immediate-mode tasks with the real model, sources pointed at a replay server."""
     with replay_server() as server:
         urls = serve_fixtures(server)
-        monkeypatch.setenv("DATABASE_URL", db_url)
-        monkeypatch.setenv("JOBMATCH_SOURCES", "remoteok,remotive,arbeitnow,themuse")
-        monkeypatch.setenv("JOBMATCH_SOURCE_URLS", ",".join(f"{k}={v}" for k, v in urls.items()))
-        queue.configure(db_url)
-        tasks.use_embedder(None)  # the configured, real model
-        huey.immediate = True
-        yield db_url
-        huey.immediate = False
-        queue.configure(None)
+        yield real_model_tasks(
+            db_url,
+            tmp_path,
+            sources=("remoteok", "remotive", "arbeitnow", "themuse"),
+            source_urls=urls,
+        )
 
 
-def test_scrape_embed_then_generate(worker_env: str, conn: Connection) -> None:
+def test_scrape_embed_then_generate(tasks: Tasks, conn: Connection) -> None:
     user = create_user(conn, "dev@example.com")
     assert user is not None
     replace_active_cv(conn, user.id, "Backend developer: Python, Django, PostgreSQL, AWS.")

@@ -12,13 +12,13 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import psycopg
 import pytest
 
 from embeddings.backends import BackendUnavailableError
 from embeddings.loader import DEFAULT_MODEL, load_embedder, resolve_model
 from embeddings.model import Embedder
 from embeddings.text import job_text
+from schema.database import Connection
 from schema.queries.jobs import JobRecord
 from schema.queries.models import active_model
 from schema.queries.search import SearchFilters, search_jobs
@@ -27,7 +27,6 @@ from workers.pipelines.embed import embed_pending
 from workers.sources import Remotive, TheMuse
 
 pytestmark = pytest.mark.slow
-Connection = psycopg.Connection[tuple[object, ...]]
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "api-responses"
 
 

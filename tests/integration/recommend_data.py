@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import psycopg
 
 from embeddings.evidence import NOTHING_SHARED
+from schema.database import Connection
+from schema.queries.list_writes import NewLists, replace_lists
 from schema.queries.models import activate_model, register_model
-from schema.queries.recommendation_lists import NewLists, replace_lists
 
-Connection = psycopg.Connection[tuple[object, ...]]
 _ids = itertools.count(1)
 
 

@@ -6,15 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from schema.database import Connection
 from tests.integration.recommend_data import add_job, add_model, add_user, store_list, unit
 from workers.pipelines.cleanup import cleanup
-
-Connection = psycopg.Connection[tuple[object, ...]]
 
 
 def _ids(conn: Connection, table: str, column: str = "job_id") -> set[int]:

@@ -7,16 +7,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
-import psycopg
 import pytest
 
 from embeddings.text import TextOptions
+from schema.database import Connection
 from schema.queries.models import DimensionMismatchError, active_model, model_by_name
 from schema.queries.vectors import cv_vector, job_vector
 from tests.fakes import FakeEmbedder
 from workers.pipelines.embed import embed_cv, embed_pending, up_to_date
-
-Connection = psycopg.Connection[tuple[object, ...]]
 
 
 def insert_job(

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import psycopg
-
+from schema.database import Connection
 from schema.queries.cvs import replace_active_cv
 from schema.queries.users import create_user
 from tests.integration.test_migrations import _job
 from workers.evaluation.build import from_product
-
-Connection = psycopg.Connection[tuple[object, ...]]
 
 
 def _signal(conn: Connection, table: str, user: int, job: int, vote: str | None = None) -> None:

@@ -11,10 +11,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from schema.database import Connection
 from schema.queries.jobs import find_job, upsert_jobs
 from tests.integration.test_ingest_upsert import count_jobs, job
-
-Connection = psycopg.Connection[tuple[object, ...]]
 
 # The expression of migration 001's generated column, written out: the function that
 # replaced it must keep giving the same vectors.
@@ -106,7 +105,7 @@ def test_a_new_embedded_cluster_has_the_builtin_locale_and_larger_buffers(tmp_pa
     # In a process of its own, so the server stops when it exits.
     script = (
         "import pathlib, sys, psycopg\n"
-        "from schema.database import embedded_database_url\n"
+        "from schema.database import Connection, embedded_database_url\n"
         "url = embedded_database_url(pathlib.Path(sys.argv[1]))\n"
         "with psycopg.connect(url) as admin:\n"
         "    print(admin.execute(\"SELECT string_agg(datname || ' ' || datlocprovider::text || ' '"

@@ -15,13 +15,12 @@ from datetime import timedelta
 import psycopg
 import pytest
 
+from schema.database import Connection
 from schema.queries.jobs import UpsertCounts, find_job, upsert_jobs
 from schema.queries.search import SearchFilters, search_jobs
 from tests.integration.test_ingest_upsert import POSTED, count_jobs, job
 from workers.pipelines.ingest_stream import store_stream
 from workers.sources.base import ParseResult, SourceError
-
-Connection = psycopg.Connection[tuple[object, ...]]
 
 # ~20,000 words before the distinctive one: past the 16,383 positions a tsvector records.
 LONG = " ".join(["Collaborate with product and design on our platform."] * 2_500)

@@ -6,11 +6,9 @@ import dataclasses
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import psycopg
-
+from schema.database import Connection
 from schema.queries.jobs import JobRecord, UpsertCounts, content_hash, find_job, upsert_jobs
 
-Connection = psycopg.Connection[tuple[object, ...]]
 POSTED = datetime(2026, 3, 1, 9, tzinfo=UTC)
 
 

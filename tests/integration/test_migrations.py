@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from embeddings.evidence import NOTHING_SHARED
-from schema.database import connect
+from schema.database import Connection, connect
 from schema.migrate import Migration, applied_migrations, available_migrations, migrate
 from schema.queries.status import migration_level, table_row_counts
 
@@ -29,8 +29,6 @@ DESIGN_TABLES = {
     "task_runs",
     "schema_migrations",
 }
-
-Connection = psycopg.Connection[tuple[object, ...]]
 
 
 def test_migrate_from_empty_applies_every_file_once(empty_db_url: str) -> None:

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import psycopg
-
 from embeddings.text import TextOptions
-from schema.database import connection
+from schema.database import Connection, connection
 from schema.queries.cvs import replace_active_cv
 from schema.queries.jobs import JobRecord, upsert_jobs
 from schema.queries.model_sets import coverage, remove_model
 from schema.queries.models import activate_model, active_model, model_by_name
 from schema.queries.users import create_user
 from tests.fakes import FakeEmbedder
-from workers.pipelines.embed import ServingModel, embed_pending, serving_model
+from workers.pipelines.embed import embed_pending
 from workers.pipelines.recommend import generate
-
-Connection = psycopg.Connection[tuple[object, ...]]
+from workers.pipelines.serving import ServingModel, serving_model
 
 FIELDS = ["python backend", "java spring", "nurse hospital", "sales account", "react frontend"]
 

@@ -7,12 +7,10 @@ A reason is found as evidence (embeddings/evidence.py) and written by PostgreSQL
 from __future__ import annotations
 
 import numpy as np
-import psycopg
 
 from embeddings.evidence import EvidenceFinder, job_key_rows, term_keys
 from embeddings.reasons import TextProfile, location_fit, profile_cv, profile_job
-
-Connection = psycopg.Connection[tuple[object, ...]]
+from schema.database import Connection
 
 
 def reason_for(

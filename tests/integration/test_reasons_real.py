@@ -8,13 +8,11 @@ import json
 import re
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from embeddings.reasons import profile_cv, profile_job
+from schema.database import Connection
 from tests.integration.test_reasons import reason_for
-
-Connection = psycopg.Connection[tuple[object, ...]]
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 JOBS = DATA / "api-responses" / "remotive-2026-07-18.json"

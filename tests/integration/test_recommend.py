@@ -6,15 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import psycopg
 import pytest
 
+from schema.database import Connection
 from schema.queries.models import activate_model
 from schema.queries.users import Preferences, save_preferences
 from tests.integration.recommend_data import add_job, add_model, add_user, stored, unit
 from workers.pipelines.recommend import RecommendOptions, generate, generate_for_user
 
-Connection = psycopg.Connection[tuple[object, ...]]
 DIM = 8
 
 

@@ -7,14 +7,13 @@ import json
 from pathlib import Path
 
 import numpy as np
-import psycopg
 import pytest
 
+from schema.database import Connection
 from schema.queries.users import user_by_token
 from server.cli.main import main
+from workers.pipelines.cv_files import MAX_UPLOAD_BYTES
 from tests.integration.recommend_data import add_job, add_model, add_user, stored, unit
-
-Connection = psycopg.Connection[tuple[object, ...]]
 
 
 @pytest.fixture
@@ -49,10 +48,19 @@ def test_cv_add_refuses_bad_files_and_unknown_users(
     latin = tmp_path / "latin.md"
     latin.write_bytes("Caf\xe9".encode("latin-1"))
     capsys.readouterr()
+    image = tmp_path / "cv.png"
+    image.write_bytes(b"\x89PNG\r\n")
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes(b"a" * (MAX_UPLOAD_BYTES + 1))
+    # The upload's rules, said in one line each.
     assert main(["cv", "add", "bob@example.com", str(pdf)]) == 2
-    assert "only .txt and .md" in capsys.readouterr().err
+    assert "cv.pdf: the PDF could not be read" in capsys.readouterr().err
+    assert main(["cv", "add", "bob@example.com", str(image)]) == 2
+    assert "files of type .png are not accepted" in capsys.readouterr().err
+    assert main(["cv", "add", "bob@example.com", str(huge)]) == 2
+    assert "CVs may be at most 5 MB" in capsys.readouterr().err
     assert main(["cv", "add", "bob@example.com", str(empty)]) == 2
-    assert "is empty" in capsys.readouterr().err
+    assert "contains no text" in capsys.readouterr().err
     assert main(["cv", "add", "bob@example.com", str(latin)]) == 2
     assert "not UTF-8" in capsys.readouterr().err
     assert main(["cv", "add", "bob@example.com", str(tmp_path / "missing.txt")]) == 2

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import psycopg
 
-from schema.queries.recommendation_lists import NewLists, replace_lists
+from schema.database import Connection
+from schema.queries.list_writes import NewLists, replace_lists
 from tests.integration.recommend_data import add_job, add_model, add_user, new_lists, unit
-
-Connection = psycopg.Connection[tuple[object, ...]]
 
 # Fits: none, non-ASCII and everything text COPY would have to escape, and a long one.
 AWKWARD_FITS = [None, 'in "Zürich"\t\\ 日本 🚀\n', "remote", "far " * 2000]

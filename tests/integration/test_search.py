@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import psycopg
 import pytest
 
+from schema.database import Connection
 from schema.queries.models import model_by_name
 from schema.queries.search import SearchFilters, search_jobs, search_plan
 from tests.fakes import FakeEmbedder
 from tests.integration.test_embed_pipeline import insert_job
 from workers.pipelines.embed import embed_pending
 
-Connection = psycopg.Connection[tuple[object, ...]]
 NOW = datetime.now(UTC)
 
 

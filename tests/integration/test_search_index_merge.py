@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from schema.database import Connection
 from schema.queries.jobs import UpsertCounts
 from tests.integration.test_ingest_stream import chunk, text_hits
 from tests.integration.test_ingest_upsert import job
 from workers.pipelines.ingest_stream import store_stream
 from workers.pipelines.search_index_merge import PendingMerger, pending_merger
-
-Connection = psycopg.Connection[tuple[object, ...]]
 
 
 def _pending_pages(conn: Connection) -> int:

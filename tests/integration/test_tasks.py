@@ -5,32 +5,27 @@ locks, the run log, and which failures are retried."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import cast
 
 import numpy as np
-import psycopg
 import pytest
 
+from schema.database import Connection
 from schema.queries.cvs import replace_active_cv
-from tests.fakes import FakeEmbedder
+from tests.fakes import immediate_tasks
 from tests.integration.recommend_data import add_job, add_model, add_user, stored, unit
-from workers import queue, tasks
-from workers.queue import huey, task_lock
-
-Connection = psycopg.Connection[tuple[object, ...]]
+from workers import tasks as tasks_module
+from workers.pipelines.runs import AlreadyRunningError, TaskName, logged_run
+from workers.tasks import Tasks
 
 
 @pytest.fixture
-def immediate(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def tasks(db_url: str, tmp_path: Path) -> Iterator[Tasks]:
     """Tasks run in the caller (Huey's immediate mode) against the test database."""
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    queue.configure(db_url)
-    tasks.use_embedder(FakeEmbedder())
-    huey.immediate = True
-    yield db_url
-    huey.immediate = False
-    queue.configure(None)
-    tasks.use_embedder(None)
+    made = immediate_tasks(db_url, tmp_path)
+    yield made
+    made.huey.storage.close()
 
 
 def _runs(conn: Connection) -> list[tuple[str, str, dict[str, object], str | None]]:
@@ -40,7 +35,7 @@ def _runs(conn: Connection) -> list[tuple[str, str, dict[str, object], str | Non
     ]
 
 
-def test_whole_pipeline_in_immediate_mode(immediate: str, conn: Connection) -> None:
+def test_whole_pipeline_in_immediate_mode(tasks: Tasks, conn: Connection) -> None:
     pytest.importorskip("workers.pipelines.embed", reason="the embed pipeline (issue 4) is absent")
     for n in range(40):
         add_job(
@@ -99,13 +94,13 @@ def test_whole_pipeline_in_immediate_mode(immediate: str, conn: Connection) -> N
 
 
 def test_shards_split_the_users(
-    immediate: str, conn: Connection, monkeypatch: pytest.MonkeyPatch
+    tasks: Tasks, conn: Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model = add_model(conn)
     for n in range(60):
         add_job(conn, model, unit(np.random.default_rng(n).normal(size=8)))
     users = [add_user(conn, model, unit(np.ones(8) + n)) for n in range(5)]
-    monkeypatch.setattr(tasks, "SHARD_USERS", 2)  # five users → three shards
+    monkeypatch.setattr(tasks_module, "SHARD_USERS", 2)  # five users → three shards
     tasks.generate_all_recommendations()
     runs = _runs(conn)
     shards = [counts for task, _, counts, _ in runs if task == "generate_recommendation_shard"]
@@ -115,32 +110,37 @@ def test_shards_split_the_users(
     assert all(len(stored(conn, user)) == 50 for user in users)
 
 
-def test_a_held_lock_skips_the_run(immediate: str, conn: Connection) -> None:
-    with task_lock(immediate, "cleanup_all"):
+def test_a_held_lock_skips_the_run(tasks: Tasks, conn: Connection, db_url: str) -> None:
+    with logged_run(db_url, TaskName.CLEANUP_ALL):  # as `jobmatch cleanup` holds it
         tasks.cleanup_all()
+        with pytest.raises(AlreadyRunningError), logged_run(db_url, TaskName.CLEANUP_ALL):
+            pytest.fail("the block must not run while the lock is held")
     tasks.cleanup_all()
     runs = _runs(conn)
     assert [(task, status) for task, status, _, _ in runs] == [
+        ("cleanup_all", "succeeded"),
+        ("cleanup_all", "skipped"),
         ("cleanup_all", "skipped"),
         ("cleanup_all", "succeeded"),
     ]
-    assert "already running" in str(runs[0][2]["skipped"])
+    assert "already running" in str(runs[1][2]["skipped"])
 
 
-def test_a_permanent_error_is_recorded_and_not_retried(immediate: str, conn: Connection) -> None:
+def test_a_permanent_error_is_recorded_and_not_retried(tasks: Tasks, conn: Connection) -> None:
     tasks.generate_recommendation_shard(0, 0)  # no such shard
     ((task, status, _, error),) = _runs(conn)
     assert (task, status) == ("generate_recommendation_shard", "failed")
     assert error is not None
     assert "need 0 <= shard < shards" in error
-    assert huey.scheduled() == []
+    assert tasks.huey.scheduled() == []
 
 
-def test_an_unreachable_database_is_retried_later(immediate: str) -> None:
-    queue.configure("postgresql://nobody@127.0.0.1:1/nothing")  # nothing listens on port 1
+def test_an_unreachable_database_is_retried_later(tmp_path: Path) -> None:
+    nowhere = "postgresql://nobody@127.0.0.1:1/nothing"  # nothing listens on port 1
+    tasks = immediate_tasks(nowhere, tmp_path)
     tasks.generate_user_recommendations(42)
-    (retry,) = huey.scheduled()
+    (retry,) = tasks.huey.scheduled()
     assert retry.name == "generate_user_recommendations"
     assert retry.args == (42,)
-    assert retry.retries == tasks.RETRIES - 1
+    assert retry.retries == tasks_module.RETRIES - 1
     assert retry.eta is not None

@@ -15,8 +15,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from workers import queue, tasks
-from workers.queue import huey
+from workers.settings import Settings
+from workers.tasks import Tasks, create_tasks
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -54,12 +54,17 @@ class Worker:
 
 
 @pytest.fixture
+def tasks(db_url: str, tmp_path: Path) -> Iterator[Tasks]:
+    """The tasks as the API queues them: into the test database's PostgreSQL queue."""
+    made = create_tasks(Settings(home=tmp_path), db_url)
+    yield made
+    made.huey.storage.close()
+
+
+@pytest.fixture
 def worker(db_url: str, tmp_path: Path) -> Iterator[Worker]:
     process = Worker(db_url, tmp_path)
-    queue.configure(db_url)  # this process enqueues into the same database
     yield process
-    huey.storage.close()
-    queue.configure(None)
     if process.process.poll() is None:
         process.process.kill()
     process.process.wait()
@@ -78,11 +83,11 @@ def _run_status(db_url: str, task: str) -> str | None:
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_worker_runs_queued_tasks_and_stops_cleanly(
-    worker: Worker, db_url: str, signum: signal.Signals
+    worker: Worker, tasks: Tasks, db_url: str, signum: signal.Signals
 ) -> None:
     worker.wait_for("worker: 1 thread(s), queue on postgres")
     worker.wait_for("schedule (UTC): cleanup_saved_jobs 00:00")
-    assert not huey.immediate
+    assert not tasks.huey.immediate
     tasks.cleanup_all()  # queued in huey_task by this process, run by the worker
     deadline = time.monotonic() + 60
     while _run_status(db_url, "cleanup_all") != "succeeded":

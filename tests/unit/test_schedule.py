@@ -2,58 +2,60 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
-import pytest
-
-import workers.tasks  # noqa: F401  (importing it registers the periodic tasks)
 from workers import schedule
-from workers.queue import huey
+from workers.pipelines.runs import TaskName
 from workers.settings import Schedule, Settings
+from workers.tasks import Tasks, create_tasks
+
+NOWHERE = "postgresql://nobody@127.0.0.1:1/nothing"  # registering tasks connects to nothing
 
 
-@pytest.fixture
-def default_schedule() -> Iterator[None]:
-    schedule.use(Schedule())
-    yield
-    schedule.use(None)
+def _tasks(settings: Settings) -> Tasks:
+    return create_tasks(settings, NOWHERE)
 
 
-def _due(hour: int, minute: int) -> set[str]:
+def _due(tasks: Tasks, hour: int, minute: int) -> set[str]:
     """Names of the periodic tasks Huey's scheduler would enqueue at that minute."""
-    return {task.name for task in huey.read_periodic(datetime(2026, 3, 4, hour, minute))}
+    return {task.name for task in tasks.huey.read_periodic(datetime(2026, 3, 4, hour, minute))}
 
 
-@pytest.mark.usefixtures("default_schedule")
-def test_design_times() -> None:
-    assert _due(0, 0) == {"cleanup_saved_jobs"}
-    assert _due(0, 5) == {"cleanup_recommendations"}
-    assert _due(0, 10) == {"cleanup_jobs"}
-    assert _due(6, 0) == {"scrape_and_embed"}
-    assert _due(7, 0) == {"generate_all_recommendations"}
+def test_design_times(tmp_path: Path) -> None:
+    tasks = _tasks(Settings(home=tmp_path))
+    assert _due(tasks, 0, 0) == {"cleanup_saved_jobs"}
+    assert _due(tasks, 0, 5) == {"cleanup_recommendations"}
+    assert _due(tasks, 0, 10) == {"cleanup_jobs"}
+    assert _due(tasks, 6, 0) == {"scrape_and_embed"}
+    assert _due(tasks, 7, 0) == {"generate_all_recommendations"}
     quiet = [(0, 1), (0, 6), (5, 59), (6, 1), (7, 1), (12, 0), (23, 59)]
-    assert all(_due(h, m) == set() for h, m in quiet)
+    assert all(_due(tasks, h, m) == set() for h, m in quiet)
 
 
 def test_times_move_with_the_environment() -> None:
     settings = Settings.from_env({"JOBMATCH_AT_RECOMMEND": "05:30", "JOBMATCH_HOME": "/tmp/x"})
-    schedule.use(settings.schedule)
-    try:
-        assert _due(5, 30) == {"generate_all_recommendations"}
-        assert _due(7, 0) == set()
-    finally:
-        schedule.use(None)
+    tasks = _tasks(settings)
+    assert _due(tasks, 5, 30) == {"generate_all_recommendations"}
+    assert _due(tasks, 7, 0) == set()
 
 
-@pytest.mark.usefixtures("default_schedule")
 def test_aware_times_are_read_as_utc_and_next_runs() -> None:
-    due = schedule.at("scrape_and_embed")
+    default = Schedule()
+    due = schedule.at(default, TaskName.SCRAPE_AND_EMBED)
     assert due(datetime(2026, 3, 4, 6, 0, tzinfo=UTC))
     now = datetime(2026, 3, 4, 6, 30, tzinfo=UTC)
-    runs = schedule.next_runs(now)
-    assert runs["scrape_and_embed"] == datetime(2026, 3, 5, 6, 0, tzinfo=UTC)
-    assert runs["generate_all_recommendations"] == datetime(2026, 3, 4, 7, 0, tzinfo=UTC)
-    assert schedule.next_run("cleanup_jobs", datetime(2026, 3, 4, 0, 10, tzinfo=UTC)) == (
+    runs = schedule.next_runs(default, now)
+    assert runs[TaskName.SCRAPE_AND_EMBED] == datetime(2026, 3, 5, 6, 0, tzinfo=UTC)
+    assert runs[TaskName.GENERATE_ALL] == datetime(2026, 3, 4, 7, 0, tzinfo=UTC)
+    after = datetime(2026, 3, 4, 0, 10, tzinfo=UTC)
+    assert schedule.next_run(default, TaskName.CLEANUP_JOBS, after) == (
         datetime(2026, 3, 5, 0, 10, tzinfo=UTC)
     )
+
+
+def test_queued_messages_keep_their_task_names(tmp_path: Path) -> None:
+    """Messages already in a queue name tasks as `workers.tasks.<task>`: every task is
+    registered under that name, one per `TaskName`."""
+    registry = _tasks(Settings(home=tmp_path)).huey._registry._registry
+    assert set(registry) == {f"workers.tasks.{name.value}" for name in TaskName}

@@ -9,7 +9,8 @@ import docx
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from server.uploads import MAX_CV_CHARS, MAX_UPLOAD_BYTES, UploadError, extract_cv_text
+from server.app import CV_FILE_STATUS
+from workers.pipelines.cv_files import MAX_CV_CHARS, MAX_UPLOAD_BYTES, CvFileError, extract_cv_text
 
 
 def make_pdf(lines: list[str]) -> bytes:
@@ -82,10 +83,11 @@ def test_docx_paragraphs_and_tables_are_extracted() -> None:
 
 
 def _status(filename: str | None, data: bytes) -> int:
-    with pytest.raises(UploadError) as caught:
+    """The HTTP status the API answers this refusal with."""
+    with pytest.raises(CvFileError) as caught:
         extract_cv_text(filename, data)
     assert caught.value.detail  # every refusal says why
-    return caught.value.status_code
+    return CV_FILE_STATUS[caught.value.reason]
 
 
 def test_too_large_is_413() -> None:

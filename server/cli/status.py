@@ -1,4 +1,4 @@
-"""`jobmatch migrate` and `jobmatch status`."""
+"""`jobmatch status`: the database, migrations, row counts and the schedule's runs."""
 
 from __future__ import annotations
 
@@ -6,30 +6,19 @@ import argparse
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-import psycopg
 from rich.table import Table
 
-from schema.database import connection, describe
-from schema.migrate import migrate
+from schema.database import Connection, connection, describe
 from schema.queries.runs import last_run_per_task
 from schema.queries.status import migration_level, table_row_counts
-from server.cli.common import Subparsers, add_command, console, database_url, print_json
+from server.cli.common import Subparsers, add_command, console, located_database_url, print_json
+from workers import schedule
 from workers.settings import Settings
 
 
 def register(subparsers: Subparsers) -> None:
-    add_command(subparsers, "migrate", run_migrate, "apply pending database migrations")
     status = add_command(subparsers, "status", run_status, "database, migrations and row counts")
     status.add_argument("--json", action="store_true", help="print JSON for scripts")
-
-
-def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    applied = migrate(database_url(settings))
-    if applied:
-        console.print(f"applied {len(applied)} migration(s): {', '.join(applied)}")
-    else:
-        console.print("database is up to date; nothing applied")
-    return 0
 
 
 @dataclass(frozen=True)
@@ -45,7 +34,7 @@ class StatusReport:
 
 def collect_status(settings: Settings) -> StatusReport:
     """Everything `status` reports, as plain data."""
-    url = database_url(settings)
+    url = located_database_url(settings)
     with connection(url) as conn:
         return StatusReport(
             reachable=True,
@@ -58,28 +47,23 @@ def collect_status(settings: Settings) -> StatusReport:
         )
 
 
-def periodic_tasks(
-    conn: psycopg.Connection[tuple[object, ...]], settings: Settings
-) -> list[dict[str, object]]:
+def periodic_tasks(conn: Connection, settings: Settings) -> list[dict[str, object]]:
     """Each periodic task: its UTC time, its last recorded run and its next due time."""
-    from workers import schedule
-
-    schedule.use(settings.schedule)
     last = {run.task: run for run in last_run_per_task(conn)}
     now = datetime.now(UTC)
     rows: list[dict[str, object]] = []
     for task in schedule.PERIODIC:
-        hour, minute = schedule.time_of(task)
+        hour, minute = schedule.time_of(settings.schedule, task)
         run = last.get(task)
         rows.append(
             {
-                "task": task,
+                "task": task.value,
                 "at_utc": f"{hour:02d}:{minute:02d}",
                 "last_started": run.started_at if run else None,
                 "last_finished": run.finished_at if run else None,
                 "last_status": run.status if run else None,
                 "last_error": run.error if run else None,
-                "next_run": schedule.next_run(task, now),
+                "next_run": schedule.next_run(settings.schedule, task, now),
             }
         )
     return rows

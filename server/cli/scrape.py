@@ -1,17 +1,15 @@
-"""`jobmatch scrape` and `jobmatch import`: fetch or load jobs, then a summary per source."""
+"""`jobmatch scrape`: fetch recent jobs from the job APIs, then a summary per source."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from rich import box
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from server.cli.common import CliError, Subparsers, add_command, console, database_url, print_json
-from workers.pipelines.ingest import SourceSummary, import_file, scrape
-from workers.pipelines.normalise import ImportFileError
+from workers.pipelines.ingest import SourceSummary, scrape
 from workers.settings import Settings
 from workers.sources import SOURCE_CLASSES
 
@@ -26,7 +24,7 @@ def register(subparsers: Subparsers) -> None:
         choices=sorted(SOURCE_CLASSES),
         help="only this source (repeatable; default JOBMATCH_SOURCES or all)",
     )
-    scrape_parser.add_argument("--days", type=_positive, help="keep jobs of the last N days")
+    scrape_parser.add_argument("--days", type=positive_int, help="keep jobs of the last N days")
     scrape_parser.add_argument(
         "--base-url",
         action="append",
@@ -35,24 +33,6 @@ def register(subparsers: Subparsers) -> None:
         help="fetch SOURCE from URL instead (a mirror or a local replay server)",
     )
     scrape_parser.add_argument("--json", action="store_true", help="print JSON for scripts")
-
-    import_parser = add_command(
-        subparsers,
-        "import",
-        run_import,
-        "load jobs from a file: JSONL/CSV of normalised jobs or a saved API response",
-    )
-    import_parser.add_argument("file", type=Path, help=".jsonl, .csv or a saved .json response")
-    import_parser.add_argument(
-        "--source",
-        choices=sorted(SOURCE_CLASSES),
-        help="the API a saved response came from (guessed when omitted), or the source "
-        "of JSONL/CSV rows that name none",
-    )
-    import_parser.add_argument(
-        "--days", type=_positive, help="keep only jobs of the last N days (default: all)"
-    )
-    import_parser.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
 def run_scrape(args: argparse.Namespace, settings: Settings) -> int:
@@ -77,21 +57,12 @@ def run_scrape(args: argparse.Namespace, settings: Settings) -> int:
         summaries = scrape(
             url, settings, sources=names, days=args.days, progress=report, base_urls=base_urls
         )
-    _print(summaries, args.json)
+    print_summaries(summaries, args.json)
     return 1 if any(s.status == "failed" for s in summaries) else 0
 
 
-def run_import(args: argparse.Namespace, settings: Settings) -> int:
-    """Import one file and print its summary."""
-    try:
-        summary = import_file(database_url(settings), args.file, source=args.source, days=args.days)
-    except ImportFileError as error:
-        raise CliError(f"{error}; nothing was imported") from error
-    _print([summary], args.json)
-    return 0
-
-
-def _print(summaries: list[SourceSummary], as_json: bool) -> None:
+def print_summaries(summaries: list[SourceSummary], as_json: bool) -> None:
+    """A table of what each source fetched and stored (JSON with `as_json`)."""
     if as_json:
         print_json([s.as_dict() for s in summaries])
         return
@@ -137,7 +108,8 @@ def _base_urls(values: list[str]) -> dict[str, str]:
     return urls
 
 
-def _positive(value: str) -> int:
+def positive_int(value: str) -> int:
+    """An argparse type: a whole number of at least 1."""
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"must be a positive whole number, got {value!r}")
     return int(value)

@@ -1,0 +1,49 @@
+"""`jobmatch users add EMAIL`: a user and their API token, without the API."""
+
+from __future__ import annotations
+
+import argparse
+
+from schema.database import connection
+from schema.queries.users import User, create_user, issue_token, user_by_email, user_by_id
+from server.cli.common import CliError, Subparsers, add_command, console, database_url, print_json
+from workers.settings import Settings
+
+
+def register(subparsers: Subparsers) -> None:
+    users = add_command(subparsers, "users", needs_action, "manage users")
+    actions = users.add_subparsers(dest="users_action", required=True, metavar="ACTION")
+    add_user = add_command(actions, "add", run_users_add, "add a user; prints their token")
+    add_user.add_argument("email")
+    add_user.add_argument("--name", default="", help="display name")
+    add_user.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def needs_action(args: argparse.Namespace, settings: Settings) -> int:
+    """A command group called without its action."""
+    raise CliError("name an action, e.g. `add`")
+
+
+def find_user(url: str, email_or_id: str) -> User:
+    """The user named by an email or a numeric id; `CliError` when there is none."""
+    with connection(url) as conn:
+        key = email_or_id.strip()
+        user = user_by_id(conn, int(key)) if key.isdigit() else user_by_email(conn, key)
+    if user is None:
+        raise CliError(f"no user {email_or_id!r}; add one with `jobmatch users add EMAIL`")
+    return user
+
+
+def run_users_add(args: argparse.Namespace, settings: Settings) -> int:
+    url = database_url(settings)
+    with connection(url) as conn:
+        user = create_user(conn, args.email, args.name)
+        if user is None:
+            raise CliError(f"a user with email {args.email!r} already exists")
+        token = issue_token(conn, user.id)
+    if args.json:
+        print_json({"id": user.id, "email": user.email, "token": token})
+    else:
+        console.print(f"user {user.id} <{user.email}> added")
+        console.print(f"token (shown once, keep it): {token}", highlight=False, soft_wrap=True)
+    return 0
