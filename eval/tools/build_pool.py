@@ -44,6 +44,7 @@ from embeddings.char_tfidf import CharTfidf
 from embeddings.loader import DEFAULT_MODEL, load_embedder
 from embeddings.model import Embedder
 from embeddings.text import TextOptions, clean, cv_text, encode_prepared, job_text
+from workers.evaluation.build import as_document
 from workers.evaluation.dataset import Document
 from workers.pipelines.ingest import read_jobs_file
 
@@ -167,18 +168,7 @@ def build_catalog(data_dir: Path) -> list[Document]:
                 continue
             seen.add(key)
             ids.add(doc_id)
-            documents.append(
-                Document(
-                    id=doc_id,
-                    title=job.title,
-                    description=job.description,
-                    company=job.company,
-                    location=job.location,
-                    tags=tuple(job.tags),
-                    category=job.category,
-                    remote=job.remote,
-                )
-            )
+            documents.append(as_document(doc_id, job))
     if not documents:
         raise SystemExit(f"no jobs under {data_dir / RESPONSES}")
     return documents

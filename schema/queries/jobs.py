@@ -180,7 +180,7 @@ def _compute_vectors(cur: psycopg.Cursor[tuple[object, ...]], stage: str) -> Non
     are restored afterwards, so the rest of the caller's transaction is planned as before.
 
     A batch of unchanged jobs needs no vector: then the (empty) table is made without
-    starting workers (~10 ms each time).
+    starting workers.
     """
     vectors = VECTORS.replace("jobs_stage", stage)
     cur.execute(f"SELECT EXISTS ({NEEDS_VECTOR.replace('jobs_stage', stage)})")

@@ -77,10 +77,11 @@ def _categorised_jobs(data_dir: Path) -> Iterable[Document]:
         source, parsed = read_jobs_file(path, None)
         for job in parsed.records:
             if job.category and job.category not in UNINFORMATIVE_CATEGORIES:
-                yield _document(f"{source}:{job.source_id}", job)
+                yield as_document(f"{source}:{job.source_id}", job)
 
 
-def _document(document_id: str, job: JobRecord | EvaluationJob) -> Document:
+def as_document(document_id: str, job: JobRecord | EvaluationJob) -> Document:
+    """A job as an evaluation document under `document_id`."""
     return Document(
         id=document_id,
         title=job.title,
@@ -89,6 +90,7 @@ def _document(document_id: str, job: JobRecord | EvaluationJob) -> Document:
         location=job.location,
         tags=tuple(job.tags),
         category=job.category,
+        remote=job.remote,
     )
 
 
@@ -117,7 +119,7 @@ def from_product(url: str, *, max_jobs: int = 5000) -> LabelledSet:
         cvs = user_cvs(conn, list(grades))
         jobs = jobs_for_evaluation(conn, {j for g in grades.values() for j in g}, max_jobs)
     queries = [Query(id=f"user-{user_id}", text=body) for user_id, body in cvs.items()]
-    documents = [_document(f"job-{job.id}", job) for job in jobs]
+    documents = [as_document(f"job-{job.id}", job) for job in jobs]
     judgments = {
         f"user-{user_id}": {f"job-{job_id}": g for job_id, g in user_grades.items()}
         for user_id, user_grades in grades.items()

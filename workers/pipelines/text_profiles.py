@@ -1,9 +1,10 @@
 """Profiling job and CV texts for reasons once per text, when they are embedded.
 
-A profile (`embeddings.reasons`) costs about 0.5 ms for a real posting or CV; the nightly
-generation matches every candidate job with every user, so it reads stored profiles
-instead of making them again. The embed step makes them for new and changed texts;
-generation makes (and stores) any still missing, e.g. after the profiling code changed.
+Profiling a real posting or CV (`embeddings.reasons`) is far dearer than reading its
+stored profile, and the nightly generation matches every candidate job with every user,
+so it reads stored profiles. The embed step makes them for new and changed texts; the
+generation's first step makes any still missing (e.g. after the profiling changed), so
+its scoring only reads.
 """
 
 from __future__ import annotations
