@@ -25,16 +25,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
 import numpy as np
 
 from embeddings.model import Embedder, Vectors
 
-LongText = Literal["truncate", "chunk"]
+LongText = Literal["truncate", "chunk", "sections"]
 Template = Literal["full", "title_tags", "description"]
-LONG_TEXT_CHOICES: tuple[LongText, ...] = ("truncate", "chunk")
+LONG_TEXT_CHOICES: tuple[LongText, ...] = ("truncate", "chunk", "sections")
 TEMPLATE_CHOICES: tuple[Template, ...] = ("full", "title_tags", "description")
 
 _SPACE = re.compile(r"\s+")
@@ -49,6 +49,12 @@ class TextOptions:
     chunk_words: int = 160
     chunk_overlap: int = 32
     max_chunks: int = 8
+    # `sections` only: the weight of a job's head (title, company, category, tags) against
+    # its whole description, and of introduction and boilerplate sections against the
+    # sections that describe the work (embeddings/sections.py).
+    head_weight: float = 1.0
+    intro_weight: float = 1.0
+    boilerplate_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if self.template not in TEMPLATE_CHOICES:
@@ -69,7 +75,11 @@ class TextOptions:
         """A short stable name of these options, e.g. ``full+chunk160/32x8``."""
         if self.long_text == "truncate":
             return f"{self.template}+truncate"
-        return f"{self.template}+chunk{self.chunk_words}/{self.chunk_overlap}x{self.max_chunks}"
+        windows = f"{self.chunk_words}/{self.chunk_overlap}x{self.max_chunks}"
+        if self.long_text == "chunk":
+            return f"{self.template}+chunk{windows}"
+        weights = f"h{self.head_weight:g}i{self.intro_weight:g}b{self.boilerplate_weight:g}"
+        return f"{self.template}+sections{windows}{weights}"
 
 
 class JobFields(Protocol):
@@ -98,26 +108,34 @@ def model_key(model_name: str, options: TextOptions) -> str:
 
 _KEY = re.compile(
     r"(?P<model>.+) \[(?P<template>\w+)\+"
-    r"(?:truncate|chunk(?P<words>\d+)/(?P<overlap>\d+)x(?P<max>\d+))\]"
+    r"(?:truncate|(?P<mode>chunk|sections)(?P<words>\d+)/(?P<overlap>\d+)x(?P<max>\d+)"
+    r"(?:h(?P<head>[\d.]+)i(?P<intro>[\d.]+)b(?P<boiler>[\d.]+))?)\]"
 )
 
 
 def parse_model_key(key: str) -> tuple[str, TextOptions]:
     """The model name and text options a stored set was made with (inverse of `model_key`)."""
     match = _KEY.fullmatch(key)
-    if match is None:
+    if match is None or match["template"] not in TEMPLATE_CHOICES:
         return key, TextOptions()
     template = match["template"]
-    if template not in TEMPLATE_CHOICES:
-        return key, TextOptions()
-    if match["words"] is None:
-        return match["model"], TextOptions(template=template)
-    return match["model"], TextOptions(
+    if match["mode"] is None:
+        return match["model"], TextOptions(template=template, long_text="truncate")
+    chunked = TextOptions(
         template=template,
         long_text="chunk",
         chunk_words=int(match["words"]),
         chunk_overlap=int(match["overlap"]),
         max_chunks=int(match["max"]),
+    )
+    if match["mode"] == "chunk":
+        return match["model"], chunked
+    return match["model"], replace(
+        chunked,
+        long_text="sections",
+        head_weight=float(match["head"] or 1),
+        intro_weight=float(match["intro"] or 1),
+        boilerplate_weight=float(match["boiler"] or 1),
     )
 
 
