@@ -26,7 +26,6 @@ start over). See eval/README.md for the whole procedure.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import random
 import re
@@ -44,15 +43,12 @@ from embeddings.char_tfidf import CharTfidf
 from embeddings.loader import DEFAULT_MODEL, load_embedder
 from embeddings.model import Embedder
 from embeddings.text import TextOptions, clean, cv_text, encode_prepared, job_text
-from workers.evaluation.build import as_document
 from workers.evaluation.dataset import Document
-from workers.pipelines.ingest import read_jobs_file
+from workers.evaluation.shared_data import job_catalog, read_resumes, resume_texts, text_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "eval" / "judging"
-RESUMES = Path("resumes") / "kaggle-updated-resume-dataset.csv"
-RESPONSES = Path("api-responses")
 
 SEED = 20260718
 CV_COUNT = 40
@@ -108,18 +104,6 @@ def slug(category: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", category.lower()).strip("-")
 
 
-def read_cvs(path: Path) -> list[tuple[str, str]]:
-    """(text, category) of each distinct CV of the Kaggle file, in file order."""
-    csv.field_size_limit(sys.maxsize)
-    seen: dict[str, str] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            text, category = row["Resume_str"].strip(), row["Category"].strip()
-            if text and category and text not in seen:
-                seen[text] = category
-    return list(seen.items())
-
-
 def select_cvs(cvs: Sequence[tuple[str, str]], rng: random.Random) -> list[Cv]:
     """`CV_COUNT` usable CVs: one of every category first, then a second in random ones."""
     usable: dict[str, list[str]] = {}
@@ -148,30 +132,6 @@ def select_cvs(cvs: Sequence[tuple[str, str]], rng: random.Random) -> list[Cv]:
 
 
 # ---------------------------------------------------------------- catalog
-
-
-def build_catalog(data_dir: Path) -> list[Document]:
-    """Every job of the saved API responses, parsed by the product, exact duplicates dropped.
-
-    A document's id is ``source:source_id``; of jobs with the same title, company and
-    description the first (by file name, then order in the file) is kept.
-    """
-    documents: list[Document] = []
-    seen: set[tuple[str, str, str]] = set()
-    ids: set[str] = set()
-    for path in sorted((data_dir / RESPONSES).glob("*.json")):
-        source, parsed = read_jobs_file(path, None)
-        for job in parsed.records:
-            key = (job.title, job.company, job.description)
-            doc_id = f"{source}:{job.source_id}"
-            if key in seen or doc_id in ids:
-                continue
-            seen.add(key)
-            ids.add(doc_id)
-            documents.append(as_document(doc_id, job))
-    if not documents:
-        raise SystemExit(f"no jobs under {data_dir / RESPONSES}")
-    return documents
 
 
 # ---------------------------------------------------------------- systems
@@ -366,7 +326,7 @@ def write_outputs(
     write_json(
         out / "queries.json",
         [
-            {"id": cv.id, "packet": qid, "category": cv.category, "text": cv.text}
+            {"id": cv.id, "packet": qid, "category": cv.category, "text_sha256": text_hash(cv.text)}
             for qid, cv in zip(qids, cvs, strict=True)
         ],
     )
@@ -426,6 +386,25 @@ def write_outputs(
     return {"packet_chars": chars}
 
 
+def rewrite_packets(out: Path, data: Path) -> int:
+    """Write both passes' packets again from their keys (the committed pool), the shared
+    CV texts and the catalog; the sheets are untouched. Characters written."""
+    resumes = resume_texts(data)
+    queries = json.loads((out / "queries.json").read_text(encoding="utf-8"))
+    cvs = {q["id"]: Cv(q["id"], q["category"], resumes[q["text_sha256"]][0]) for q in queries}
+    by_id = {doc.id: doc for doc in job_catalog(data)}
+    chars = 0
+    for pass_name in PASSES:
+        folder = out / f"packets-{pass_name}"
+        keys = json.loads((folder / "keys.json").read_text(encoding="utf-8"))
+        for qid, cv_id in keys["queries"].items():
+            jobs = [(label, by_id[doc]) for label, doc in keys["labels"][qid].items()]
+            text = packet(qid, pass_name, cvs[cv_id], jobs)
+            (folder / f"{qid}.md").write_text(text, encoding="utf-8")
+            chars += len(text)
+    return chars
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -434,9 +413,17 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data dir")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the judging dir")
     parser.add_argument("--force", action="store_true", help="overwrite graded sheets")
+    parser.add_argument(
+        "--packets-only",
+        action="store_true",
+        help="write the packets again (they are not committed), keeping the sheets",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     out: Path = args.out
     graded = _graded_sheets(out)
+    if args.packets_only:
+        print(f"packets written again: {rewrite_packets(out, args.data):,} characters")
+        return 0
     if graded and not args.force:
         print(
             f"{len(graded)} grade sheets under {out} already hold grades (e.g. {graded[0]}); "
@@ -445,8 +432,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         )
         return 1
     rng = random.Random(SEED)
-    cvs = select_cvs(read_cvs(args.data / RESUMES), rng)
-    documents = build_catalog(args.data)
+    cvs = select_cvs(read_resumes(args.data), rng)
+    documents = job_catalog(args.data)
     print(f"{len(cvs)} CVs, {len(documents)} jobs", file=sys.stderr)
     scores = score_all(documents, cvs)
     pools = []

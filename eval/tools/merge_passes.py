@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -32,9 +33,10 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from build_pool import DEFAULT_DATA, DEFAULT_OUT, PASSES, ROOT, build_catalog, write_json
+from build_pool import DEFAULT_DATA, DEFAULT_OUT, PASSES, ROOT, write_json
 
-from workers.evaluation.dataset import LabelledSet, Query, load, save
+from workers.evaluation.dataset import load
+from workers.evaluation.shared_data import job_catalog
 
 GRADES = (0, 1, 2, 3)
 SET_NAME = "judged-cv-jobs"
@@ -296,33 +298,39 @@ def write_template(path: Path, differing: Sequence[Pair]) -> None:
 def build_set(
     judging: Path,
     data: Path,
+    out: Path,
     *,
     cv_order: Sequence[str],
     a: dict[Pair, Grade],
     b: dict[Pair, Grade],
     adjudicated: dict[Pair, int],
-) -> LabelledSet:
+) -> dict[str, object]:
+    """The set in its reference form: ids, grades and the note; the texts stay in the
+    shared data and are read when the set is loaded (`workers.evaluation.shared_data`)."""
     raw = json.loads((judging / "queries.json").read_text(encoding="utf-8"))
-    texts = {q["id"]: q for q in raw}
-    queries = [
-        Query(id=cv, text=texts[cv]["text"], category=texts[cv]["category"]) for cv in cv_order
-    ]
-    documents = build_catalog(data)
-    known = {doc.id for doc in documents}
+    cvs = {q["id"]: q for q in raw}
+    known = {doc.id for doc in job_catalog(data)}
     judgments: dict[str, dict[str, int]] = {cv: {} for cv in cv_order}
     for cv, doc in sorted(a):
         if doc not in known:
             raise SystemExit(f"{doc} (graded for {cv}) is not in the catalog built from {data}")
         agreed = a[cv, doc].grade == b[cv, doc].grade
         judgments[cv][doc] = a[cv, doc].grade if agreed else adjudicated[cv, doc]
-    return LabelledSet(
-        name=SET_NAME,
-        queries=queries,
-        documents=documents,
-        judgments=judgments,
-        derived=False,
-        note=SET_NOTE,
-    )
+    return {
+        "name": SET_NAME,
+        "derived": False,
+        "note": SET_NOTE,
+        "texts": {
+            "from": "shared-data",
+            "data_dir": os.path.relpath(data.resolve(), out.parent.resolve()),
+            "documents": "every job of the saved API responses (shared_data.job_catalog)",
+        },
+        "queries": [
+            {"id": cv, "category": cvs[cv]["category"], "text_sha256": cvs[cv]["text_sha256"]}
+            for cv in cv_order
+        ],
+        "judgments": judgments,
+    }
 
 
 # ---------------------------------------------------------------- main
@@ -372,9 +380,11 @@ def main(argv: Iterable[str] | None = None) -> int:
     if problems.errors:
         problems.report()
         return 1
-    labelled = build_set(judging, args.data, cv_order=cv_order, a=a, b=b, adjudicated=adjudicated)
-    save(labelled, args.out)
-    load(args.out)  # refuses a set no system could be scored on
+    payload = build_set(
+        judging, args.data, args.out, cv_order=cv_order, a=a, b=b, adjudicated=adjudicated
+    )
+    write_json(args.out, payload)
+    labelled = load(args.out, args.data)  # refuses a set no system could be scored on
     final = Counter(g for grades in labelled.judgments.values() for g in grades.values())
     print(
         f"wrote {args.out}: {len(labelled.queries)} CVs, {len(labelled.documents)} jobs, "
