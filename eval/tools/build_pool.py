@@ -42,7 +42,8 @@ from embeddings.bm25 import BM25
 from embeddings.char_tfidf import CharTfidf
 from embeddings.loader import DEFAULT_MODEL, load_embedder
 from embeddings.model import Embedder
-from embeddings.text import TextOptions, clean, cv_text, encode_prepared, job_text
+from embeddings.representation import encode_pieces, text_pieces
+from embeddings.text import TextOptions, clean, cv_text, job_text
 from workers.evaluation.dataset import Document
 from workers.evaluation.shared_data import job_catalog, read_resumes, resume_texts, text_hash
 
@@ -159,13 +160,18 @@ def _sections_vectors(embedder: Embedder, documents: Sequence[Document]) -> Matr
         if tags:
             parts.append(f"Skills: {', '.join(tags)}")
         heads.append(". ".join(p for p in parts if p))
-    head = encode_prepared(embedder, heads).astype(np.float64)
+    head = _encode(embedder, heads, TextOptions(long_text="truncate"))
     bodies = [clean(doc.description) or clean(doc.title) for doc in documents]
     # The renormalised mean of the description's windows (embeddings/text.py, "chunk").
-    body = encode_prepared(embedder, bodies, chunked).astype(np.float64)
+    body = _encode(embedder, bodies, chunked)
     joined = SECTIONS_HEAD_WEIGHT * head + body
     norms = np.maximum(np.linalg.norm(joined, axis=1, keepdims=True), 1e-12)
     return np.asarray(joined / norms, dtype=np.float64)
+
+
+def _encode(embedder: Embedder, texts: Sequence[str], options: TextOptions) -> Matrix:
+    pieces = [text_pieces(text, options) for text in texts]
+    return encode_pieces(embedder, pieces).astype(np.float64)
 
 
 def score_all(documents: Sequence[Document], cvs: Sequence[Cv]) -> dict[str, Matrix]:
@@ -178,11 +184,16 @@ def score_all(documents: Sequence[Document], cvs: Sequence[Cv]) -> dict[str, Mat
     scores["char_tfidf"] = _lexical(CharTfidf(texts).scores, cvs)
     embedder = load_embedder(DEFAULT_MODEL)
     vectors: dict[str, tuple[Matrix, Matrix]] = {}
-    for name, options in (("default", TextOptions()), ("chunk", TextOptions(long_text="chunk"))):
+    # "default" is the product's default when the pool was made: the first 256 word pieces.
+    pooled = (
+        ("default", TextOptions(long_text="truncate")),
+        ("chunk", TextOptions(long_text="chunk")),
+    )
+    for name, options in pooled:
         _progress(f"{name} ({options.signature})")
-        doc_vectors = encode_prepared(embedder, [job_text(d, options) for d in documents], options)
-        cv_vectors = encode_prepared(embedder, [cv_text(cv.text, options) for cv in cvs], options)
-        vectors[name] = (cv_vectors.astype(np.float64), doc_vectors.astype(np.float64))
+        doc_vectors = _encode(embedder, [job_text(d, options) for d in documents], options)
+        cv_vectors = _encode(embedder, [cv_text(cv.text, options) for cv in cvs], options)
+        vectors[name] = (cv_vectors, doc_vectors)
         scores[name] = vectors[name][0] @ vectors[name][1].T
     _progress("sections")
     # The CV side of "sections" is the mean of its whole text's windows: "chunk"'s CV vectors.
@@ -386,9 +397,16 @@ def write_outputs(
     return {"packet_chars": chars}
 
 
-def rewrite_packets(out: Path, data: Path) -> int:
+def _ungraded(sheet: Path) -> set[str]:
+    rows = [r.split("\t") for r in sheet.read_text(encoding="utf-8").splitlines()[1:]]
+    return {cells[0] for cells in rows if len(cells) < 2 or not cells[1].strip()}
+
+
+def rewrite_packets(out: Path, data: Path, *, todo: bool = False) -> int:
     """Write both passes' packets again from their keys (the committed pool), the shared
-    CV texts and the catalog; the sheets are untouched. Characters written."""
+    CV texts and the catalog; the sheets are untouched. With `todo`, a packet holds only
+    the jobs its pass's sheet has no grade for yet (a pool extended by `extend_pool.py`),
+    and packets with none are not written. Characters written."""
     resumes = resume_texts(data)
     queries = json.loads((out / "queries.json").read_text(encoding="utf-8"))
     cvs = {q["id"]: Cv(q["id"], q["category"], resumes[q["text_sha256"]][0]) for q in queries}
@@ -399,6 +417,12 @@ def rewrite_packets(out: Path, data: Path) -> int:
         keys = json.loads((folder / "keys.json").read_text(encoding="utf-8"))
         for qid, cv_id in keys["queries"].items():
             jobs = [(label, by_id[doc]) for label, doc in keys["labels"][qid].items()]
+            if todo:
+                open_labels = _ungraded(out / f"pass-{pass_name}" / f"{qid}.tsv")
+                jobs = [(label, doc) for label, doc in jobs if label in open_labels]
+                if not jobs:
+                    (folder / f"{qid}.md").unlink(missing_ok=True)
+                    continue
             text = packet(qid, pass_name, cvs[cv_id], jobs)
             (folder / f"{qid}.md").write_text(text, encoding="utf-8")
             chars += len(text)
@@ -418,11 +442,15 @@ def main(argv: Iterable[str] | None = None) -> int:
         action="store_true",
         help="write the packets again (they are not committed), keeping the sheets",
     )
+    parser.add_argument(
+        "--todo", action="store_true", help="like --packets-only, with only ungraded jobs"
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     out: Path = args.out
     graded = _graded_sheets(out)
-    if args.packets_only:
-        print(f"packets written again: {rewrite_packets(out, args.data):,} characters")
+    if args.packets_only or args.todo:
+        chars = rewrite_packets(out, args.data, todo=args.todo)
+        print(f"packets written again: {chars:,} characters")
         return 0
     if graded and not args.force:
         print(

@@ -27,7 +27,9 @@ from schema.queries.models import (
     register_model,
 )
 from schema.queries.text_profiles import CvText
-from workers.pipelines.text_profiles import profile_cvs, profile_pending
+from schema.queries.text_terms import CvForTerms
+from workers.pipelines.text_profiles import prepare_texts, profile_cvs
+from workers.pipelines.text_terms import count_cvs
 
 # Called with (texts handled so far, texts to handle in this run).
 Progress = Callable[[int, int], None]
@@ -103,7 +105,7 @@ def embed_pending(
 def _finish(conn: Connection, summary: EmbedSummary, started: float) -> None:
     """Close the embedding's clock, then profile new texts for reasons (timed apart)."""
     summary.seconds = time.perf_counter() - started
-    summary.profiled = profile_pending(conn)
+    summary.profiled = prepare_texts(conn)
     summary.profile_seconds = time.perf_counter() - started - summary.seconds
 
 
@@ -195,6 +197,7 @@ def embed_cv(
         )
         activate_if_none(conn, model.id)
         profile_cvs(conn, [CvText(cv.id, cv.content_hash, cv.body)])
+        count_cvs(conn, [CvForTerms(cv.id, cv.content_hash, cv.body)])
         return embedded == 1
 
 

@@ -25,10 +25,11 @@ from schema.database import Connection, connection
 from schema.queries import generation_reads as q
 from schema.queries.models import EmbeddingModel, active_model
 from workers.pipelines.recommend_catalog import load_catalog
+from workers.pipelines.recommend_feedback import with_feedback
 from workers.pipelines.recommend_options import RecommendOptions
 from workers.pipelines.recommend_pick import Picker
 from workers.pipelines.recommend_write import BlockPicks, ListWriter, Stamp
-from workers.pipelines.text_profiles import profile_pending
+from workers.pipelines.text_profiles import prepare_texts
 
 __all__ = ["RecommendOptions", "RecommendSummary", "generate", "generate_for_user"]
 
@@ -93,12 +94,14 @@ def generate(
             summary.skipped = "no active embedding model: run `jobmatch embed` first"
             return summary
         summary.model = model.name
-        # Reasons read stored text profiles: make any that are missing first (new texts,
-        # or all of them after the profiling changed), so scoring only reads.
-        summary.profiled = profile_pending(conn)
+        # Scoring reads stored profiles (reasons) and word counts (the lexical score):
+        # make any that are missing first (new texts, or all after their rules changed).
+        summary.profiled = prepare_texts(conn)
         users, vectors = q.users_to_recommend(
             conn, model.id, model.dimension, user_ids=user_ids, shard=shard, shards=shards
         )
+        if options.feedback:
+            vectors = with_feedback(conn, model, users, vectors)
         if not users:
             summary.skipped = "no user has a CV embedded under the active model"
             return summary

@@ -9,6 +9,7 @@ from typing import Literal
 from embeddings.diversity import DEFAULT_COMPANY_CAP
 
 Strategy = Literal["exact", "pgvector"]
+DEFAULT_LEXICAL_WEIGHT = 0.2
 
 
 @dataclass(frozen=True)
@@ -26,3 +27,8 @@ class RecommendOptions:
     max_age: timedelta = timedelta(days=7)
     ttl: timedelta = timedelta(days=3)
     strategy: Strategy = "exact"
+    # The lexical signal's weight in the nightly score (embeddings/lexical.py), chosen
+    # on the judged set (docs/evaluation.md); 0 ranks by the cosine alone.
+    lexical_weight: float = DEFAULT_LEXICAL_WEIGHT
+    # Move each user's query by their votes, saves and applications (embeddings/feedback.py).
+    feedback: bool = True

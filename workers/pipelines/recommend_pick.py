@@ -1,5 +1,6 @@
-"""Choosing each user's jobs from the scored catalog: exact top candidates, the user's
-exclusions, the company cap, and a full re-ranking for a row that ran short.
+"""Choosing each user's jobs from the scored catalog: exact top candidates under the
+nightly score (the dense cosine combined with the lexical signal, `_combine`), the
+user's exclusions, the company cap, and a full re-ranking for a row that ran short.
 
 `strategy="pgvector"` swaps the exact scoring for one HNSW query per user: the baseline.
 """
@@ -10,11 +11,14 @@ from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from embeddings.diversity import capped_selection
-from embeddings.topk import TopK, blocked_top_k, full_ranking
+from embeddings.lexical import TermCounts
+from embeddings.topk import TopK, blocked_top_k
 from schema.database import Connection
 from schema.queries import generation_reads as q
+from schema.queries import text_terms as tt
 from schema.queries.models import EmbeddingModel
 from workers.pipelines.recommend_catalog import Catalog
 from workers.pipelines.recommend_options import RecommendOptions
@@ -45,6 +49,7 @@ class Picker:
     ) -> None:
         self.conn, self.model, self.catalog = conn, model, catalog
         self.options, self.since = options, since
+        self._scale = np.float32(1.0 / (1.0 + options.lexical_weight))
 
     def pick(self, users: list[q.UserQuery], queries: np.ndarray) -> FlatPicks:
         """The users' chosen jobs, best first, end to end: (count per user, catalog rows,
@@ -57,8 +62,10 @@ class Picker:
                 ]
             )
         user_ids = [u.user_id for u in users]
+        terms = self._cv_terms(users)
 
         def mask(first: int, scores: np.ndarray) -> None:
+            self._combine(scores, terms[first : first + len(scores)])
             rows, columns = self._ban(user_ids[first : first + len(scores)])
             scores[rows, columns] = -np.inf
 
@@ -69,7 +76,23 @@ class Picker:
             block_size=len(users),
             adjust=mask,
         )
-        return self._select(top, user_ids, queries)
+        return self._select(top, user_ids, queries, terms)
+
+    def _cv_terms(self, users: list[q.UserQuery]) -> sp.csr_matrix:
+        """The users' CVs as rows over the catalog's words (a CV not counted yet has none,
+        and gets the dense score alone)."""
+        stored = tt.cv_terms(self.conn, [user.cv_id for user in users])
+        counts = {row.owner_id: TermCounts.from_bytes(row.keys, row.counts) for row in stored}
+        empty = TermCounts.from_bytes(b"", b"")
+        return self.catalog.lexicon.cv_rows([counts.get(user.cv_id, empty) for user in users])
+
+    def _combine(self, scores: np.ndarray, terms: sp.csr_matrix) -> None:
+        """Turn cosines into the nightly score, in place: (cosine + w · lexical) / (1 + w),
+        in [-1, 1] like a cosine, for every job of the catalog (`embeddings.lexical`)."""
+        weight = self.options.lexical_weight
+        if weight:
+            scores += np.float32(weight) * self.catalog.lexicon.scores(terms)
+            scores *= self._scale
 
     def _ban(self, user_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(row, catalog row) pairs these users (rows of a block) must not get."""
@@ -78,7 +101,9 @@ class Picker:
         cols = np.concatenate(banned) if banned else np.empty(0, dtype=np.int64)
         return rows, cols.astype(np.int64)
 
-    def _select(self, top: TopK, user_ids: list[int], queries: np.ndarray) -> FlatPicks:
+    def _select(
+        self, top: TopK, user_ids: list[int], queries: np.ndarray, terms: sp.csr_matrix
+    ) -> FlatPicks:
         """Apply the company cap to a block's candidates; redo in full a row that ran out
         while more jobs were left."""
         catalog, options = self.catalog, self.options
@@ -101,13 +126,17 @@ class Picker:
         ]
         lists = [list(zip(rows, scores, strict=True)) for rows, scores in per_user]
         for row in np.flatnonzero(redo).tolist():
-            lists[row] = self._pick_full(user_ids[top.start + row], queries[top.start + row])
+            at = top.start + row
+            lists[row] = self._pick_full(user_ids[at], queries[at], terms[at : at + 1])
         return _flatten(lists)
 
-    def _pick_full(self, user_id: int, query: np.ndarray) -> Picks:
+    def _pick_full(self, user_id: int, query: np.ndarray, terms: sp.csr_matrix) -> Picks:
         """One user's picks from a full fp32 ranking (rows whose candidates fell short)."""
         catalog, options = self.catalog, self.options
-        scores, indices = full_ranking(query, catalog.vectors)
+        combined = (catalog.vectors @ query.reshape(-1)).astype(np.float32)[None, :]
+        self._combine(combined, terms)
+        indices = np.argsort(-combined[0], kind="stable").astype(np.int64)
+        scores = combined[0][indices]
         catalog.mask_ranked(user_id, scores, indices)
         kept = capped_selection(
             catalog.codes[indices][None, :],

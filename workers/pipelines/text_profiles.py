@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from embeddings.reasons import PROFILE_VERSION, TextProfile, profile_cv, profile_job
 from schema.database import Connection
 from schema.queries import text_profiles as tp
+from workers.pipelines.text_terms import count_pending
 
 PAGE = 1000
 
@@ -59,3 +60,9 @@ def profile_pending(conn: Connection) -> int:
         done += len(profile_cvs(conn, cvs))
         after = cvs[-1].id
     return done
+
+
+def prepare_texts(conn: Connection) -> int:
+    """The step before scoring: profile (for reasons) and count the words of (for the
+    lexical score) every job and active CV that lacks them for its current text."""
+    return profile_pending(conn) + count_pending(conn)
