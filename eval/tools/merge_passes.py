@@ -290,6 +290,14 @@ def read_adjudicated(path: Path, differing: Sequence[Pair], problems: Problems) 
     return grades
 
 
+def _adjudicated_pairs(path: Path) -> set[Pair]:
+    """The pairs `path` already holds a grade for (none when it does not exist)."""
+    if not path.exists():
+        return set()
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:]]
+    return {(cells[0], cells[1]) for cells in rows if len(cells) > 2 and cells[2].strip()}
+
+
 def write_template(path: Path, differing: Sequence[Pair]) -> None:
     rows = "".join(f"{cv}\t{doc}\t\t\n" for cv, doc in differing)
     path.write_text("\t".join(ADJUDICATED_HEADER) + "\n" + rows, encoding="utf-8")
@@ -361,8 +369,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     problems.report()
 
     cv_order = [cv for _, cv in sorted(keys[0][0].items())]
-    pool = json.loads((judging / "pool.json").read_text(encoding="utf-8"))
-    titles = {j["doc"]: j["title"] for q in pool["queries"].values() for j in q["jobs"]}
+    titles = {doc.id: doc.title for doc in job_catalog(args.data)}
     report = agreement(a, b, cv_order)
     write_json(judging / "agreement.json", report)
     differing = write_disagreements(judging / "disagreements.md", a, b, titles)
@@ -372,9 +379,13 @@ def main(argv: Iterable[str] | None = None) -> int:
         f"quadratic κ {report['kappa_quadratic']}; {len(differing)} disagreements"
     )
     adjudication = judging / "adjudicated.tsv"
-    if not adjudication.exists():
-        write_template(judging / "adjudication-template.tsv", differing)
-        print(f"no {adjudication} yet: adjudicate the pairs of disagreements.md to build the set")
+    done = _adjudicated_pairs(adjudication)
+    if open_pairs := [pair for pair in differing if pair not in done]:
+        write_template(judging / "adjudication-template.tsv", open_pairs)
+        print(
+            f"{len(open_pairs)} disagreements are not adjudicated yet (listed in "
+            f"adjudication-template.tsv): add them to {adjudication.name} to build the set"
+        )
         return 0
     adjudicated = read_adjudicated(adjudication, differing, problems)
     if problems.errors:
