@@ -16,7 +16,6 @@ pair while moving the ranking little (docs/evaluation.md has the measurements).
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -87,7 +86,9 @@ class LexicalIndex:
         weights = self.idf[columns] * tf * (K1 + 1) / (tf + norm)
         shape = (len(self.vocabulary), len(jobs))
         # Terms × jobs, so a block of CV rows times it is (CVs × jobs).
-        self._weights = sp.csr_matrix((weights.astype(np.float32), (columns, rows)), shape=shape)
+        self._weights = _canonical(
+            sp.csr_matrix((weights.astype(np.float32), (columns, rows)), shape=shape)
+        )
 
     def __len__(self) -> int:
         return int(self._weights.shape[1])
@@ -104,7 +105,7 @@ class LexicalIndex:
         flat_columns = np.concatenate(columns) if columns else np.empty(0, dtype=np.int64)
         data = np.ones(len(flat_rows), dtype=np.float32)
         shape = (len(cvs), len(self.vocabulary))
-        return sp.csr_matrix((data, (flat_rows, flat_columns)), shape=shape)
+        return _canonical(sp.csr_matrix((data, (flat_rows, flat_columns)), shape=shape))
 
     def _telling(self, cv: TermCounts) -> npt.NDArray[np.int64]:
         """Catalog columns of the CV's most telling words (ties: the smaller key)."""
@@ -125,6 +126,10 @@ class LexicalIndex:
         return np.asarray(raw / np.maximum(best, np.float32(1e-9)), dtype=np.float32)
 
 
-def bm25_idf(documents: int, frequency: int) -> float:
-    """BM25's idf, as `LexicalIndex` computes it (for references and tests)."""
-    return math.log1p((documents - frequency + 0.5) / (frequency + 0.5))
+def _canonical(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """`matrix` with sorted indices and no duplicates, made so once: scipy otherwise sorts
+    a matrix's indices in place the first time an operation needs them, and two scoring
+    threads doing so on one matrix at once corrupt it."""
+    matrix.sum_duplicates()
+    matrix.sort_indices()
+    return matrix

@@ -158,4 +158,3 @@ def _delta(value: Estimate | None) -> str:
     if value is None:
         return "—"
     return f"{value.mean:+.3f} ({value.low:+.2f}–{value.high:+.2f})"
-

@@ -1,16 +1,18 @@
-"""`POST /jobs/{job_id}/feedback`: an up or down vote; down hides the job from the caller."""
+"""`POST /jobs/{job_id}/feedback`: an up or down vote; down hides the job from the caller,
+and either moves the caller's next list (regenerated right after the vote)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from litestar import Controller, post
+from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.status_codes import HTTP_201_CREATED
 
 from schema.queries.feedback import record_feedback
-from server.routes.common import CurrentUser, Db, JobId
+from server.routes.common import CurrentUser, Db, JobId, TaskQueue
 from server.schemas import FeedbackIn, FeedbackOut
 
 
@@ -25,12 +27,22 @@ class FeedbackController(Controller):
         summary="Vote a job up or down",
     )
     def vote(
-        self, db: Db, user: CurrentUser, job_id: JobId, data: Annotated[FeedbackIn, Body()]
+        self,
+        db: Db,
+        state: State,
+        user: CurrentUser,
+        job_id: JobId,
+        data: Annotated[FeedbackIn, Body()],
     ) -> FeedbackOut:
-        """A second vote replaces the first; a down vote removes the job from the list now."""
+        """A second vote replaces the first; a down vote removes the job from the list now.
+        The caller's list is then regenerated with the vote counted (jobs like a liked one
+        rise, jobs like a disliked one fall)."""
         row = record_feedback(db, user.id, job_id, data.vote, data.reason.strip())
         if row is None:
             raise NotFoundException(f"no job with id {job_id}")
+        queue: TaskQueue = state.queue
+        queue.forget(user.id)
+        queue.generate_for_user(user.id)
         return FeedbackOut(
             job_id=row.job_id, vote=row.vote, reason=row.reason, created_at=row.created_at
         )
