@@ -15,12 +15,14 @@ from embeddings.model import Embedder
 from embeddings.text import LONG_TEXT_CHOICES, TEMPLATE_CHOICES, TextOptions
 from server.cli.common import CliError, Subparsers, add_command, console, database_url, print_json
 from workers.evaluation import build, dataset
+from workers.evaluation.feedback import FeedbackResult
 from workers.evaluation.report import write_report
 from workers.evaluation.run import (
     BASELINES,
     SystemResult,
     SystemSpec,
     evaluate,
+    feedback_session,
 )
 from workers.pipelines.recommend_options import DEFAULT_LEXICAL_WEIGHT
 from workers.pipelines.serving import Embedders
@@ -56,6 +58,11 @@ def register(subparsers: Subparsers) -> None:
         parser.add_argument(f"--{weight.replace('_', '-')}", action="append", type=float)
     parser.add_argument(
         "--lexical", action="append", type=float, help="weight of the lexical signal (hybrid)"
+    )
+    parser.add_argument(
+        "--feedback",
+        action="store_true",
+        help="also run the simulated feedback session with the first system",
     )
     parser.add_argument("--save-set", type=Path, help="also write the labelled set used")
     parser.add_argument(
@@ -111,17 +118,21 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     def load(model: str, backend: str) -> Embedder:
         return embedders.load(model, backend)
 
+    systems = systems_asked(args, settings)
     try:
-        results = evaluate(labelled, systems_asked(args, settings), load)
+        results = evaluate(labelled, systems, load)
+        session = feedback_session(labelled, systems[0], load) if args.feedback else None
     except (ModelUnavailableError, BackendUnavailableError) as error:
         raise CliError(str(error)) from error
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out_dir = args.out or settings.home / "eval" / stamp
-    payload, paths = write_report(out_dir, labelled, results)
+    payload, paths = write_report(out_dir, labelled, results, session)
     if args.json:
         print_json(payload)
         return 0
     console.print(results_table(labelled, results), highlight=False, soft_wrap=True)
+    if session is not None:
+        console.print(feedback_line(session), highlight=False, soft_wrap=True)
     console.print(f"report: {paths[0]}\nchart:  {paths[1]}")
     return 0
 
@@ -132,8 +143,8 @@ def results_table(labelled: dataset.LabelledSet, results: list[SystemResult]) ->
     systems' full names below."""
     lines = [
         f"{labelled.name}: {len(labelled.judged_queries())} queries × "
-        f"{len(labelled.documents)} documents; mean (95% bootstrap CI); Δ = minus #1,",
-        "paired by query",
+        f"{len(labelled.documents)} documents",
+        "mean (95% bootstrap CI); Δ = this system minus #1, paired by query",
         f"{'#':>2}  {'nDCG@10':<19}{'Δ nDCG@10':<22}{'MAP':<7}{'Δ MAP':<22}{'judged':>6}",
     ]
     for number, result in enumerate(results, start=1):
@@ -148,6 +159,17 @@ def results_table(labelled: dataset.LabelledSet, results: list[SystemResult]) ->
     if labelled.derived:
         lines += ["", f"note: {labelled.note}"]
     return "\n".join(lines)
+
+
+def feedback_line(session: FeedbackResult) -> str:
+    """The simulated session's outcome in a line or two."""
+    return (
+        f"feedback (system 1; first page voted: grade ≥ 2 up, 0 down; pull {session.pull:g},"
+        f" push {session.push:g})\n"
+        f"  nDCG@10 of the jobs not yet shown: {_estimate(session.without)} without,"
+        f" {_estimate(session.with_feedback)} with\n"
+        f"  Δ {_delta(session.difference)} paired by query"
+    )
 
 
 def _estimate(value: Estimate) -> str:

@@ -122,7 +122,7 @@ def test_changing_one_job_re_embeds_exactly_that_job(db_url: str, conn: Connecti
 
     assert (summary.jobs_embedded, summary.unchanged) == (1, 3)
     assert summary.profiled == 1  # its profile for reasons is made again too
-    assert fake.calls == [1]
+    assert fake.calls == [2]  # that job's head and its one description window
     after = {j: job_vector(conn, model.id, j) for j in jobs}
     for j in jobs:
         assert np.array_equal(before[j], after[j]) == (j != jobs[2])  # type: ignore[arg-type]
@@ -167,7 +167,8 @@ def test_empty_and_whitespace_texts_are_skipped_and_counted(db_url: str, conn: C
     summary = embed_pending(db_url, fake)
 
     assert (summary.jobs_embedded, summary.skipped_empty) == (1, 2)
-    assert fake.calls == [1]
+    # One job's pieces (its head and its one description window); the empty jobs none.
+    assert fake.calls == [2]
     model = model_by_name(conn, "fake-embedder")
     assert model is not None
     assert job_vector(conn, model.id, good) is not None

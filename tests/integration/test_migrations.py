@@ -149,7 +149,8 @@ def test_content_hashes_are_rewritten_with_what_was_made_from_them(empty_db_url:
                 " VALUES (%(m)s, %(j)s, '[1,0,0]', %(h)s)",
                 {"m": model, "j": job, "h": made_from},
             )
-        for migration in from_009:
+        until_015, _ = _split_at(from_009, "015_sections_default.sql")
+        for migration in until_015:  # 015 marks every plain-named set stale on its own
             conn.execute(migration.sql.encode())
         rows = conn.execute(
             "SELECT j.id, j.content_hash = jobmatch_content_hash(j.title, j.company,"

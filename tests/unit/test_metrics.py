@@ -9,7 +9,9 @@ import pytest
 from embeddings.metrics import (
     average_precision,
     bootstrap,
+    judged_at,
     ndcg_at,
+    paired_difference,
     per_query_metrics,
     recall_at,
     reciprocal_rank,
@@ -50,7 +52,23 @@ def test_average_precision_by_hand() -> None:
 
 def test_per_query_metrics_names_every_metric() -> None:
     values = per_query_metrics(["a", "b"], JUDGED)
-    assert values == {"ndcg@10": 1.0, "mrr": 1.0, "recall@50": 1.0, "map": 1.0}
+    expected = {"ndcg@10": 1.0, "mrr": 1.0, "recall@50": 1.0, "map": 1.0, "judged@10": 1.0}
+    assert values == expected
+
+
+def test_judged_at_counts_the_judged_share_of_the_top() -> None:
+    assert judged_at(["a", "d", "c", "x"], JUDGED, 4) == 0.5  # d and x unjudged
+    assert judged_at(["c"], JUDGED, 10) == 1.0
+    assert judged_at([], JUDGED) == 0.0
+
+
+def test_paired_difference_is_the_mean_per_query_gap() -> None:
+    better, worse = [0.9, 0.8, 0.7, 0.6] * 5, [0.5, 0.5, 0.5, 0.5] * 5
+    gap = paired_difference(better, worse)
+    assert gap.mean == pytest.approx(0.25)
+    assert 0.0 < gap.low <= gap.mean <= gap.high
+    with pytest.raises(ValueError, match="one value per query"):
+        paired_difference([0.1], [0.1, 0.2])
 
 
 def test_bootstrap_interval_brackets_the_mean_and_is_repeatable() -> None:
@@ -65,8 +83,8 @@ def test_bootstrap_interval_brackets_the_mean_and_is_repeatable() -> None:
 def test_summarise_averages_each_metric() -> None:
     summary = summarise(
         [
-            {"ndcg@10": 1.0, "mrr": 1.0, "recall@50": 1.0, "map": 1.0},
-            {"ndcg@10": 0.0, "mrr": 0.5, "recall@50": 0.0, "map": 0.0},
+            {"ndcg@10": 1.0, "mrr": 1.0, "recall@50": 1.0, "map": 1.0, "judged@10": 1.0},
+            {"ndcg@10": 0.0, "mrr": 0.5, "recall@50": 0.0, "map": 0.0, "judged@10": 0.5},
         ]
     )
     assert summary["mrr"].mean == pytest.approx(0.75)

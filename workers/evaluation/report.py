@@ -9,12 +9,16 @@ from pathlib import Path
 
 from embeddings.metrics import METRICS
 from workers.evaluation.dataset import LabelledSet
+from workers.evaluation.feedback import FeedbackResult
 from workers.evaluation.run import SystemResult
 
 
-def report_payload(labelled: LabelledSet, results: list[SystemResult]) -> dict[str, object]:
+def report_payload(
+    labelled: LabelledSet, results: list[SystemResult], session: FeedbackResult | None = None
+) -> dict[str, object]:
     """Everything the run measured, as plain JSON-able data."""
     return {
+        "feedback_session": asdict(session) if session is not None else None,
         "generated_at": datetime.now(UTC).isoformat(),
         "labelled_set": {
             "name": labelled.name,
@@ -32,6 +36,9 @@ def report_payload(labelled: LabelledSet, results: list[SystemResult]) -> dict[s
                 "backend": result.spec.backend,
                 "text_options": asdict(result.spec.text),
                 "metrics": {name: asdict(value) for name, value in result.metrics.items()},
+                "versus_first": {
+                    name: asdict(value) for name, value in (result.versus_first or {}).items()
+                },
                 "texts_per_second": result.texts_per_second,
                 "seconds": round(result.seconds, 3),
                 "per_query": [asdict(query) for query in result.per_query],
@@ -42,11 +49,14 @@ def report_payload(labelled: LabelledSet, results: list[SystemResult]) -> dict[s
 
 
 def write_report(
-    out_dir: Path, labelled: LabelledSet, results: list[SystemResult]
+    out_dir: Path,
+    labelled: LabelledSet,
+    results: list[SystemResult],
+    session: FeedbackResult | None = None,
 ) -> tuple[dict[str, object], list[Path]]:
     """Write `report.json` and `chart.png` into `out_dir`; return the report and the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    payload = report_payload(labelled, results)
+    payload = report_payload(labelled, results, session)
     report = out_dir / "report.json"
     report.write_text(json.dumps(payload, indent=1), encoding="utf-8")
     chart = out_dir / "chart.png"

@@ -18,6 +18,7 @@ from embeddings.metrics import Estimate, paired_difference, per_query_metrics, s
 from embeddings.model import Embedder
 from embeddings.text import TextOptions
 from workers.evaluation.dataset import LabelledSet
+from workers.evaluation.feedback import FeedbackResult, simulate
 from workers.evaluation.scoring import Matrix, Scorer
 
 BM25_SYSTEM = "bm25"
@@ -89,6 +90,18 @@ def evaluate(
             )
         )
     return results
+
+
+def feedback_session(labelled: LabelledSet, spec: SystemSpec, load: LoadEmbedder) -> FeedbackResult:
+    """The simulated feedback session (`workers.evaluation.feedback`) with `spec`, which
+    must be a model (baselines have no vectors to move)."""
+    if spec.model in BASELINES:
+        raise ValueError("the feedback session needs a model system, not a baseline")
+    scorer = Scorer(labelled.judged_queries(), labelled.documents)
+    embedder = load(spec.model, spec.backend)
+    queries, documents, _ = scorer.vectors(embedder, spec.backend, spec.text)
+    lexical = scorer.lexical() if spec.lexical else None
+    return simulate(labelled, queries, documents, lexical, spec.lexical)
 
 
 def _scores(

@@ -9,7 +9,7 @@ from typing import Literal
 from embeddings.diversity import DEFAULT_COMPANY_CAP
 
 Strategy = Literal["exact", "pgvector"]
-DEFAULT_LEXICAL_WEIGHT = 0.2
+DEFAULT_LEXICAL_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)

@@ -64,5 +64,8 @@ def profile_pending(conn: Connection) -> int:
 
 def prepare_texts(conn: Connection) -> int:
     """The step before scoring: profile (for reasons) and count the words of (for the
-    lexical score) every job and active CV that lacks them for its current text."""
-    return profile_pending(conn) + count_pending(conn)
+    lexical score) every job and active CV that lacks them for its current text; how
+    many texts were profiled."""
+    profiled = profile_pending(conn)
+    count_pending(conn)
+    return profiled
