@@ -34,12 +34,8 @@ from server.schemas import (
     RecommendationsPending,
     Registered,
 )
-from workers.pipelines.cv_files import (
-    MAX_UPLOAD_BYTES,
-    CvFileError,
-    clean_cv_text,
-    extract_cv_text,
-)
+from workers.pipelines.cv_files import MAX_UPLOAD_BYTES, CvFileError, clean_cv_text
+from workers.pipelines.cv_sandbox import CvReader
 
 # Multipart framing around a 5 MB file; the file's own size is checked exactly later.
 CV_BODY_LIMIT = MAX_UPLOAD_BYTES + 64 * 1024
@@ -86,7 +82,7 @@ class UsersController(Controller):
     async def put_cv(
         self, request: Request[Any, Any, Any], state: State, db: Db, user: CurrentUser
     ) -> CVUploaded:
-        text, filename = await _read_cv(request)
+        text, filename = await _read_cv(request, state.cv_reader)
         cv = await anyio.to_thread.run_sync(
             partial(replace_active_cv, db, user.id, text, filename=filename)
         )
@@ -122,8 +118,9 @@ class UsersController(Controller):
         return _prefs_out(prefs)
 
 
-async def _read_cv(request: Request[Any, Any, Any]) -> tuple[str, str | None]:
-    """The CV's text and file name from a JSON or multipart body; 4xx for anything else."""
+async def _read_cv(request: Request[Any, Any, Any], reader: CvReader) -> tuple[str, str | None]:
+    """The CV's text and file name from a JSON or multipart body; 4xx for anything else.
+    A file is read by `reader` in a child process, so a hostile one cannot stall the API."""
     content_type, _ = request.content_type
     if content_type == "multipart/form-data":
         form = await request.form()
@@ -131,7 +128,7 @@ async def _read_cv(request: Request[Any, Any, Any]) -> tuple[str, str | None]:
         if not isinstance(upload, UploadFile):
             raise ClientException("send the CV file in the multipart field `file`")
         data = await upload.read(MAX_UPLOAD_BYTES + 1)
-        text = await anyio.to_thread.run_sync(extract_cv_text, upload.filename, data)
+        text = await anyio.to_thread.run_sync(reader.read, upload.filename, data)
         return text, upload.filename or None
     if content_type != "application/json":
         raise CvFileError(
