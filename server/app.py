@@ -96,7 +96,7 @@ def create_app(
         database = await anyio.to_thread.run_sync(open_database, url, pool_size)
         tasks = create_tasks(settings, url, embedders=embedders)
         app.state.database = database
-        app.state.queue = TaskQueue(tasks)
+        app.state.queue = TaskQueue(tasks, url)
         try:
             yield
         finally:

@@ -159,6 +159,7 @@ class Queued(msgspec.Struct):
     task: str
     queued: bool
     detail: str
+    coalesced: bool = False
 
 
 class SavedMark(msgspec.Struct):

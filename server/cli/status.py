@@ -13,6 +13,7 @@ from schema.queries.runs import last_run_per_task
 from schema.queries.status import migration_level, table_row_counts
 from server.cli.common import Subparsers, add_command, console, located_database_url, print_json
 from workers import schedule
+from workers.pipelines.runs import close_stale_runs
 from workers.settings import Settings
 
 
@@ -35,6 +36,7 @@ class StatusReport:
 def collect_status(settings: Settings) -> StatusReport:
     """Everything `status` reports, as plain data."""
     url = located_database_url(settings)
+    close_stale_runs(url)  # a run whose process died shows as interrupted, not running
     with connection(url) as conn:
         return StatusReport(
             reachable=True,

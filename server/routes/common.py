@@ -13,6 +13,7 @@ from litestar.params import PathParameter, QueryParameter, SkipValidationMarker
 
 from schema.database import Connection
 from schema.queries.users import User
+from workers.pipelines.runs import trigger
 from workers.tasks import Tasks
 
 # Handler parameters injected by name (see `create_app`), typed but not re-validated.
@@ -33,13 +34,26 @@ REQUEUE_AFTER_S = 120.0
 class TaskQueue:
     """The worker's tasks as the API calls them: an enqueue that fails (queue storage
     down) is logged and reported as not queued, never failing the request; the nightly
-    run then does the work. One user's regeneration is queued at most once per
-    `REQUEUE_AFTER_S` per process, however often a frontend polls."""
+    run then does the work. A trigger of a task already queued or running joins it
+    (`trigger`). One user's regeneration is queued at most once per `REQUEUE_AFTER_S`
+    per process, however often a frontend polls."""
 
-    def __init__(self, tasks: Tasks) -> None:
-        self.tasks = tasks
+    def __init__(self, tasks: Tasks, url: str) -> None:
+        self.tasks, self.url = tasks, url
         self._lock = threading.Lock()
         self._recent: dict[int, float] = {}
+
+    def trigger(
+        self, lock: str, task: Callable[P, object], *args: P.args, **kwargs: P.kwargs
+    ) -> str:
+        """Queue `task(*args)` unless a run under `lock` is queued or running:
+        `queued`, `joined` (coalesced with that run) or `unavailable`."""
+        try:
+            queued = trigger(self.url, lock, lambda: task(*args, **kwargs))
+        except Exception:
+            log.exception("could not queue %s%r", getattr(task, "name", task), args)
+            return "unavailable"
+        return "queued" if queued else "joined"
 
     def submit(self, task: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> bool:
         """Call `task(*args)`, which enqueues it; False when that failed."""
@@ -58,7 +72,8 @@ class TaskQueue:
             if last is not None and now - last < REQUEUE_AFTER_S:
                 return True
             self._recent[user_id] = now
-        queued = self.submit(self.tasks.generate_user_recommendations, user_id)
+        outcome = self.trigger(f"user-{user_id}", self.tasks.generate_user_recommendations, user_id)
+        queued = outcome != "unavailable"
         if not queued:
             with self._lock:
                 self._recent.pop(user_id, None)

@@ -161,9 +161,13 @@ class JobsController(Controller):
             )
         queue: TaskQueue = state.queue
         queue.forget(user.id)
-        queued = queue.submit(queue.tasks.generate_user_recommendations, user.id)
+        task = queue.tasks.generate_user_recommendations
+        outcome = queue.trigger(f"user-{user.id}", task, user.id)
+        queued = outcome != "unavailable"
         detail = "queued; poll GET /api/v1/jobs/recommendations" if queued else "queue unavailable"
-        return Queued(task=TaskName.GENERATE_USER, queued=queued, detail=detail)
+        return Queued(
+            task=TaskName.GENERATE_USER, queued=queued, detail=detail, coalesced=outcome == "joined"
+        )
 
     @get("/{job_id:int}", sync_to_thread=True, summary="One job with its description")
     def job(self, db: Db, user: CurrentUser, job_id: JobId) -> JobDetail:
