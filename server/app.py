@@ -17,6 +17,7 @@ from embeddings.model import Embedder
 from server.auth import provide_user
 from server.db import open_database, provide_db
 from server.errors import EXCEPTION_HANDLERS, MAX_BODY_BYTES
+from server.guards import InputGuard
 from server.routes.admin import AdminController
 from server.routes.applications import ApplicationsController
 from server.routes.common import TaskQueue
@@ -24,7 +25,9 @@ from server.routes.feedback import FeedbackController
 from server.routes.health import HealthController
 from server.routes.jobs import JobsController
 from server.routes.saved import SavedJobsController
+from server.routes.tokens import TokensController
 from server.routes.users import UsersController
+from server.throttle import LIMITS, Limits, Throttle
 from workers.pipelines.cv_sandbox import CvReader
 from workers.pipelines.database import ready_database_url
 from workers.pipelines.serving import Embedders
@@ -47,6 +50,7 @@ CONTROLLERS = (
     ApplicationsController,
     FeedbackController,
     AdminController,
+    TokensController,
 )
 
 
@@ -79,11 +83,12 @@ def create_app(
     database_url: str | None = None,
     embedder: Embedder | None = None,
     pool_size: int = 8,
+    limits: Limits = LIMITS,
 ) -> Litestar:
     """The API on `database_url` (default: the settings' database, embedded if unset).
 
     `embedder` replaces every model (tests); by default the active model is loaded on
-    first use, for search.
+    first use, for search. `limits` are the rate limits (`server.throttle`).
     """
 
     embedders = Embedders(settings.model, settings.home / "models", fixed=embedder)
@@ -104,7 +109,12 @@ def create_app(
             # The queue's connection goes with the database this app may have started.
             tasks.huey.storage.close()
 
-    state = {"settings": settings, "embedders": embedders, "cv_reader": CvReader()}
+    state = {
+        "settings": settings,
+        "embedders": embedders,
+        "cv_reader": CvReader(),
+        "throttle": Throttle(limits),
+    }
     return Litestar(
         route_handlers=[Router(path=API_PREFIX, route_handlers=list(CONTROLLERS))],
         lifespan=[lifespan],
@@ -114,4 +124,5 @@ def create_app(
         openapi_config=_openapi(),
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=MAX_BODY_BYTES,
+        middleware=[InputGuard],
     )

@@ -20,9 +20,14 @@ from litestar.params import SkipValidationMarker
 
 from schema.database import Connection
 from schema.queries.users import User, user_by_token
+from server.throttle import Throttle, ip_of
 from workers.settings import Settings
 
 MAX_TOKEN_CHARS = 200
+BAD_TOKEN = (
+    "invalid bearer token: it was revoked, never issued, or issued for an e-mail that "
+    "already had an account; register with POST /api/v1/users"
+)
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -46,10 +51,15 @@ async def provide_user(
 ) -> User:
     """The caller, from their bearer token: one indexed lookup of its hash per request,
     never cached, so a revoked token stops working at once in every API process."""
+    throttle: Throttle = state.throttle
+    limit, ip = throttle.limits.bad_token_per_ip, ip_of(request)
+    throttle.check(limit, ip)
     token = bearer_token(request)
     user = await anyio.to_thread.run_sync(user_by_token, db, token)
     if user is None:
-        raise NotAuthorizedException("invalid bearer token: register with POST /api/v1/users")
+        # Guessing is throttled per address: past the limit a 429, not a 401.
+        await anyio.to_thread.run_sync(throttle.hit, db, limit, ip)
+        raise NotAuthorizedException(BAD_TOKEN)
     return user
 
 

@@ -12,7 +12,7 @@ from schema.queries.models import active_model
 from schema.queries.runs import TaskRun, last_run_per_task, recent_runs
 from schema.queries.status import migration_level, table_row_counts
 from server.auth import require_admin
-from server.routes.common import Db, TaskQueue
+from server.routes.common import Db, TaskQueue, with_errors
 from server.schemas import AdminStatus, Queued, TaskRunOut
 from workers.pipelines.runs import TaskName, close_stale_runs
 from workers.tasks import TRIGGER_LOCKS, Tasks
@@ -48,6 +48,7 @@ def _run_out(run: TaskRun) -> TaskRunOut:
     )
 
 
+@with_errors(401, 403, 503)
 class AdminController(Controller):
     path = "/admin"
     tags = ("admin",)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from litestar import Controller, get
 
-from server.routes.common import Db
+from server.routes.common import Db, with_errors
 from server.schemas import Health
 
 
+@with_errors(503)
 class HealthController(Controller):
     path = "/health"
     tags = ("health",)
