@@ -28,6 +28,7 @@ from server.routes.saved import SavedJobsController
 from server.routes.tokens import TokensController
 from server.routes.users import UsersController
 from server.throttle import LIMITS, Limits, Throttle
+from server.token_cache import TokenCache
 from workers.pipelines.cv_sandbox import CvReader
 from workers.pipelines.database import ready_database_url
 from workers.pipelines.serving import Embedders
@@ -102,9 +103,11 @@ def create_app(
         tasks = create_tasks(settings, url, embedders=embedders)
         app.state.database = database
         app.state.queue = TaskQueue(tasks, url)
+        app.state.tokens = TokenCache(url)
         try:
             yield
         finally:
+            await anyio.to_thread.run_sync(app.state.tokens.close)
             await anyio.to_thread.run_sync(database.close)
             # The queue's connection goes with the database this app may have started.
             tasks.huey.storage.close()

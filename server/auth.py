@@ -1,8 +1,8 @@
 """Bearer tokens: one per user (stored hashed) for `/users/me` and `/jobs`, one admin token.
 
 Every refusal is a 401 with a message saying what to send; a missing admin token in the
-settings disables `/admin` (403) rather than leaving it open. Tokens are looked up on every
-request (an indexed read of their hash), so revoking one takes effect at once.
+settings disables `/admin` (403) rather than leaving it open. A revoked token stops
+working at once in every API process (`server.token_cache`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from litestar.params import SkipValidationMarker
 from schema.database import Connection
 from schema.queries.users import User, user_by_token
 from server.throttle import Throttle, ip_of
+from server.token_cache import TokenCache
 from workers.settings import Settings
 
 MAX_TOKEN_CHARS = 200
@@ -49,14 +50,21 @@ async def provide_user(
     state: State,
     db: Annotated[Connection, Dependency(kind="named"), SkipValidationMarker()],
 ) -> User:
-    """The caller, from their bearer token: one indexed lookup of its hash per request,
-    never cached, so a revoked token stops working at once in every API process."""
+    """The caller, from their bearer token: cached, else one indexed lookup of its hash.
+    The cache forgets every token the moment any API process revokes one."""
     throttle: Throttle = state.throttle
     limit, ip = throttle.limits.bad_token_per_ip, ip_of(request)
     throttle.check(limit, ip)
     token = bearer_token(request)
+    cache: TokenCache = state.tokens
+    user = cache.get(token)
+    if user is not None:
+        return user
+    generation = cache.generation
     user = await anyio.to_thread.run_sync(user_by_token, db, token)
-    if user is None:
+    if user is not None:
+        cache.put(token, user, generation)
+    else:
         # Guessing is throttled per address: past the limit a 429, not a 401.
         await anyio.to_thread.run_sync(throttle.hit, db, limit, ip)
         raise NotAuthorizedException(BAD_TOKEN)

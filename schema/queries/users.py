@@ -38,6 +38,8 @@ class Preferences:
 
 
 NO_PREFERENCES = Preferences([], False, None, [], [])
+# Every API process listens here and forgets the tokens it cached (server/token_cache.py).
+TOKENS_CHANNEL = "jobmatch_tokens_revoked"
 
 
 def hash_token(token: str) -> bytes:
@@ -105,12 +107,16 @@ def tokens_of(conn: Connection, user_id: int) -> list[TokenInfo]:
 
 
 def revoke_tokens(conn: Connection, user_id: int, token_id: int | None = None) -> int:
-    """Delete the user's token `token_id` (or all of them); how many were deleted."""
-    cur = conn.execute(
-        "DELETE FROM api_tokens WHERE user_id = %(user_id)s"
-        " AND (%(id)s::bigint IS NULL OR id = %(id)s::bigint)",
-        {"user_id": user_id, "id": token_id},
-    )
+    """Delete the user's token `token_id` (or all of them) and tell every API process;
+    how many were deleted."""
+    with conn.transaction():
+        cur = conn.execute(
+            "DELETE FROM api_tokens WHERE user_id = %(user_id)s"
+            " AND (%(id)s::bigint IS NULL OR id = %(id)s::bigint)",
+            {"user_id": user_id, "id": token_id},
+        )
+        if cur.rowcount:
+            conn.execute("SELECT pg_notify(%(channel)s, '')", {"channel": TOKENS_CHANNEL})
     return cur.rowcount
 
 
