@@ -65,6 +65,7 @@ def test_aware_times_are_read_as_utc_and_next_runs() -> None:
 
 def test_queued_messages_keep_their_task_names(tmp_path: Path) -> None:
     """Messages already in a queue name tasks as `workers.tasks.<task>`: every task is
-    registered under that name, one per `TaskName`."""
+    registered under that name, one per `TaskName`, and the recovery sweep."""
     registry = _tasks(Settings(home=tmp_path)).huey._registry._registry
-    assert set(registry) == {f"workers.tasks.{name.value}" for name in TaskName}
+    names = {f"workers.tasks.{name}" for name in [*TaskName, RECOVER]}
+    assert set(registry) == names
