@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import select
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from pgvector.psycopg import register_vector
@@ -182,19 +184,56 @@ def connection(url: str, *, autocommit: bool = False, vectors: bool = True) -> I
         conn.close()
 
 
-def open_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> ConnectionPool:
-    """A pool of connections with pgvector registered; checked once before it is returned."""
+def open_pool(
+    url: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 10,
+    statement_timeout_ms: int | None = None,
+    configure: Callable[[Connection], None] | None = None,
+    reconnect_timeout_s: float = 5 * 60.0,
+) -> ConnectionPool:
+    """A pool of connections with pgvector registered; checked once before it is returned.
+
+    `statement_timeout_ms` makes the server cancel any statement running longer;
+    `configure` is called on each new connection; a connection that cannot be replaced
+    within `reconnect_timeout_s` is given up until a client asks for one again.
+    """
     connect(url).close()  # fail early, with the clear message, before the pool retries forever
+    kwargs: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_S}
+    if statement_timeout_ms is not None:
+        kwargs["options"] = f"-c statement_timeout={statement_timeout_ms}"
+
+    def prepare(conn: Connection) -> None:
+        register_vector(conn)
+        if configure is not None:
+            configure(conn)
+
     pool = ConnectionPool(
         url,
         min_size=min_size,
         max_size=max_size,
-        kwargs={"connect_timeout": CONNECT_TIMEOUT_S},
-        configure=register_vector,
+        kwargs=kwargs,
+        configure=prepare,
+        reconnect_timeout=reconnect_timeout_s,
         open=False,
     )
     pool.open(wait=True, timeout=30)
     return pool
+
+
+def is_stale(conn: psycopg.Connection[Any]) -> bool:
+    """Whether an idle connection is known dead without a round trip: closed, broken, or
+    its socket readable (an idle session receives nothing unless the server has ended
+    it, as a restart does). Never blocks, so the event loop may call it."""
+    if conn.closed or conn.broken:
+        return True
+    try:
+        poller = select.poll()  # not select(): file numbers above 1024 are fine
+        poller.register(conn.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+    except (OSError, ValueError, psycopg.Error):
+        return True
 
 
 def _first_line(error: Exception) -> str:

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
 
 import anyio.to_thread
-import psycopg
-from litestar import Litestar, Request, Response, Router
+from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.types import ExceptionHandlersMap
-from psycopg import errors as pg_errors
-from psycopg_pool import ConnectionPool, PoolTimeout
 
 from embeddings.model import Embedder
-from schema.database import Connection, open_pool
-from schema.errors import DatabaseError
-from server.auth import TokenCache, provide_user
+from server.auth import provide_user
+from server.db import open_database, provide_db
+from server.errors import EXCEPTION_HANDLERS, MAX_BODY_BYTES
+from server.guards import InputGuard
 from server.routes.admin import AdminController
 from server.routes.applications import ApplicationsController
 from server.routes.common import TaskQueue
@@ -31,76 +25,17 @@ from server.routes.feedback import FeedbackController
 from server.routes.health import HealthController
 from server.routes.jobs import JobsController
 from server.routes.saved import SavedJobsController
+from server.routes.tokens import TokensController
 from server.routes.users import UsersController
-from workers.pipelines.cv_files import CvFileError
+from server.throttle import LIMITS, Limits, Throttle
+from server.token_cache import TokenCache
+from workers.pipelines.cv_sandbox import CvReader
 from workers.pipelines.database import ready_database_url
 from workers.pipelines.serving import Embedders
 from workers.settings import Settings
 from workers.tasks import create_tasks
 
-log = logging.getLogger("jobmatch.api")
 API_PREFIX = "/api/v1"
-# JSON bodies are small; the CV route raises its own limit for files.
-MAX_BODY_BYTES = 1024 * 1024
-
-
-async def provide_db(state: State) -> AsyncIterator[Connection]:
-    """A pooled connection for one request, in autocommit (writes group their own
-    transactions), returned to the pool when the response is done."""
-    pool: ConnectionPool = state.pool
-    try:
-        # An idle connection is handed over at once; only a wait is worth a thread.
-        conn = pool.getconn(timeout=0)
-    except PoolTimeout:
-        conn = await anyio.to_thread.run_sync(pool.getconn)
-    try:
-        conn.autocommit = True
-        yield conn
-    finally:
-        pool.putconn(conn)
-
-
-def _error(status_code: int, detail: str) -> Response[dict[str, Any]]:
-    return Response({"status_code": status_code, "detail": detail}, status_code=status_code)
-
-
-def on_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    """Litestar's own errors (404, 405, 400 validation, 401, 413) as `{status_code, detail}`."""
-    body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.detail}
-    if exc.extra:
-        body["extra"] = exc.extra
-    return Response(body, status_code=exc.status_code, headers=exc.headers)
-
-
-CV_FILE_STATUS = {"too_large": 413, "unsupported": 415, "empty": 422}
-
-
-def on_cv_file_error(_: Request[Any, Any, Any], exc: CvFileError) -> Response[dict[str, Any]]:
-    """A CV refused by the reading rules: 413 too large, 415 unsupported, 422 empty."""
-    return _error(CV_FILE_STATUS[exc.reason], exc.detail)
-
-
-def on_database_error(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    """Constraint violations are the client's (409/422); an unreachable database is 503."""
-    if isinstance(exc, pg_errors.UniqueViolation):
-        return _error(409, "that already exists")
-    if isinstance(exc, pg_errors.ForeignKeyViolation):
-        return _error(409, "that refers to something that does not exist or is in use")
-    if isinstance(exc, pg_errors.IntegrityError | pg_errors.DataError):
-        return _error(422, f"the database refused the value: {_first_line(exc)}")
-    log.error("database unavailable: %s", _first_line(exc))
-    return _error(503, "the database is unavailable; try again shortly")
-
-
-def on_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    """A bug: logged with its traceback here, never shown to the client."""
-    log.exception("unhandled error", exc_info=exc)
-    return _error(500, "internal error; it has been logged")
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def app_from_env() -> Litestar:
@@ -116,15 +51,8 @@ CONTROLLERS = (
     ApplicationsController,
     FeedbackController,
     AdminController,
+    TokensController,
 )
-EXCEPTION_HANDLERS: ExceptionHandlersMap = {
-    HTTPException: on_http_error,
-    CvFileError: on_cv_file_error,
-    psycopg.Error: on_database_error,
-    PoolTimeout: on_database_error,
-    DatabaseError: on_database_error,
-    Exception: on_unexpected,
-}
 
 
 def _openapi() -> OpenAPIConfig:
@@ -153,23 +81,24 @@ def _cors(settings: Settings) -> CORSConfig | None:
 def _lifespan(
     settings: Settings, database_url: str | None, embedders: Embedders, pool_size: int
 ) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
-    """Open the database pool and the task queue when the app starts; close both after."""
+    """Open the database, the task queue and the token cache when the app starts; close
+    them after."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         url = database_url
         if url is None:
             url = await anyio.to_thread.run_sync(ready_database_url, settings)
-        pool = await anyio.to_thread.run_sync(
-            lambda: open_pool(url, min_size=min(2, pool_size), max_size=pool_size)
-        )
+        database = await anyio.to_thread.run_sync(open_database, url, pool_size)
         tasks = create_tasks(settings, url, embedders=embedders)
-        app.state.pool = pool
-        app.state.queue = TaskQueue(tasks)
+        app.state.database = database
+        app.state.queue = TaskQueue(tasks, url)
+        app.state.tokens = TokenCache(url)
         try:
             yield
         finally:
-            await anyio.to_thread.run_sync(pool.close)
+            await anyio.to_thread.run_sync(app.state.tokens.close)
+            await anyio.to_thread.run_sync(database.close)
             # The queue's connection goes with the database this app may have started.
             tasks.huey.storage.close()
 
@@ -182,16 +111,22 @@ def create_app(
     database_url: str | None = None,
     embedder: Embedder | None = None,
     pool_size: int = 8,
+    limits: Limits = LIMITS,
 ) -> Litestar:
     """The API on `database_url` (default: the settings' database, embedded if unset).
 
     `embedder` replaces every model (tests); by default the active model is loaded on
-    first use, for search.
+    first use, for search. `limits` are the rate limits (`server.throttle`).
     """
 
     embedders = Embedders(settings.model, settings.home / "models", fixed=embedder)
     lifespan = _lifespan(settings, database_url, embedders, pool_size)
-    state = {"settings": settings, "embedders": embedders, "tokens": TokenCache()}
+    state = {
+        "settings": settings,
+        "embedders": embedders,
+        "cv_reader": CvReader(),
+        "throttle": Throttle(limits),
+    }
     return Litestar(
         route_handlers=[Router(path=API_PREFIX, route_handlers=list(CONTROLLERS))],
         lifespan=[lifespan],
@@ -201,4 +136,5 @@ def create_app(
         openapi_config=_openapi(),
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=MAX_BODY_BYTES,
+        middleware=[InputGuard],
     )

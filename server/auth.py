@@ -1,14 +1,13 @@
 """Bearer tokens: one per user (stored hashed) for `/users/me` and `/jobs`, one admin token.
 
 Every refusal is a 401 with a message saying what to send; a missing admin token in the
-settings disables `/admin` (403) rather than leaving it open.
+settings disables `/admin` (403) rather than leaving it open. A revoked token stops
+working at once in every API process (`server.token_cache`).
 """
 
 from __future__ import annotations
 
 import hmac
-import threading
-import time
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -21,9 +20,15 @@ from litestar.params import SkipValidationMarker
 
 from schema.database import Connection
 from schema.queries.users import User, user_by_token
+from server.throttle import Throttle, ip_of
+from server.token_cache import TokenCache
 from workers.settings import Settings
 
 MAX_TOKEN_CHARS = 200
+BAD_TOKEN = (
+    "invalid bearer token: it was revoked, never issued, or issued for an e-mail that "
+    "already had an account; register with POST /api/v1/users"
+)
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -40,47 +45,29 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return token
 
 
-class TokenCache:
-    """Recently seen tokens' users, so a busy frontend costs one token lookup a minute.
-
-    Tokens are never revoked by the API; a deleted user's token keeps matching for at
-    most `ttl_s` seconds, during which their queries find no rows of theirs.
-    """
-
-    def __init__(self, ttl_s: float = 60.0, max_entries: int = 10_000) -> None:
-        self._ttl_s = ttl_s
-        self._max_entries = max_entries
-        self._entries: dict[str, tuple[float, User]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, token: str) -> User | None:
-        """The cached user of `token`, or None when unknown or stale."""
-        entry = self._entries.get(token)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def put(self, token: str, user: User) -> None:
-        with self._lock:
-            if len(self._entries) >= self._max_entries:
-                self._entries.clear()  # rare; a cold minute is cheaper than an LRU per hit
-            self._entries[token] = (time.monotonic() + self._ttl_s, user)
-
-
 async def provide_user(
     request: Request[Any, Any, Any],
     state: State,
     db: Annotated[Connection, Dependency(kind="named"), SkipValidationMarker()],
 ) -> User:
-    """The caller, from their bearer token (cached, else one indexed lookup of its hash)."""
+    """The caller, from their bearer token: cached, else one indexed lookup of its hash.
+    The cache forgets every token the moment any API process revokes one."""
+    throttle: Throttle = state.throttle
+    limit, ip = throttle.limits.bad_token_per_ip, ip_of(request)
+    throttle.check(limit, ip)
     token = bearer_token(request)
     cache: TokenCache = state.tokens
     user = cache.get(token)
-    if user is None:
-        user = await anyio.to_thread.run_sync(user_by_token, db, token)
-        if user is None:
-            raise NotAuthorizedException("invalid bearer token: register with POST /api/v1/users")
-        cache.put(token, user)
+    if user is not None:
+        return user
+    generation = cache.generation
+    user = await anyio.to_thread.run_sync(user_by_token, db, token)
+    if user is not None:
+        cache.put(token, user, generation)
+    else:
+        # Guessing is throttled per address: past the limit a 429, not a 401.
+        await anyio.to_thread.run_sync(throttle.hit, db, limit, ip)
+        raise NotAuthorizedException(BAD_TOKEN)
     return user
 
 

@@ -8,16 +8,22 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+# No NUL anywhere (PostgreSQL text cannot hold one): refused with a 400 before any SQL.
+NO_NUL = r"^[^\x00]*$"
 Email = Annotated[
-    str, Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$", examples=["a@b.io"])
+    str,
+    Meta(min_length=3, max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$", examples=["a@b.io"]),
 ]
-ShortText = Annotated[str, Meta(max_length=200)]
+ShortText = Annotated[str, Meta(max_length=200, pattern=NO_NUL)]
 Terms = Annotated[list[ShortText], Meta(max_length=50)]
 
 
 class ErrorBody(msgspec.Struct):
+    """Every error: the status again and what to do about it."""
+
     status_code: int
     detail: str
+    extra: Any = msgspec.UNSET
 
 
 class Health(msgspec.Struct):
@@ -27,12 +33,27 @@ class Health(msgspec.Struct):
 
 class NewUser(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
-    name: Annotated[str, Meta(max_length=200)] = ""
+    name: Annotated[str, Meta(max_length=200, pattern=NO_NUL)] = ""
 
 
 class Registered(msgspec.Struct):
+    token: str
+    detail: str
+
+
+class NewToken(msgspec.Struct):
     id: int
     token: str
+
+
+class TokenOut(msgspec.Struct):
+    id: int
+    created_at: datetime
+    current: bool
+
+
+class Tokens(msgspec.Struct):
+    items: list[TokenOut]
 
 
 class Me(msgspec.Struct):
@@ -44,7 +65,7 @@ class Me(msgspec.Struct):
 
 class CVText(msgspec.Struct, forbid_unknown_fields=True):
     text: Annotated[str, Meta(min_length=1, max_length=200_000)]
-    filename: Annotated[str, Meta(max_length=255)] | None = None
+    filename: Annotated[str, Meta(max_length=255, pattern=NO_NUL)] | None = None
 
 
 class CVOut(msgspec.Struct):
@@ -159,6 +180,7 @@ class Queued(msgspec.Struct):
     task: str
     queued: bool
     detail: str
+    coalesced: bool = False
 
 
 class SavedMark(msgspec.Struct):
@@ -180,7 +202,7 @@ class SavedJobs(msgspec.Struct):
 
 
 class ApplicationIn(msgspec.Struct, forbid_unknown_fields=True):
-    note: Annotated[str, Meta(max_length=5000)] = ""
+    note: Annotated[str, Meta(max_length=5000, pattern=NO_NUL)] = ""
 
 
 class ApplicationOut(msgspec.Struct):
@@ -207,7 +229,7 @@ class Applications(msgspec.Struct):
 
 class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True):
     vote: Literal["up", "down"]
-    reason: Annotated[str, Meta(max_length=2000)] = ""
+    reason: Annotated[str, Meta(max_length=2000, pattern=NO_NUL)] = ""
 
 
 class FeedbackOut(msgspec.Struct):

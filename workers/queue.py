@@ -8,10 +8,13 @@ runs tasks in the caller's process (development and tests).
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 from huey import Huey, PostgresHuey, RedisHuey
+from huey.storage import PostgresStorage
 
-from schema.database import CONNECT_TIMEOUT_S
+from schema.database import CONNECT_TIMEOUT_S, is_stale
 from workers.settings import Settings, SettingsError
 
 QUEUE_NAME = "jobmatch"
@@ -35,5 +38,35 @@ def create_huey(settings: Settings, database_url: str) -> Huey:
         return psycopg.connect(database_url, connect_timeout=CONNECT_TIMEOUT_S)
 
     return PostgresHuey(
-        QUEUE_NAME, connection=connect, create_tables=False, table_prefix=TABLE_PREFIX, utc=True
+        QUEUE_NAME,
+        connection=connect,
+        create_tables=False,
+        table_prefix=TABLE_PREFIX,
+        utc=True,
+        storage_class=HealingPostgresStorage,
     )
+
+
+class HealingPostgresStorage(PostgresStorage):  # type: ignore[misc]
+    """Huey's PostgreSQL storage, with its shared connection checked before each use.
+
+    Huey keeps one connection and only learns it is dead by failing on it, so after a
+    database restart the first enqueue was lost. Here a connection the server has ended
+    (`is_stale`) is replaced before it is used, and an enqueue that still meets a
+    dropped connection is tried once more on a fresh one.
+    """
+
+    _conn: Any
+
+    @property
+    def conn(self) -> Any:
+        if self._conn is not None and is_stale(self._conn):
+            self._close_quiet(self._conn)
+            self._conn = None
+        return super().conn
+
+    def enqueue(self, data: bytes, priority: float | None = None) -> None:
+        try:
+            super().enqueue(data, priority)
+        except psycopg.OperationalError:
+            super().enqueue(data, priority)

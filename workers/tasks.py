@@ -3,11 +3,12 @@
 `create_tasks` registers them on a queue made from settings when a door starts, and
 returns them typed: calling one enqueues it (runs it, with an immediate queue), and
 mypy checks its arguments. Every task takes ids (never payloads), runs one use case of
-`workers.pipelines` under its lock and run log (`logged_run`), and is retried after
-`RETRY_DELAY_S` when the failure is transient (the database unreachable or a
-connection dropped); other errors are recorded and not retried. The daily generation
-fans out into shards (`user_id % shards`), one task each, so consumers on several hosts
-share it.
+`workers.pipelines` under its lock and run log (`logged_run`, which records the
+arguments), and survives transient failures (`workers.retry`: it waits for the database
+and runs again); other errors are recorded and not retried. Every minute, and when a
+worker starts, `recover` closes runs whose process died as `interrupted` and queues
+them again. The daily generation fans out into shards (`user_id % shards`), one task
+each, so consumers on several hosts share it.
 """
 
 from __future__ import annotations
@@ -18,28 +19,32 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, cast
 
-import psycopg
-from huey import Huey
-from huey.exceptions import CancelExecution
+from huey import Huey, crontab
 
 from schema.database import connection
-from schema.errors import DatabaseError
 from schema.queries.generation_reads import count_users_to_recommend
 from schema.queries.models import active_model
 from workers.pipelines.cleanup import CLEANUP_PARTS, cleanup
 from workers.pipelines.embed import embed_pending
 from workers.pipelines.new_cv import process_new_cv
 from workers.pipelines.recommend import generate, generate_for_user
-from workers.pipelines.runs import AlreadyRunningError, Counts, TaskName, logged_run
+from workers.pipelines.runs import Counts, TaskName, resume_interrupted
 from workers.pipelines.serving import Embedders
 from workers.queue import create_huey
+from workers.retry import DEFAULT_POLICY, RetryPolicy, run_guarded
 from workers.schedule import at
 from workers.settings import Settings
 
-RETRIES = 3
-RETRY_DELAY_S = 60
 SHARD_USERS = 2000  # users per generation shard: about a second of scoring each
-TRANSIENT = (psycopg.OperationalError, DatabaseError)
+RECOVER = "recover_interrupted_runs"
+# The lock each manual trigger's task runs under: a trigger while it is held, or while
+# an earlier trigger is still queued, joins that run.
+TRIGGER_LOCKS = {
+    TaskName.SCRAPE_AND_EMBED: TaskName.SCRAPE_AND_EMBED.value,
+    TaskName.EMBED_ALL: "embed",
+    TaskName.GENERATE_ALL: "generate_all",
+    TaskName.CLEANUP_ALL: TaskName.CLEANUP_ALL.value,
+}
 
 P = ParamSpec("P")
 Task = Callable[P, object]
@@ -60,65 +65,74 @@ class Tasks:
     cleanup_saved_jobs: Callable[[], object]
     cleanup_recommendations: Callable[[], object]
     cleanup_jobs: Callable[[], object]
+    retry: RetryPolicy = DEFAULT_POLICY
+
+    def enqueue(self, task: str, args: list[object]) -> bool:
+        """Queue the task named `task` with `args` (recorded ids); False for a name
+        this version does not know. Each `TaskName` is the name of its field here."""
+        if task not in {name.value for name in TaskName}:
+            return False
+        getattr(self, task)(*(int(str(arg)) for arg in args))
+        return True
 
 
 def create_tasks(
-    settings: Settings, database_url: str, *, embedders: Embedders | None = None
+    settings: Settings,
+    database_url: str,
+    *,
+    embedders: Embedders | None = None,
+    retry: RetryPolicy = DEFAULT_POLICY,
 ) -> Tasks:
     """A queue from `settings` on `database_url`, with every task registered on it."""
     huey = create_huey(settings, database_url)
     embedders = embedders or Embedders(settings.model, settings.home / "models")
-    return _Registrar(huey, settings, database_url, embedders).tasks()
+    return _Registrar(huey, settings, database_url, embedders, retry).tasks()
 
 
-def run_guarded(url: str, task: TaskName, lock: str | None, work: Callable[[Counts], None]) -> None:
-    """Run `work(counts)` under `logged_run`, translated for Huey: a held lock is a
-    recorded skip; a transient error propagates (Huey retries it); any other error is
-    recorded and cancels the retries."""
-    try:
-        with logged_run(url, task, lock) as counts:
-            work(counts)
-    except AlreadyRunningError:
-        return
-    except TRANSIENT:
-        raise
-    except Exception as error:
-        raise CancelExecution(retry=False) from error
+def recover(tasks: Tasks, url: str) -> int:
+    """Close runs whose process died as `interrupted` and queue them again (at most
+    `retry.retries` interruptions of one task an hour); how many were queued."""
+    return resume_interrupted(url, tasks.enqueue, tasks.retry.retries)
 
 
 class _Registrar:
     """Registers each task on one Huey instance, bound to this door's settings."""
 
-    def __init__(self, huey: Huey, settings: Settings, url: str, embedders: Embedders) -> None:
+    def __init__(
+        self, huey: Huey, settings: Settings, url: str, embedders: Embedders, retry: RetryPolicy
+    ) -> None:
         self.huey, self.settings, self.url, self.embedders = huey, settings, url, embedders
+        self.retry = retry
 
+    # No Huey retries: they are queued in the storage that an outage takes down; the
+    # tasks retry themselves (workers.retry).
     def task(self, name: TaskName, fn: Callable[P, None]) -> Task[P]:
         """`fn` registered as the task `name` (the name queued messages carry)."""
-        decorate = self.huey.task(retries=RETRIES, retry_delay=RETRY_DELAY_S, name=name.value)
-        return cast(Task[P], decorate(fn))
+        return cast(Task[P], self.huey.task(name=name.value)(fn))
 
     def periodic(self, name: TaskName, fn: Callable[[], None]) -> Task[[]]:
         """`fn` registered as the task `name`, also run at its time of the schedule."""
-        decorate = self.huey.periodic_task(
-            at(self.settings.schedule, name),
-            retries=RETRIES,
-            retry_delay=RETRY_DELAY_S,
-            name=name.value,
-        )
+        decorate = self.huey.periodic_task(at(self.settings.schedule, name), name=name.value)
         return cast(Task[[]], decorate(fn))
 
-    def guarded(self, task: TaskName, work: Callable[[Counts], None], lock: str = "") -> None:
-        run_guarded(self.url, task, lock or None, work)
+    def guarded(
+        self, task: TaskName, work: Callable[[Counts], None], lock: str = "", *args: object
+    ) -> None:
+        run_guarded(self.url, task, lock or None, work, args=args, policy=self.retry)
 
     def tasks(self) -> Tasks:
         generation = self._generation_tasks()
-        return Tasks(
+        made = Tasks(
             huey=self.huey,
             **generation,
             scrape_and_embed=self.periodic(TaskName.SCRAPE_AND_EMBED, self._scrape_and_embed),
             embed_all=self.task(TaskName.EMBED_ALL, self._embed_all),
             **self._cleanup_tasks(),
+            retry=self.retry,
         )
+        # Every minute: runs whose worker died are closed and queued again.
+        self.huey.periodic_task(crontab(), name=RECOVER)(lambda: recover(made, self.url))
+        return made
 
     def _generation_tasks(self) -> dict[str, Any]:
         url, embedders = self.url, self.embedders
@@ -128,26 +142,27 @@ class _Registrar:
                 embedder, options = embedders.serving(url)
                 counts.update(process_new_cv(url, embedder, options, cv_id).counts())
 
-            self.guarded(TaskName.PROCESS_NEW_CV, work, f"cv-{cv_id}")
+            self.guarded(TaskName.PROCESS_NEW_CV, work, f"cv-{cv_id}", cv_id)
 
         def user_task(user_id: int) -> None:
             def work(counts: Counts) -> None:
                 counts["user_id"] = user_id
                 counts.update(generate_for_user(url, user_id).counts())
 
-            self.guarded(TaskName.GENERATE_USER, work, f"user-{user_id}")
+            self.guarded(TaskName.GENERATE_USER, work, f"user-{user_id}", user_id)
 
         def shard_task(shard: int, shards: int) -> None:
             def work(counts: Counts) -> None:
                 counts.update(shard=shard, shards=shards)
                 counts.update(generate(url, shard=shard, shards=shards).counts())
 
-            self.guarded(TaskName.GENERATE_SHARD, work, f"shard-{shard}-of-{shards}")
+            self.guarded(TaskName.GENERATE_SHARD, work, f"shard-{shard}-of-{shards}", shard, shards)
 
         shard = self.task(TaskName.GENERATE_SHARD, shard_task)
 
         def generate_all() -> None:
-            self.guarded(TaskName.GENERATE_ALL, lambda c: _fan_out(url, shard, c), "generate_all")
+            lock = TRIGGER_LOCKS[TaskName.GENERATE_ALL]
+            self.guarded(TaskName.GENERATE_ALL, lambda c: _fan_out(url, shard, c), lock)
 
         return {
             "process_new_cv": self.task(TaskName.PROCESS_NEW_CV, process_new_cv_task),
@@ -167,7 +182,7 @@ class _Registrar:
         self.guarded(TaskName.SCRAPE_AND_EMBED, work)
 
     def _embed_all(self) -> None:
-        self.guarded(TaskName.EMBED_ALL, self._embed, "embed")
+        self.guarded(TaskName.EMBED_ALL, self._embed, TRIGGER_LOCKS[TaskName.EMBED_ALL])
 
     def _embed(self, counts: Counts) -> None:
         embedder, options = self.embedders.serving(self.url)

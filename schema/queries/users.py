@@ -19,6 +19,13 @@ class User:
     email: str
     name: str
     created_at: datetime
+    token_id: int | None = None  # the token the caller authenticated with
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,8 @@ class Preferences:
 
 
 NO_PREFERENCES = Preferences([], False, None, [], [])
+# Every API process listens here and forgets the tokens it cached (server/token_cache.py).
+TOKENS_CHANNEL = "jobmatch_tokens_revoked"
 
 
 def hash_token(token: str) -> bytes:
@@ -66,21 +75,56 @@ def user_by_id(conn: Connection, user_id: int) -> User | None:
         return cur.fetchone()
 
 
+def new_token() -> str:
+    """A random bearer token (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
 def issue_token(conn: Connection, user_id: int) -> str:
     """Create a new bearer token for the user; only its hash is stored."""
-    token = secrets.token_urlsafe(32)
-    conn.execute(
-        "INSERT INTO api_tokens (user_id, token_hash) VALUES (%(user_id)s, %(hash)s)",
+    return issue_token_with_id(conn, user_id)[1]
+
+
+def issue_token_with_id(conn: Connection, user_id: int) -> tuple[int, str]:
+    """Create a new bearer token for the user; (its id, the token)."""
+    token = new_token()
+    row = conn.execute(
+        "INSERT INTO api_tokens (user_id, token_hash) VALUES (%(user_id)s, %(hash)s) RETURNING id",
         {"user_id": user_id, "hash": hash_token(token)},
-    )
-    return token
+    ).fetchone()
+    assert row is not None
+    return int(str(row[0])), token
+
+
+def tokens_of(conn: Connection, user_id: int) -> list[TokenInfo]:
+    """The user's tokens, oldest first (ids and dates; the tokens are never stored)."""
+    with conn.cursor(row_factory=class_row(TokenInfo)) as cur:
+        cur.execute(
+            "SELECT id, created_at FROM api_tokens WHERE user_id = %(user_id)s ORDER BY id",
+            {"user_id": user_id},
+        )
+        return cur.fetchall()
+
+
+def revoke_tokens(conn: Connection, user_id: int, token_id: int | None = None) -> int:
+    """Delete the user's token `token_id` (or all of them) and tell every API process;
+    how many were deleted."""
+    with conn.transaction():
+        cur = conn.execute(
+            "DELETE FROM api_tokens WHERE user_id = %(user_id)s"
+            " AND (%(id)s::bigint IS NULL OR id = %(id)s::bigint)",
+            {"user_id": user_id, "id": token_id},
+        )
+        if cur.rowcount:
+            conn.execute("SELECT pg_notify(%(channel)s, '')", {"channel": TOKENS_CHANNEL})
+    return cur.rowcount
 
 
 def user_by_token(conn: Connection, token: str) -> User | None:
-    """The token's owner, or None for an unknown token."""
+    """The token's owner (with the token's id), or None for an unknown token."""
     with conn.cursor(row_factory=class_row(User)) as cur:
         cur.execute(
-            "SELECT u.id, u.email, u.name, u.created_at"
+            "SELECT u.id, u.email, u.name, u.created_at, t.id AS token_id"
             " FROM api_tokens t JOIN users u ON u.id = t.user_id"
             " WHERE t.token_hash = %(hash)s",
             {"hash": hash_token(token)},

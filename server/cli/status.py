@@ -6,6 +6,7 @@ import argparse
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
+from psycopg import errors as pg_errors
 from rich.table import Table
 
 from schema.database import Connection, connection, describe
@@ -13,6 +14,7 @@ from schema.queries.runs import last_run_per_task
 from schema.queries.status import migration_level, table_row_counts
 from server.cli.common import Subparsers, add_command, console, located_database_url, print_json
 from workers import schedule
+from workers.pipelines.runs import close_stale_runs
 from workers.settings import Settings
 
 
@@ -35,6 +37,7 @@ class StatusReport:
 def collect_status(settings: Settings) -> StatusReport:
     """Everything `status` reports, as plain data."""
     url = located_database_url(settings)
+    _close_stale_runs(url)
     with connection(url) as conn:
         return StatusReport(
             reachable=True,
@@ -45,6 +48,15 @@ def collect_status(settings: Settings) -> StatusReport:
             tables=table_row_counts(conn),
             schedule=periodic_tasks(conn, settings),
         )
+
+
+def _close_stale_runs(url: str) -> None:
+    """A run whose process died shows as interrupted, not running (once migrated: on an
+    older schema the report says which migrations are pending)."""
+    try:
+        close_stale_runs(url)
+    except (pg_errors.UndefinedTable, pg_errors.UndefinedColumn):
+        return
 
 
 def periodic_tasks(conn: Connection, settings: Settings) -> list[dict[str, object]]:

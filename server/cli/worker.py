@@ -8,7 +8,7 @@ import logging
 from server.cli.common import CliError, Subparsers, add_command, console, database_url
 from workers import schedule
 from workers.settings import Settings
-from workers.tasks import create_tasks
+from workers.tasks import create_tasks, recover
 
 
 def register(subparsers: Subparsers) -> None:
@@ -30,8 +30,14 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError("--workers must be at least 1")
     if settings.queue_url == "immediate":
         raise CliError("JOBMATCH_QUEUE_URL=immediate runs tasks in the caller; unset it")
-    huey = create_tasks(settings, database_url(settings)).huey
+    url = database_url(settings)
+    tasks = create_tasks(settings, url)
+    huey = tasks.huey
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # Runs a killed worker left behind are closed and queued again before consuming.
+    resumed = recover(tasks, url)
+    if resumed:
+        console.print(f"worker: queued {resumed} interrupted run(s) again")
     times = ", ".join(
         f"{task} {hour:02d}:{minute:02d}"
         for task in schedule.PERIODIC

@@ -12,17 +12,28 @@ from schema.queries.models import active_model
 from schema.queries.runs import TaskRun, last_run_per_task, recent_runs
 from schema.queries.status import migration_level, table_row_counts
 from server.auth import require_admin
-from server.routes.common import Db, TaskQueue
+from server.routes.common import Db, TaskQueue, with_errors
 from server.schemas import AdminStatus, Queued, TaskRunOut
-from workers.pipelines.runs import TaskName
-from workers.tasks import Tasks
+from workers.pipelines.runs import TaskName, close_stale_runs
+from workers.tasks import TRIGGER_LOCKS, Tasks
+
+DETAILS = {
+    "queued": "queued; see GET /api/v1/admin/status",
+    "joined": "already queued or running: this trigger joins it; see GET /api/v1/admin/status",
+    "unavailable": "the queue is unavailable; try again shortly",
+}
 
 
 def _trigger(state: State, pick: Callable[[Tasks], Callable[[], object]], name: TaskName) -> Queued:
+    """Queue the task, or join the run of it already queued or running."""
     queue: TaskQueue = state.queue
-    queued = queue.submit(pick(queue.tasks))
-    detail = "queued; see GET /api/v1/admin/status" if queued else "the queue is unavailable"
-    return Queued(task=name, queued=queued, detail=detail)
+    outcome = queue.trigger(TRIGGER_LOCKS[name], pick(queue.tasks))
+    return Queued(
+        task=name,
+        queued=outcome != "unavailable",
+        detail=DETAILS[outcome],
+        coalesced=outcome == "joined",
+    )
 
 
 def _run_out(run: TaskRun) -> TaskRunOut:
@@ -37,6 +48,7 @@ def _run_out(run: TaskRun) -> TaskRunOut:
     )
 
 
+@with_errors(401, 403, 503)
 class AdminController(Controller):
     path = "/admin"
     tags = ("admin",)
@@ -63,8 +75,11 @@ class AdminController(Controller):
         return _trigger(state, lambda t: t.cleanup_all, TaskName.CLEANUP_ALL)
 
     @get("/status", sync_to_thread=True)
-    def status(self, db: Db) -> AdminStatus:
-        """The active model, migrations, row counts and the run log."""
+    def status(self, db: Db, state: State) -> AdminStatus:
+        """The active model, migrations, row counts and the run log (runs whose process
+        died are closed as `interrupted` first)."""
+        queue: TaskQueue = state.queue
+        close_stale_runs(queue.url)
         model = active_model(db)
         return AdminStatus(
             active_model=model.name if model else None,

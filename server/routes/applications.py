@@ -10,7 +10,7 @@ from litestar.params import Body
 from litestar.status_codes import HTTP_201_CREATED
 
 from schema.queries.applications import AlreadyAppliedError, applications, apply
-from server.routes.common import CurrentUser, Db, JobId, Limit, Offset
+from server.routes.common import CurrentUser, Db, JobId, Limit, Offset, with_errors
 from server.schemas import (
     ApplicationIn,
     ApplicationItem,
@@ -20,6 +20,7 @@ from server.schemas import (
 )
 
 
+@with_errors(400, 401, 404, 409, 429, 503)
 class ApplicationsController(Controller):
     path = "/"
     tags = ("applications",)

@@ -12,10 +12,11 @@ from litestar.params import Body
 from litestar.status_codes import HTTP_201_CREATED
 
 from schema.queries.feedback import record_feedback
-from server.routes.common import CurrentUser, Db, JobId, TaskQueue
+from server.routes.common import CurrentUser, Db, JobId, TaskQueue, with_errors
 from server.schemas import FeedbackIn, FeedbackOut
 
 
+@with_errors(400, 401, 404, 429, 503)
 class FeedbackController(Controller):
     path = "/jobs"
     tags = ("feedback",)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import anyio.to_thread
@@ -21,9 +21,18 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 
 from schema.queries.cvs import active_cv
 from schema.queries.job_listing import Cursor, JobFilters, job_by_id, list_jobs
-from server.routes.common import CurrentUser, Db, JobId, Limit, TaskQueue
+from server.routes.common import (
+    CurrentUser,
+    Db,
+    JobId,
+    Limit,
+    TaskQueue,
+    error_responses,
+    with_errors,
+)
 from server.routes.recommendations import read_recommendations, search
 from server.schemas import (
+    NO_NUL,
     JobDetail,
     JobPage,
     Queued,
@@ -33,7 +42,24 @@ from server.schemas import (
 )
 from workers.pipelines.runs import TaskName
 
-Text = Annotated[str | None, QueryParameter(max_length=200)]
+Text = Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL)]
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+Since = Annotated[
+    datetime | None,
+    QueryParameter(description="jobs posted at or after this ISO 8601 time, from 2000 on"),
+]
+
+
+def since(value: datetime | None) -> datetime | None:
+    """`posted_since` in UTC when naive; 400 before 2000 or more than a day ahead (a
+    number such as `0` parses as 1970)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if not EARLIEST <= value <= datetime.now(UTC) + timedelta(days=1):
+        raise ClientException("posted_since must be an ISO 8601 time from 2000 until today")
+    return value
 
 
 def encode_cursor(posted_at: datetime, job_id: int) -> str:
@@ -55,6 +81,7 @@ def decode_cursor(cursor: str) -> Cursor:
     return position
 
 
+@with_errors(400, 401, 429, 503)
 class JobsController(Controller):
     path = "/jobs"
     tags = ("jobs",)
@@ -71,14 +98,14 @@ class JobsController(Controller):
         category: Text = None,
         tag: Text = None,
         min_salary: Annotated[float | None, QueryParameter(ge=0, le=1e9)] = None,
-        posted_since: FromQuery[datetime | None] = None,
-        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        posted_since: Since = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL)] = None,
         limit: Limit = 20,
     ) -> JobPage:
         """Keyset pagination: pass `next_cursor` back as `cursor` for the next page."""
-        if posted_since is not None and posted_since.tzinfo is None:
-            posted_since = posted_since.replace(tzinfo=UTC)
-        filters = JobFilters(remote, location, company, category, tag, min_salary, posted_since)
+        filters = JobFilters(
+            remote, location, company, category, tag, min_salary, since(posted_since)
+        )
         after = decode_cursor(cursor) if cursor else None
         rows = list_jobs(db, filters, after=after, limit=limit + 1)
         page = rows[:limit]
@@ -93,15 +120,13 @@ class JobsController(Controller):
         db: Db,
         state: State,
         user: CurrentUser,
-        q: Annotated[str, QueryParameter(min_length=1, max_length=500)],
+        q: Annotated[str, QueryParameter(min_length=1, max_length=500, pattern=NO_NUL)],
         remote: FromQuery[bool | None] = None,
         location: Text = None,
         min_salary: Annotated[float | None, QueryParameter(ge=0, le=1e9)] = None,
-        posted_since: FromQuery[datetime | None] = None,
+        posted_since: Since = None,
         limit: Limit = 20,
     ) -> SearchResults:
-        if posted_since is not None and posted_since.tzinfo is None:
-            posted_since = posted_since.replace(tzinfo=UTC)
         return search(
             db,
             state,
@@ -109,7 +134,7 @@ class JobsController(Controller):
             remote=remote,
             location=location,
             min_salary=min_salary,
-            posted_since=posted_since,
+            posted_since=since(posted_since),
             limit=limit,
         )
 
@@ -153,6 +178,7 @@ class JobsController(Controller):
         status_code=HTTP_202_ACCEPTED,
         sync_to_thread=True,
         summary="Recompute the caller's list now",
+        responses=error_responses(409),
     )
     def generate(self, db: Db, state: State, user: CurrentUser) -> Queued:
         if active_cv(db, user.id) is None:
@@ -161,11 +187,20 @@ class JobsController(Controller):
             )
         queue: TaskQueue = state.queue
         queue.forget(user.id)
-        queued = queue.submit(queue.tasks.generate_user_recommendations, user.id)
+        task = queue.tasks.generate_user_recommendations
+        outcome = queue.trigger(f"user-{user.id}", task, user.id)
+        queued = outcome != "unavailable"
         detail = "queued; poll GET /api/v1/jobs/recommendations" if queued else "queue unavailable"
-        return Queued(task=TaskName.GENERATE_USER, queued=queued, detail=detail)
+        return Queued(
+            task=TaskName.GENERATE_USER, queued=queued, detail=detail, coalesced=outcome == "joined"
+        )
 
-    @get("/{job_id:int}", sync_to_thread=True, summary="One job with its description")
+    @get(
+        "/{job_id:int}",
+        sync_to_thread=True,
+        summary="One job with its description",
+        responses=error_responses(404),
+    )
     def job(self, db: Db, user: CurrentUser, job_id: JobId) -> JobDetail:
         row = job_by_id(db, job_id)
         if row is None:

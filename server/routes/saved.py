@@ -7,10 +7,11 @@ from litestar.exceptions import NotFoundException
 from litestar.status_codes import HTTP_201_CREATED
 
 from schema.queries.saved_jobs import save_job, saved_jobs, unsave_job
-from server.routes.common import CurrentUser, Db, JobId, Limit, Offset
+from server.routes.common import CurrentUser, Db, JobId, Limit, Offset, with_errors
 from server.schemas import SavedJob, SavedJobs, SavedMark, job_from_row
 
 
+@with_errors(400, 401, 404, 429, 503)
 class SavedJobsController(Controller):
     path = "/"
     tags = ("saved jobs",)

@@ -20,10 +20,11 @@ from schema.queries.users import (
     Preferences,
     create_user,
     issue_token,
+    new_token,
     preferences,
     save_preferences,
 )
-from server.routes.common import CurrentUser, Db, TaskQueue
+from server.routes.common import CurrentUser, Db, TaskQueue, error_responses, with_errors
 from server.schemas import (
     CVOut,
     CVText,
@@ -34,15 +35,16 @@ from server.schemas import (
     RecommendationsPending,
     Registered,
 )
-from workers.pipelines.cv_files import (
-    MAX_UPLOAD_BYTES,
-    CvFileError,
-    clean_cv_text,
-    extract_cv_text,
-)
+from server.throttle import Throttle, account_of, ip_of
+from workers.pipelines.cv_files import MAX_UPLOAD_BYTES, CvFileError, clean_cv_text
+from workers.pipelines.cv_sandbox import CvReader
 
 # Multipart framing around a 5 MB file; the file's own size is checked exactly later.
 CV_BODY_LIMIT = MAX_UPLOAD_BYTES + 64 * 1024
+REGISTERED = (
+    "keep this token: it is shown only once. If this e-mail already had an account, "
+    "the token does not open it; use that account's own token"
+)
 CV_DOC = (
     "Send JSON `{text}` or multipart/form-data with the file in the field `file` "
     "(.txt, .md, .pdf or .docx, at most 5 MB). The new CV replaces the active one "
@@ -50,27 +52,50 @@ CV_DOC = (
 )
 
 
+@with_errors(400, 401, 429, 503)
 class UsersController(Controller):
     path = "/users"
     tags = ("users",)
 
-    @post("/", status_code=HTTP_201_CREATED, sync_to_thread=True, summary="Register")
-    def register(self, db: Db, data: Annotated[NewUser, Body()]) -> Registered:
-        """Create an account and its first bearer token (shown only here); 409 if taken."""
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        sync_to_thread=True,
+        summary="Register",
+        responses=error_responses(400, 429, 503),
+    )
+    def register(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        state: State,
+        data: Annotated[NewUser, Body()],
+    ) -> Registered:
+        """Create an account and its first bearer token (shown only here).
+
+        The reply is the same whether or not the e-mail already had an account, so
+        sign-up does not tell who is registered: for a taken e-mail the token is a fresh
+        random one that opens nothing (that account keeps its own tokens). Throttled per
+        address and per e-mail (429).
+        """
+        throttle: Throttle = state.throttle
+        throttle.hit(db, throttle.limits.sign_up_per_ip, ip_of(request))
+        throttle.hit(db, throttle.limits.sign_up_per_account, account_of(data.email))
         with db.transaction():
             user = create_user(db, data.email, data.name)
-            if user is None:
-                raise ClientException(
-                    f"an account for {data.email} already exists", status_code=409
-                )
-            token = issue_token(db, user.id)
-        return Registered(id=user.id, token=token)
+            token = issue_token(db, user.id) if user is not None else new_token()
+        return Registered(token=token, detail=REGISTERED)
 
     @get("/me", summary="The caller's account")
     async def me(self, user: CurrentUser) -> Me:
         return Me(id=user.id, email=user.email, name=user.name, created_at=user.created_at)
 
-    @get("/me/cv", sync_to_thread=True, summary="The caller's active CV")
+    @get(
+        "/me/cv",
+        sync_to_thread=True,
+        summary="The caller's active CV",
+        responses=error_responses(404),
+    )
     def get_cv(self, db: Db, user: CurrentUser) -> CVOut:
         cv = active_cv(db, user.id)
         if cv is None:
@@ -80,13 +105,14 @@ class UsersController(Controller):
     @put(
         "/me/cv",
         request_max_body_size=CV_BODY_LIMIT,
+        responses=error_responses(413, 415, 422),
         summary="Upload the CV (JSON text or a file)",
         description=CV_DOC,
     )
     async def put_cv(
         self, request: Request[Any, Any, Any], state: State, db: Db, user: CurrentUser
     ) -> CVUploaded:
-        text, filename = await _read_cv(request)
+        text, filename = await _read_cv(request, state.cv_reader)
         cv = await anyio.to_thread.run_sync(
             partial(replace_active_cv, db, user.id, text, filename=filename)
         )
@@ -122,8 +148,9 @@ class UsersController(Controller):
         return _prefs_out(prefs)
 
 
-async def _read_cv(request: Request[Any, Any, Any]) -> tuple[str, str | None]:
-    """The CV's text and file name from a JSON or multipart body; 4xx for anything else."""
+async def _read_cv(request: Request[Any, Any, Any], reader: CvReader) -> tuple[str, str | None]:
+    """The CV's text and file name from a JSON or multipart body; 4xx for anything else.
+    A file is read by `reader` in a child process, so a hostile one cannot stall the API."""
     content_type, _ = request.content_type
     if content_type == "multipart/form-data":
         form = await request.form()
@@ -131,7 +158,7 @@ async def _read_cv(request: Request[Any, Any, Any]) -> tuple[str, str | None]:
         if not isinstance(upload, UploadFile):
             raise ClientException("send the CV file in the multipart field `file`")
         data = await upload.read(MAX_UPLOAD_BYTES + 1)
-        text = await anyio.to_thread.run_sync(extract_cv_text, upload.filename, data)
+        text = await anyio.to_thread.run_sync(reader.read, upload.filename, data)
         return text, upload.filename or None
     if content_type != "application/json":
         raise CvFileError(

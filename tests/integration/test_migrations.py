@@ -27,6 +27,8 @@ DESIGN_TABLES = {
     "applications",
     "feedback",
     "task_runs",
+    "task_triggers",
+    "throttle",
     "schema_migrations",
 }
 

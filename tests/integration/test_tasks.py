@@ -1,6 +1,6 @@
 """The Huey tasks in immediate mode against a real PostgreSQL: the whole pipeline (jobs
 already stored → embed with the fake embedder → daily generation in shards → a new CV),
-locks, the run log, and which failures are retried."""
+locks, the run log, and which failures are recorded (the retries: test_runs_survive)."""
 
 from __future__ import annotations
 
@@ -133,14 +133,3 @@ def test_a_permanent_error_is_recorded_and_not_retried(tasks: Tasks, conn: Conne
     assert error is not None
     assert "need 0 <= shard < shards" in error
     assert tasks.huey.scheduled() == []
-
-
-def test_an_unreachable_database_is_retried_later(tmp_path: Path) -> None:
-    nowhere = "postgresql://nobody@127.0.0.1:1/nothing"  # nothing listens on port 1
-    tasks = immediate_tasks(nowhere, tmp_path)
-    tasks.generate_user_recommendations(42)
-    (retry,) = tasks.huey.scheduled()
-    assert retry.name == "generate_user_recommendations"
-    assert retry.args == (42,)
-    assert retry.retries == tasks_module.RETRIES - 1
-    assert retry.eta is not None

@@ -8,7 +8,7 @@ from pathlib import Path
 from workers import schedule
 from workers.pipelines.runs import TaskName
 from workers.settings import Schedule, Settings
-from workers.tasks import Tasks, create_tasks
+from workers.tasks import RECOVER, Tasks, create_tasks
 
 NOWHERE = "postgresql://nobody@127.0.0.1:1/nothing"  # registering tasks connects to nothing
 
@@ -18,8 +18,17 @@ def _tasks(settings: Settings) -> Tasks:
 
 
 def _due(tasks: Tasks, hour: int, minute: int) -> set[str]:
-    """Names of the periodic tasks Huey's scheduler would enqueue at that minute."""
-    return {task.name for task in tasks.huey.read_periodic(datetime(2026, 3, 4, hour, minute))}
+    """Names of the scheduled tasks Huey would enqueue at that minute (not the recovery
+    sweep, which runs every minute)."""
+    due = tasks.huey.read_periodic(datetime(2026, 3, 4, hour, minute))
+    return {task.name for task in due} - {RECOVER}
+
+
+def test_the_recovery_sweep_runs_every_minute(tmp_path: Path) -> None:
+    tasks = _tasks(Settings(home=tmp_path))
+    for hour, minute in [(0, 0), (3, 17), (23, 59)]:
+        due = tasks.huey.read_periodic(datetime(2026, 3, 4, hour, minute))
+        assert RECOVER in {task.name for task in due}
 
 
 def test_design_times(tmp_path: Path) -> None:
@@ -56,6 +65,7 @@ def test_aware_times_are_read_as_utc_and_next_runs() -> None:
 
 def test_queued_messages_keep_their_task_names(tmp_path: Path) -> None:
     """Messages already in a queue name tasks as `workers.tasks.<task>`: every task is
-    registered under that name, one per `TaskName`."""
+    registered under that name, one per `TaskName`, and the recovery sweep."""
     registry = _tasks(Settings(home=tmp_path)).huey._registry._registry
-    assert set(registry) == {f"workers.tasks.{name.value}" for name in TaskName}
+    names = {f"workers.tasks.{name}" for name in [*TaskName, RECOVER]}
+    assert set(registry) == names

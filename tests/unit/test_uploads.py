@@ -3,44 +3,19 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
+from typing import Any
 
 import docx
 import pytest
-from pypdf import PdfReader, PdfWriter
 
-from server.app import CV_FILE_STATUS
+from server.errors import CV_FILE_STATUS
+from tests import hostile_files
 from workers.pipelines.cv_files import MAX_CV_CHARS, MAX_UPLOAD_BYTES, CvFileError, extract_cv_text
+from workers.pipelines.cv_sandbox import CvReader
 
-
-def make_pdf(lines: list[str]) -> bytes:
-    """A small valid one-page PDF with `lines` as real text (Helvetica), built by hand."""
-    text_ops = " ".join(
-        f"({line.replace('(', '[').replace(')', ']')}) Tj 0 -16 Td" for line in lines
-    )
-    stream = f"BT /F1 12 Tf 72 720 Td {text_ops} ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
-        b" /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
-    for offset in offsets:
-        out.write(f"{offset:010d} 00000 n \n".encode())
-    out.write(
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return out.getvalue()
+make_pdf = hostile_files.text_pdf
 
 
 def make_docx(lines: list[str]) -> bytes:
@@ -52,14 +27,6 @@ def make_docx(lines: list[str]) -> bytes:
     table.rows[0].cells[1].text = "PostgreSQL"
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
-
-
-def encrypted_pdf() -> bytes:
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(["Secret CV"]))))
-    writer.encrypt(user_password="secret", algorithm="RC4-128")
-    buffer = io.BytesIO()
-    writer.write(buffer)
     return buffer.getvalue()
 
 
@@ -113,7 +80,14 @@ def test_wrong_type_or_damaged_is_415(filename: str, data: bytes) -> None:
 
 
 def test_password_protected_pdf_is_415() -> None:
-    assert _status("cv.pdf", encrypted_pdf()) == 415
+    assert _status("cv.pdf", hostile_files.encrypted_pdf("RC4-128", user_password="s")) == 415
+    assert _status("cv.pdf", hostile_files.encrypted_pdf("AES-256", user_password="s")) == 415
+
+
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
+def test_pdf_any_viewer_opens_is_read(algorithm: str) -> None:
+    """Encrypted with an owner password only: the empty user password opens it."""
+    assert "Encrypted CV" in extract_cv_text("cv.pdf", hostile_files.encrypted_pdf(algorithm))
 
 
 def test_docx_zip_that_is_not_a_document_is_415() -> None:
@@ -128,3 +102,57 @@ def test_empty_text_is_422_and_long_text_is_capped() -> None:
     assert _status("cv.txt", b"   \n\t ") == 422
     assert _status("cv.pdf", make_pdf([])) == 422
     assert len(extract_cv_text("cv.txt", b"x" * (MAX_CV_CHARS + 50))) == MAX_CV_CHARS
+
+
+def _refusal(reader: CvReader, filename: str, data: bytes) -> tuple[int, str, float]:
+    started = time.monotonic()
+    with pytest.raises(CvFileError) as caught:
+        reader.read(filename, data)
+    return CV_FILE_STATUS[caught.value.reason], caught.value.detail, time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    ("filename", "build"),
+    [
+        ("cv.pdf", hostile_files.shared_stream_pdf),  # 21 KB: 40 pages x one 6 MB stream
+        ("cv.docx", hostile_files.near_cap_docx),  # 0.3 MB: a 62 MB document.xml
+        ("cv.docx", hostile_files.zip_bomb_docx),  # 0.2 MB: 200 MB inflated
+    ],
+)
+def test_hostile_files_are_refused_within_seconds(filename: str, build: Any) -> None:
+    data = build()
+    assert len(data) < 400_000
+    status, detail, seconds = _refusal(CvReader(), filename, data)
+    assert status == 422
+    assert "far more than a CV needs" in detail
+    assert seconds < 5
+
+
+def test_the_child_is_stopped_at_its_cpu_limit() -> None:
+    """Four pages of 1 MB content each pass the caps but cost seconds of CPU to read."""
+    data = hostile_files.shared_stream_pdf(pages=4, inflated_bytes=1_000_000)
+    status, detail, seconds = _refusal(CvReader(cpu_seconds=1), "cv.pdf", data)
+    assert status == 422
+    assert "1 s of processing" in detail
+    assert seconds < 4
+
+
+def test_the_child_is_killed_at_its_wall_clock_limit() -> None:
+    data = hostile_files.shared_stream_pdf(pages=4, inflated_bytes=1_000_000)
+    status, detail, seconds = _refusal(CvReader(wall_seconds=0.5), "cv.pdf", data)
+    assert status == 422
+    assert "took more than" in detail
+    assert seconds < 3
+
+
+def test_the_reader_reads_what_extract_reads() -> None:
+    reader = CvReader()
+    pdf = hostile_files.encrypted_pdf("AES-128")
+    assert reader.read("cv.pdf", pdf) == extract_cv_text("cv.pdf", pdf)
+    assert "Skills | PostgreSQL" in reader.read("cv.docx", make_docx(["Data analyst"]))
+    assert _refusal(reader, "cv.png", b"\x89PNG")[0] == 415
+
+
+def test_docx_tables_keep_document_order_and_nested_cells() -> None:
+    text = extract_cv_text("cv.docx", make_docx(["Data analyst", "SQL"]))
+    assert text.splitlines() == ["Data analyst", "SQL", "Skills | PostgreSQL"]

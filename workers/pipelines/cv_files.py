@@ -9,20 +9,27 @@ from __future__ import annotations
 
 import io
 import warnings
-import zipfile
+from collections.abc import Iterator
 from pathlib import Path, PurePath
-from typing import Literal
+from typing import Any, Literal
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_CV_CHARS = 100_000
-# A .docx is a zip: its XML is inflated in memory, so a small file could expand to gigabytes.
-MAX_DOCX_INFLATED_BYTES = 60 * 1024 * 1024
 MAX_PDF_PAGES = 40
+# Text extraction costs time in proportion to the page's decompressed content: a text
+# page of a CV holds tens of kilobytes, a designed one well under a megabyte. Pages may
+# share one stream, so the total counts it once per page that draws it.
+MAX_PDF_PAGE_CONTENT_BYTES = 1024 * 1024
+MAX_PDF_CONTENT_BYTES = 4 * 1024 * 1024
+# pypdf's own caps on one stream's inflation (fonts and images included) and decoding work.
+MAX_PDF_STREAM_BYTES = 8 * 1024 * 1024
+MAX_PDF_DECODING_WORK = 64 * 1024 * 1024
+MAX_PDF_FORMS_PER_PAGE = 200
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 ACCEPTED = ".txt, .md, .pdf or .docx"
 
 
-Refusal = Literal["too_large", "unsupported", "empty"]
+Refusal = Literal["too_large", "unsupported", "empty", "too_complex"]
 
 
 class CvFileError(ValueError):
@@ -35,21 +42,25 @@ class CvFileError(ValueError):
 
 
 def read_cv_file(path: Path) -> tuple[str, str]:
-    """The text and file name of the CV file at `path` (`CvFileError` as for uploads;
-    `OSError` when it cannot be read)."""
+    """The text and file name of the CV file at `path`, read in a bounded child process
+    (`CvFileError` as for uploads; `OSError` when it cannot be read)."""
+    from workers.pipelines.cv_sandbox import CvReader
+
     if path.stat().st_size > MAX_UPLOAD_BYTES:
-        raise _too_large(path.stat().st_size)
-    return extract_cv_text(path.name, path.read_bytes()), path.name
+        raise too_large(path.stat().st_size)
+    return CvReader().read(path.name, path.read_bytes()), path.name
 
 
 def extract_cv_text(filename: str | None, data: bytes) -> str:
-    """The text of an uploaded CV file.
+    """The text of an uploaded CV file, in this process (doors use `CvReader`, which
+    runs this in a child process with time and memory limits).
 
     Raises `CvFileError`: too large above 5 MB; unsupported for another type or a
-    corrupt or encrypted PDF/DOCX; empty when the file holds no text.
+    corrupt or password-protected PDF/DOCX; too complex when the file decompresses to far
+    more than a CV holds; empty when the file holds no text.
     """
     if len(data) > MAX_UPLOAD_BYTES:
-        raise _too_large(len(data))
+        raise too_large(len(data))
     kind = _kind(filename, data)
     if kind == "pdf":
         text = _pdf_text(data)
@@ -60,8 +71,19 @@ def extract_cv_text(filename: str | None, data: bytes) -> str:
     return clean_cv_text(text)
 
 
-def _too_large(size: int) -> CvFileError:
-    return CvFileError("too_large", f"the file is {size / 1e6:.1f} MB; CVs may be at most 5 MB")
+def too_large(size: int | None = None) -> CvFileError:
+    """The refusal of a file above `MAX_UPLOAD_BYTES` (its size when known)."""
+    what = f"the file is {size / 1e6:.1f} MB" if size else "the file is larger than 5 MB"
+    return CvFileError("too_large", f"{what}; CVs may be at most 5 MB")
+
+
+def too_complex(what: str) -> CvFileError:
+    """The refusal of a file that would cost far more to read than a CV does."""
+    return CvFileError(
+        "too_complex",
+        f"the file {what}, far more than a CV needs; export it again "
+        "(e.g. save as PDF from a word processor) or paste the text",
+    )
 
 
 def clean_cv_text(text: str) -> str:
@@ -105,28 +127,52 @@ def _plain_text(data: bytes) -> str:
 
 
 def _pdf_text(data: bytes) -> str:
-    from pypdf import PdfReader
+    import pypdf
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError
 
+    limits = pypdf.get_configuration().with_overwrites(
+        zlib_maximum_output_length=MAX_PDF_STREAM_BYTES,
+        stream_decoding_work_maximum_length=MAX_PDF_DECODING_WORK,
+        xform_maximum_invocations_per_extraction=MAX_PDF_FORMS_PER_PAGE,
+    )
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), pypdf.apply_configuration(limits):
             # pypdf warns about quirks of real-world PDFs it reads fine anyway.
             warnings.simplefilter("ignore")
-            reader = PdfReader(io.BytesIO(data))
+            reader = pypdf.PdfReader(io.BytesIO(data))
+            # Any viewer opens a PDF encrypted with an empty user password (RC4 or AES).
             if reader.is_encrypted and not reader.decrypt(""):
-                raise CvFileError(
-                    "unsupported", "the PDF is password-protected; upload an unencrypted copy"
-                )
-            pages = reader.pages[:MAX_PDF_PAGES]
-            return "\n".join(page.extract_text() or "" for page in pages)
+                raise FileNotDecryptedError("a user password is set")
+            return "\n".join(_pages_text(reader.pages[:MAX_PDF_PAGES]))
     except CvFileError:
         raise
+    except FileNotDecryptedError:
+        raise CvFileError(
+            "unsupported", "the PDF is password-protected; upload an unencrypted copy"
+        ) from None
+    except LimitReachedError:
+        raise too_complex("decompresses to too much data") from None
     except Exception as error:  # pypdf raises many types for damaged files
         raise CvFileError(
             "unsupported", f"the PDF could not be read ({type(error).__name__}); it may be damaged"
         ) from error
 
 
+def _pages_text(pages: Any) -> Iterator[str]:
+    """Each page's text, refused once a page's or the pages' content passes its cap."""
+    total = 0
+    for page in pages:
+        contents = page.get_contents()
+        size = len(contents.get_data()) if contents is not None else 0
+        total += size
+        if size > MAX_PDF_PAGE_CONTENT_BYTES or total > MAX_PDF_CONTENT_BYTES:
+            raise too_complex(f"draws {max(size, total) / 1e6:.1f} MB of page content")
+        yield page.extract_text() or ""
+
+
 def _docx_text(data: bytes) -> str:
+    from workers.pipelines.cv_docx import DocxLimitError, docx_text
+
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         # An OLE container: an encrypted .docx, or an old binary .doc renamed.
         raise CvFileError(
@@ -134,22 +180,11 @@ def _docx_text(data: bytes) -> str:
             "the document is encrypted or in the old .doc format; upload a plain .docx",
         )
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            inflated = sum(info.file_size for info in archive.infolist())
-        if inflated > MAX_DOCX_INFLATED_BYTES:
-            raise CvFileError("unsupported", "the .docx expands to too much data to be a CV")
-        import docx
-
-        document = docx.Document(io.BytesIO(data))
-    except CvFileError:
-        raise
-    except Exception as error:  # zipfile, lxml and python-docx each raise their own types
+        return docx_text(data)
+    except DocxLimitError as error:
+        raise too_complex(f"expands to too much data ({error})") from None
+    except Exception as error:  # zipfile and lxml each raise their own types
         raise CvFileError(
             "unsupported",
             f"the .docx could not be read ({type(error).__name__}); it may be damaged",
         ) from error
-    lines = [paragraph.text for paragraph in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append(" | ".join(cell.text for cell in row.cells))
-    return "\n".join(lines)

@@ -1,0 +1,119 @@
+"""The API (`jobmatch serve`, real uvicorn) while its database stops, restarts, pauses:
+503 with Retry-After within about 2 s, `/health` says so at once, the first request
+after the restart is served, and a paused database stalls neither `/health` nor an
+endpoint that needs no database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.test_api_serve import ROOT, _free_port
+from tests.stoppable_server import StoppableServer, stoppable_server
+
+
+@pytest.fixture(scope="module")
+def outage_db() -> Iterator[StoppableServer]:
+    with stoppable_server() as server:
+        yield server
+
+
+@pytest.fixture
+def api(outage_db: StoppableServer, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """(base URL, a user's auth header) of an API on the stoppable database."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": outage_db.url, "JOBMATCH_HOME": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.cli.main", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the API did not start"
+                time.sleep(0.3)
+        email = f"o{port}@example.com"
+        token = httpx.post(f"{base}/users", json={"email": email}).json()["token"]
+        yield base, {"Authorization": f"Bearer {token}"}
+    finally:
+        outage_db.resume()
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _timed(url: str, **kwargs: object) -> tuple[httpx.Response, float]:
+    started = time.monotonic()
+    response = httpx.get(url, timeout=30, **kwargs)  # type: ignore[arg-type]
+    return response, time.monotonic() - started
+
+
+def test_stop_fails_fast_and_the_first_request_after_restart_is_served(
+    api: tuple[str, dict[str, str]], outage_db: StoppableServer
+) -> None:
+    base, auth = api
+    for _ in range(5):  # idle connections in the pool, all to be broken by the restart
+        assert httpx.get(f"{base}/users/me", headers=auth).status_code == 200
+    outage_db.stop()
+    try:
+        first, seconds = _timed(f"{base}/users/me", headers=auth)
+        assert first.status_code == 503
+        assert first.headers["retry-after"] == "2"
+        assert seconds < 3
+        health, seconds = _timed(f"{base}/health")
+        assert health.status_code == 503
+        assert health.json()["detail"].startswith("database unreachable")
+        assert seconds < 1
+    finally:
+        outage_db.start()
+    after, _ = _timed(f"{base}/users/me", headers=auth)
+    assert after.status_code == 200, after.text
+    assert httpx.get(f"{base}/health").status_code == 200
+
+
+def test_a_paused_database_stalls_neither_health_nor_requests_without_sql(
+    api: tuple[str, dict[str, str]], outage_db: StoppableServer
+) -> None:
+    base, _ = api
+    outage_db.pause()
+    try:
+        results: dict[str, tuple[int, float]] = {}
+
+        def health() -> None:
+            response, seconds = _timed(f"{base}/health")
+            results["health"] = (response.status_code, seconds)
+
+        probe = threading.Thread(target=health)
+        probe.start()
+        time.sleep(0.5)  # /health is now waiting on the paused database
+        schema, seconds = _timed(f"{base.removesuffix('/api/v1')}/schema/openapi.json")
+        assert schema.status_code == 200
+        assert seconds < 1
+        probe.join(timeout=30)
+        status, seconds = results["health"]
+        assert status == 503
+        assert seconds < 12  # the watchdog cuts a query with no answer after 8 s
+        again, seconds = _timed(f"{base}/health")
+        assert again.status_code == 503
+        assert seconds < 3
+    finally:
+        outage_db.resume()
+    deadline = time.monotonic() + 10
+    while httpx.get(f"{base}/health", timeout=10).status_code != 200:
+        assert time.monotonic() < deadline, "the API did not recover after the pause"
+        time.sleep(0.2)
