@@ -32,6 +32,10 @@ from server.routes.health import HealthController
 from server.routes.jobs import JobsController
 from server.routes.saved import SavedJobsController
 from server.routes.users import UsersController
+from server.web import web_router
+from server.web.errors import html_error, wants_html
+from server.web.setup import csrf_config, openapi_render_plugins, static_routers, template_config
+from server.web.signin_throttle import SignInThrottle
 from workers.pipelines.cv_files import CvFileError
 from workers.pipelines.database import ready_database_url
 from workers.pipelines.serving import Embedders
@@ -64,8 +68,11 @@ def _error(status_code: int, detail: str) -> Response[dict[str, Any]]:
     return Response({"status_code": status_code, "detail": detail}, status_code=status_code)
 
 
-def on_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    """Litestar's own errors (404, 405, 400 validation, 401, 413) as `{status_code, detail}`."""
+def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Litestar's own errors (404, 405, 400 validation, 401, 413) as `{status_code, detail}`;
+    on a web page, as a page that says what happened."""
+    if wants_html(request):
+        return html_error(request, exc.status_code, exc.detail)
     body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.detail}
     if exc.extra:
         body["extra"] = exc.extra
@@ -80,21 +87,25 @@ def on_cv_file_error(_: Request[Any, Any, Any], exc: CvFileError) -> Response[di
     return _error(CV_FILE_STATUS[exc.reason], exc.detail)
 
 
-def on_database_error(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def on_database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Constraint violations are the client's (409/422); an unreachable database is 503."""
     if isinstance(exc, pg_errors.UniqueViolation):
-        return _error(409, "that already exists")
-    if isinstance(exc, pg_errors.ForeignKeyViolation):
-        return _error(409, "that refers to something that does not exist or is in use")
-    if isinstance(exc, pg_errors.IntegrityError | pg_errors.DataError):
-        return _error(422, f"the database refused the value: {_first_line(exc)}")
-    log.error("database unavailable: %s", _first_line(exc))
-    return _error(503, "the database is unavailable; try again shortly")
+        status, detail = 409, "that already exists"
+    elif isinstance(exc, pg_errors.ForeignKeyViolation):
+        status, detail = 409, "that refers to something that does not exist or is in use"
+    elif isinstance(exc, pg_errors.IntegrityError | pg_errors.DataError):
+        status, detail = 422, f"the database refused the value: {_first_line(exc)}"
+    else:
+        log.error("database unavailable: %s", _first_line(exc))
+        status, detail = 503, "the database is unavailable; try again shortly"
+    return html_error(request, status, detail) if wants_html(request) else _error(status, detail)
 
 
-def on_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """A bug: logged with its traceback here, never shown to the client."""
     log.exception("unhandled error", exc_info=exc)
+    if wants_html(request):
+        return html_error(request, 500, "")
     return _error(500, "internal error; it has been logged")
 
 
@@ -133,6 +144,7 @@ def _openapi() -> OpenAPIConfig:
         title="jobmatch",
         version="0.1.0",
         path="/schema",
+        render_plugins=openapi_render_plugins(),
         components=Components(
             security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}
         ),
@@ -183,14 +195,25 @@ def create_app(
             # The queue's connection goes with the database this app may have started.
             tasks.huey.storage.close()
 
-    state = {"settings": settings, "embedders": embedders, "tokens": TokenCache()}
+    state = {
+        "settings": settings,
+        "embedders": embedders,
+        "tokens": TokenCache(),
+        "signin_throttle": SignInThrottle(),
+    }
     return Litestar(
-        route_handlers=[Router(path=API_PREFIX, route_handlers=list(CONTROLLERS))],
+        route_handlers=[
+            Router(path=API_PREFIX, route_handlers=list(CONTROLLERS)),
+            web_router(),
+            *static_routers(),
+        ],
         lifespan=[lifespan],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},
         state=State(state),
         cors_config=_cors(settings),
         openapi_config=_openapi(),
+        template_config=template_config(),
+        csrf_config=csrf_config(settings),
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=MAX_BODY_BYTES,
     )
