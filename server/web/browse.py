@@ -8,7 +8,7 @@ import anyio.to_thread
 from litestar import Controller, Request, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.response import Template
 
 from schema.queries.applications import applications
@@ -18,7 +18,7 @@ from schema.queries.saved_jobs import saved_jobs
 from server.routes.common import Db, JobId
 from server.routes.recommendations import search
 from server.web.auth import Person
-from server.web.common import done_message, is_htmx, page
+from server.web.common import Query, done_message, is_htmx, page
 from server.web.lists import NO_MARKS, parse_filters
 
 MAX_QUERY = 500
@@ -37,10 +37,10 @@ class BrowseController(Controller):
         db: Db,
         state: State,
         person: Person,
-        q: str | None = None,
-        remote: str | None = None,
-        location: str | None = None,
-        min_salary: str | None = None,
+        q: Query = None,
+        remote: Query = None,
+        location: Query = None,
+        min_salary: Query = None,
     ) -> Template:
         """Hybrid search (`search`, as `GET /api/v1/jobs/search`) with the list's filters."""
         query = (q or "").strip()
@@ -101,7 +101,7 @@ class BrowseController(Controller):
         request: Request[Any, Any, Any],
         db: Db,
         person: Person,
-        offset: Annotated[int, Parameter(ge=0, le=10_000)] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=10_000)] = 0,
     ) -> Template:
         rows = await anyio.to_thread.run_sync(
             lambda: saved_jobs(db, person.id, limit=LIST_LIMIT, offset=offset)
@@ -122,7 +122,7 @@ class BrowseController(Controller):
         self,
         db: Db,
         person: Person,
-        offset: Annotated[int, Parameter(ge=0, le=10_000)] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=10_000)] = 0,
     ) -> Template:
         rows = await anyio.to_thread.run_sync(
             lambda: applications(db, person.id, limit=LIST_LIMIT, offset=offset)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from litestar import Request
 from litestar.datastructures import UploadFile
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from schema.queries.web_sessions import SessionUser
 
 MAX_FIELD_CHARS = 5000
+# A page's query-string field: parsed leniently by the page, so any text is accepted.
+Query = Annotated[str | None, QueryParameter(max_length=2000)]
 
 # Messages a redirect may ask the next page to show, by code: a link cannot make the
 # page say anything else.

@@ -13,7 +13,7 @@ import anyio.to_thread
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from schema.database import Connection
@@ -23,7 +23,7 @@ from schema.queries.job_marks import job_marks
 from schema.queries.saved_jobs import save_job, unsave_job
 from server.routes.common import Db, JobId
 from server.web.auth import Person
-from server.web.common import DONE, done_message, form_fields, is_htmx, local_path, page, redirect
+from server.web.common import Query, DONE, done_message, form_fields, is_htmx, local_path, page, redirect
 from server.web.lists import NO_MARKS, load_list, parse_filters
 
 MAX_REASON = 2000
@@ -40,10 +40,10 @@ class RecommendedController(Controller):
         db: Db,
         state: State,
         person: Person,
-        remote: str | None = None,
-        location: str | None = None,
-        min_salary: str | None = None,
-        page_number: Annotated[str | None, Parameter(query="page")] = None,
+        remote: Query = None,
+        location: Query = None,
+        min_salary: Query = None,
+        page_number: Annotated[str | None, QueryParameter(name="page")] = None,
     ) -> Template:
         """The person's list with its filters; the list itself is the partial below."""
         filters = parse_filters(remote, location, min_salary, page_number)

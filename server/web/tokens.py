@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import anyio.to_thread
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
+from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
 from schema.queries.accounts import issue_labelled_token, revoke_token, user_tokens
@@ -15,6 +16,7 @@ from server.web.auth import Person
 from server.web.common import done_message, form_fields, page, redirect
 
 MAX_LABEL = 100
+TokenId = Annotated[int, PathParameter(ge=1, le=2**63 - 1, description="a token's id")]
 
 
 class TokensController(Controller):
@@ -50,7 +52,7 @@ class TokensController(Controller):
         )
 
     @post("/{token_id:int}/revoke")
-    async def revoke(self, db: Db, person: Person, token_id: int) -> Redirect:
+    async def revoke(self, db: Db, person: Person, token_id: TokenId) -> Redirect:
         """Another person's token id is "not found", never a hint that it exists."""
         if not await anyio.to_thread.run_sync(revoke_token, db, person.id, token_id):
             raise NotFoundException("you have no token with that id")
