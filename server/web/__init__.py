@@ -13,7 +13,12 @@ from litestar_htmx import HTMXRequest
 
 from server.web.accounts import AccountController
 from server.web.admin import AdminPageController
-from server.web.auth import SignInRequired, on_sign_in_required, provide_optional_person, provide_person
+from server.web.auth import (
+    SignInRequiredError,
+    on_sign_in_required,
+    provide_optional_person,
+    provide_person,
+)
 from server.web.browse import BrowseController
 from server.web.profile import ProfileController
 from server.web.recommended import RecommendedController
@@ -50,7 +55,7 @@ def web_router() -> Router:
             "person": Provide(provide_person),
             "viewer": Provide(provide_optional_person),
         },
-        exception_handlers={SignInRequired: on_sign_in_required},
+        exception_handlers={SignInRequiredError: on_sign_in_required},
         request_class=HTMXRequest,
         response_headers=HEADERS,
         include_in_schema=False,

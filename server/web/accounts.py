@@ -32,14 +32,15 @@ WRONG = "That email and password do not match an account. Check both and try aga
 def _signed_in(request: Request[Any, Any, Any], db: Connection, user_id: int, to: str) -> Redirect:
     sid = open_session(db, user_id, SESSION_LIFETIME)
     response = Redirect(local_path(to), status_code=303)
-    response.set_cookie(
-        session_cookie(request, sid, max_age=int(SESSION_LIFETIME.total_seconds()))
-    )
+    response.set_cookie(session_cookie(request, sid, max_age=int(SESSION_LIFETIME.total_seconds())))
     return response
 
 
 def _sign_in(
-    request: Request[Any, Any, Any], db: Connection, throttle: SignInThrottle, fields: dict[str, str]
+    request: Request[Any, Any, Any],
+    db: Connection,
+    throttle: SignInThrottle,
+    fields: dict[str, str],
 ) -> Redirect | Template:
     """Check the password (slow by design, so in a thread); a session on success."""
     email = fields.get("email", "").strip()

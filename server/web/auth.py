@@ -1,6 +1,6 @@
 """Who is signed in to the web app: a server-side session named by an HttpOnly cookie.
 
-Pages take the `person` dependency; without a live session it raises `SignInRequired`,
+Pages take the `person` dependency; without a live session it raises `SignInRequiredError`,
 which sends the browser to the sign-in page (saying so when a session had expired).
 """
 
@@ -33,7 +33,7 @@ Person = Annotated[SessionUser, Dependency(kind="named"), SkipValidationMarker()
 Viewer = Annotated[SessionUser | None, Dependency(kind="named"), SkipValidationMarker()]
 
 
-class SignInRequired(Exception):
+class SignInRequiredError(Exception):
     """The page needs a signed-in person; `expired` when the cookie named a dead session."""
 
     def __init__(self, *, expired: bool) -> None:
@@ -66,7 +66,10 @@ def session_id(request: Request[Any, Any, Any]) -> str | None:
 def lookup_person(db: Connection, sid: str) -> SessionUser | None:
     """The session's person (its end pushed back when a day has passed), or None."""
     person = session_user(db, sid)
-    if person is not None and person.expires_at - datetime.now(UTC) < SESSION_LIFETIME - EXTEND_AFTER:
+    if (
+        person is not None
+        and person.expires_at - datetime.now(UTC) < SESSION_LIFETIME - EXTEND_AFTER
+    ):
         extend_session(db, sid, SESSION_LIFETIME)
     return person
 
@@ -75,16 +78,16 @@ async def provide_person(
     request: Request[Any, Any, Any],
     db: Annotated[Connection, Dependency(kind="named"), SkipValidationMarker()],
 ) -> SessionUser:
-    """The signed-in person; `SignInRequired` otherwise.
+    """The signed-in person; `SignInRequiredError` otherwise.
 
     On the event loop: one primary-key read costs less than a hand-off to a thread.
     """
     sid = session_id(request)
     if sid is None:
-        raise SignInRequired(expired=False)
+        raise SignInRequiredError(expired=False)
     person = lookup_person(db, sid)
     if person is None:
-        raise SignInRequired(expired=True)
+        raise SignInRequiredError(expired=True)
     return person
 
 
@@ -104,7 +107,7 @@ def require_admin_person(person: SessionUser) -> None:
         raise PermissionDeniedException("this page is for administrators only")
 
 
-def on_sign_in_required(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
+def on_sign_in_required(request: Request[Any, Any, Any], exc: SignInRequiredError) -> Response[Any]:
     """To the sign-in page, then back here; htmx requests are redirected by the browser."""
     target = request.url.path
     if request.url.query:

@@ -33,6 +33,7 @@ class BrowseController(Controller):
     @get("/search", name="search")
     async def search_page(
         self,
+        *,
         request: Request[Any, Any, Any],
         db: Db,
         state: State,

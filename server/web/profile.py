@@ -39,9 +39,7 @@ class ProfileController(Controller):
     @get("/cv", name="cv")
     async def cv_page(self, request: Request[Any, Any, Any], db: Db, person: Person) -> Template:
         cv = await anyio.to_thread.run_sync(active_cv, db, person.id)
-        return page(
-            "cv.html", person=person, active="cv", cv=cv, notice=done_message(request)
-        )
+        return page("cv.html", person=person, active="cv", cv=cv, notice=done_message(request))
 
     @post("/cv", request_max_body_size=CV_BODY_LIMIT)
     async def upload(

@@ -1,4 +1,4 @@
-""""Recommended for you" (`/`) and what a person does with a job: save, apply, vote.
+""" "Recommended for you" (`/`) and what a person does with a job: save, apply, vote.
 
 The actions call the same queries as the API's routes (`save_job`, `apply`,
 `record_feedback`). With htmx they answer a fragment (the job's action bar, or nothing
@@ -23,7 +23,16 @@ from schema.queries.job_marks import job_marks
 from schema.queries.saved_jobs import save_job, unsave_job
 from server.routes.common import Db, JobId
 from server.web.auth import Person
-from server.web.common import Query, DONE, done_message, form_fields, is_htmx, local_path, page, redirect
+from server.web.common import (
+    DONE,
+    Query,
+    done_message,
+    form_fields,
+    is_htmx,
+    local_path,
+    page,
+    redirect,
+)
 from server.web.lists import NO_MARKS, load_list, parse_filters
 
 MAX_REASON = 2000
@@ -36,6 +45,7 @@ class RecommendedController(Controller):
     @get("/", name="home")
     async def home(
         self,
+        *,
         request: Request[Any, Any, Any],
         db: Db,
         state: State,
@@ -49,9 +59,7 @@ class RecommendedController(Controller):
         filters = parse_filters(remote, location, min_salary, page_number)
         view = await load_list(db, state.queue, person.id, filters)
         template = "partials/results.html" if is_htmx(request) else "recommended.html"
-        return page(
-            template, person=person, view=view, active="home", notice=done_message(request)
-        )
+        return page(template, person=person, view=view, active="home", notice=done_message(request))
 
     @post("/jobs/{job_id:int}/save")
     async def save(
@@ -63,7 +71,14 @@ class RecommendedController(Controller):
             await anyio.to_thread.run_sync(unsave_job, db, person.id, job_id)
         elif await anyio.to_thread.run_sync(save_job, db, person.id, job_id) is None:
             raise NotFoundException(f"there is no job {job_id}")
-        return _answer(request, db, person.id, job_id, fields, "unsaved" if undo else "saved")
+        return _answer(
+            request,
+            db=db,
+            user_id=person.id,
+            job_id=job_id,
+            fields=fields,
+            done="unsaved" if undo else "saved",
+        )
 
     @post("/jobs/{job_id:int}/apply")
     async def mark_applied(
@@ -77,7 +92,9 @@ class RecommendedController(Controller):
         else:
             if row is None:
                 raise NotFoundException(f"there is no job {job_id}")
-        return _answer(request, db, person.id, job_id, fields, "applied")
+        return _answer(
+            request, db=db, user_id=person.id, job_id=job_id, fields=fields, done="applied"
+        )
 
     @post("/jobs/{job_id:int}/vote")
     async def vote(
@@ -99,11 +116,13 @@ class RecommendedController(Controller):
             response.headers["HX-Retarget"] = f"#job-{job_id}"
             response.headers["HX-Reswap"] = "outerHTML"
             return response
-        return _answer(request, db, person.id, job_id, fields, "hidden" if vote == "down" else "voted")
+        done = "hidden" if vote == "down" else "voted"
+        return _answer(request, db=db, user_id=person.id, job_id=job_id, fields=fields, done=done)
 
 
 def _answer(
     request: Request[Any, Any, Any],
+    *,
     db: Connection,
     user_id: int,
     job_id: int,

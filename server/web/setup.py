@@ -14,9 +14,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -44,8 +44,13 @@ def secret_key(settings: Settings) -> str:
         temporary = path.with_name(f".secret_key.{os.getpid()}")
         temporary.write_text(secrets.token_urlsafe(48))
         temporary.chmod(0o600)
-        # Two processes starting at once: the first rename wins, both read the same key.
-        os.replace(temporary, path) if not path.exists() else temporary.unlink()
+        try:
+            # Two processes starting at once: the first link wins, both read its key.
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
     return path.read_text().strip()
 
 

@@ -24,7 +24,9 @@ class TokensController(Controller):
     include_in_schema = False
 
     @get("/", name="tokens")
-    async def tokens_page(self, request: Request[Any, Any, Any], db: Db, person: Person) -> Template:
+    async def tokens_page(
+        self, request: Request[Any, Any, Any], db: Db, person: Person
+    ) -> Template:
         tokens = await anyio.to_thread.run_sync(user_tokens, db, person.id)
         return page(
             "tokens.html",

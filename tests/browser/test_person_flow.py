@@ -62,7 +62,8 @@ def _why_save_and_vote(driver: Any) -> None:
     first, second = cards[0], cards[1]
     first.find_element(By.CSS_SELECTOR, "details.why summary").click()
     chips = first.find_elements(By.CSS_SELECTOR, ".chip")
-    assert chips and chips[0].is_displayed()
+    assert chips
+    assert chips[0].is_displayed()
     assert first.find_elements(By.CSS_SELECTOR, ".quotes blockquote")
     screenshot(driver, "04-why-this-match")
 
@@ -159,7 +160,9 @@ def test_a_person_uses_the_web_app(live_app: LiveApp, browser: Any, tmp_path: Pa
     assert urlsplit(browser.current_url).path == "/signin"  # refused: sign in first
 
     # chrome:// and data: URLs are the browser's own; anything on the network counts.
-    network = [u for u in requests_made(browser) if urlsplit(u).scheme in {"http", "https", "ws", "wss"}]
+    network = [
+        u for u in requests_made(browser) if urlsplit(u).scheme in {"http", "https", "ws", "wss"}
+    ]
     assert network, "the performance log recorded no request"
     hosts = {urlsplit(url).hostname for url in network}
     assert hosts == {"127.0.0.1"}, f"requests left 127.0.0.1: {hosts}"

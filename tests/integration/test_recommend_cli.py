@@ -12,8 +12,8 @@ import pytest
 from schema.database import Connection
 from schema.queries.users import user_by_token
 from server.cli.main import main
-from workers.pipelines.cv_files import MAX_UPLOAD_BYTES
 from tests.integration.recommend_data import add_job, add_model, add_user, stored, unit
+from workers.pipelines.cv_files import MAX_UPLOAD_BYTES
 
 
 @pytest.fixture

@@ -55,7 +55,12 @@ def sign_up(client: TestClient[Any], email: str, password: str = PASSWORD) -> An
     response = post_form(
         client,
         "/signup",
-        {"email": email, "name": email.partition("@")[0], "password": password, "confirm": password},
+        {
+            "email": email,
+            "name": email.partition("@")[0],
+            "password": password,
+            "confirm": password,
+        },
         page="/signup",
         follow_redirects=False,
     )

@@ -62,7 +62,8 @@ def test_recommended_list_with_reasons_actions_and_filters(demo: TestClient[Any]
     hx = {"HX-Request": "true"}
     saved = post_form(demo, f"/jobs/{ids[1]}/save", {"next": "/"}, page="/", headers=hx)
     assert saved.status_code == 200
-    assert "Saved" in saved.text and 'aria-pressed="true"' in saved.text
+    assert "Saved" in saved.text
+    assert 'aria-pressed="true"' in saved.text
     applied = post_form(demo, f"/jobs/{ids[2]}/apply", {"next": "/"}, page="/", headers=hx)
     assert "Applied" in applied.text
     down = post_form(
@@ -118,12 +119,14 @@ def test_escaping_of_cv_and_job_text(demo: TestClient[Any], db_url: str) -> None
     assert row is not None
     job = demo.get(f"/jobs/{row[0]}")
     assert job.status_code == 200
-    assert "<script>alert" not in job.text and "<img src=x" not in job.text
+    assert "<script>alert" not in job.text
+    assert "<img src=x" not in job.text
     assert "javascript:" not in job.text  # the link is not offered
     text_cv = post_form(demo, "/cv", {"text": f"Python developer {XSS}"}, page="/cv")
     assert text_cv.status_code == 200
     cv_page = demo.get("/cv")
-    assert "&lt;script&gt;" in cv_page.text and "<script>alert" not in cv_page.text
+    assert "&lt;script&gt;" in cv_page.text
+    assert "<script>alert" not in cv_page.text
     assert "default-src 'self'" in cv_page.headers["content-security-policy"]
 
 
@@ -142,7 +145,8 @@ def test_bad_uploads_keep_the_old_cv(demo: TestClient[Any], db_url: str) -> None
     assert "at most 5 MB" in huge.text
     with connect(db_url) as conn:
         row = conn.execute("SELECT count(*) FROM cvs").fetchone()
-    assert row is not None and row[0] == 3 + 1  # the demo's three and Ada's one
+    assert row is not None
+    assert row[0] == 3 + 1
 
 
 def test_a_second_person_sees_none_of_the_first_ones(demo: TestClient[Any]) -> None:
