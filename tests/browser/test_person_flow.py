@@ -68,10 +68,13 @@ def _why_save_and_vote(driver: Any) -> None:
     screenshot(driver, "04-why-this-match")
 
     second_id = second.get_attribute("id")
+    height = second.rect["height"]
     second.find_element(By.XPATH, ".//button[normalize-space()='Save']").click()
     _wait(driver).until(
         ec.text_to_be_present_in_element((By.CSS_SELECTOR, f"#{second_id} .actions"), "Saved")
     )
+    # The swap replaced the action bar in place: the card kept its size.
+    assert driver.find_element(By.ID, second_id).rect["height"] == height
     first_id = first.get_attribute("id")
     first.find_element(By.CSS_SELECTOR, "input[name=reason]").send_keys("too far away")
     first.find_element(By.CSS_SELECTOR, "button[value=down]").click()
@@ -126,6 +129,24 @@ def _assert_rendered(driver: Any) -> None:
     assert driver.execute_script("return typeof window.htmx") == "object"
 
 
+def _keyboard(driver: Any, base: str) -> None:
+    """Tab reaches the skip link first, then the controls, each with a visible outline."""
+    from selenium.webdriver.common.keys import Keys
+
+    driver.get(base + "/")
+    body = driver.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    active = driver.switch_to.active_element
+    assert active.text == "Skip to content"
+    for _ in range(3):
+        active.send_keys(Keys.TAB)
+        active = driver.switch_to.active_element
+        outline = driver.execute_script(
+            "return getComputedStyle(arguments[0]).outlineStyle", active
+        )
+        assert outline != "none", active.get_attribute("outerHTML")[:80]
+
+
 def _narrow(driver: Any, base: str) -> None:
     """At 360 px wide nothing scrolls sideways."""
     driver.set_window_size(360, 800)
@@ -152,6 +173,7 @@ def test_a_person_uses_the_web_app(live_app: LiveApp, browser: Any, tmp_path: Pa
     _why_save_and_vote(browser)
     _search_and_open(browser, base)
     _every_page(browser, base)
+    _keyboard(browser, base)
     _narrow(browser, base)
 
     browser.find_element(By.CSS_SELECTOR, "form.signout button").click()
