@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import anyio.to_thread
 from litestar import Request, Response
@@ -108,11 +108,9 @@ def require_admin_person(person: SessionUser) -> None:
 
 
 def on_sign_in_required(request: Request[Any, Any, Any], exc: SignInRequiredError) -> Response[Any]:
-    """To the sign-in page, then back here; htmx requests are redirected by the browser."""
-    target = request.url.path
-    if request.url.query:
-        target += "?" + request.url.query
-    location = "/signin?next=" + quote(target, safe="")
+    """To the sign-in page, then back to the page the person was on; htmx requests are
+    redirected by the browser (a partial or a form's target is no page to return to)."""
+    location = "/signin?next=" + quote(_return_to(request), safe="")
     if exc.expired:
         location += "&expired=1"
     response: Response[Any]
@@ -123,3 +121,16 @@ def on_sign_in_required(request: Request[Any, Any, Any], exc: SignInRequiredErro
     if exc.expired:
         response.set_cookie(clear_session_cookie(request))
     return response
+
+
+def _return_to(request: Request[Any, Any, Any]) -> str:
+    """The page to come back to after signing in: this one for a page, else the page
+    that sent the request (htmx says which; a plain form's Referer does)."""
+    if request.method == "GET" and not request.headers.get("hx-request"):
+        target = request.url.path
+        return target + "?" + request.url.query if request.url.query else target
+    sender = request.headers.get("hx-current-url") or request.headers.get("referer") or "/"
+    parts = urlsplit(sender)
+    if parts.netloc and parts.netloc != request.headers.get("host"):
+        return "/"
+    return (parts.path or "/") + ("?" + parts.query if parts.query else "")

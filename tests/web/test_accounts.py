@@ -83,6 +83,30 @@ def test_an_expired_session_asks_to_sign_in_again(db_url: str, tmp_path: Path) -
         page = client.get(response.headers["location"])
         assert "Your session has expired" in page.text
 
+        sign_up(client, "bob@example.com")
+        sid = client.cookies[SESSION_COOKIE]
+        with connect(db_url) as conn:
+            expire_session(conn, sid)
+            conn.commit()
+        action = post_form(
+            client,
+            "/jobs/1/save",
+            {},
+            page="/signin",
+            headers={"HX-Request": "true", "HX-Current-URL": "http://127.0.0.1/?page=2"},
+        )
+        assert action.headers["hx-redirect"] == "/signin?next=%2F%3Fpage%3D2&expired=1"
+
+
+def test_an_unknown_page_is_a_page(db_url: str, tmp_path: Path) -> None:
+    with web_client(db_url, tmp_path) as client:
+        missing = client.get("/no/such/page")
+        assert missing.status_code == 404
+        assert "<html" in missing.text
+        assert "does not exist" in missing.text
+        api = client.get("/api/v1/no/such/thing")
+        assert api.json()["status_code"] == 404
+
 
 def test_a_form_without_its_csrf_token_is_refused(db_url: str, tmp_path: Path) -> None:
     with web_client(db_url, tmp_path) as client:
