@@ -3,6 +3,7 @@ CV page, isolation between people, escaping, bad uploads, admin, offline docs.""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -169,11 +170,26 @@ def test_admin_page_and_offline_docs(demo: TestClient[Any], db_url: str, tmp_pat
         assert account is not None
         set_admin(conn, account.id)
         conn.commit()
+    assert "No report yet" in demo.get("/admin").text
+    report_dir = tmp_path / "eval" / "20260101-000000"
+    report_dir.mkdir(parents=True)
+    estimate = {"mean": 0.5, "low": 0.4, "high": 0.6}
+    report = {
+        "generated_at": "2026-01-01T00:00:00+00:00",
+        "labelled_set": {"name": "judged", "queries": 40, "documents": 300, "derived": False},
+        "metrics": ["nDCG@10"],
+        "systems": [{"label": "bm25 <b>", "metrics": {"nDCG@10": estimate}}],
+    }
+    (report_dir / "report.json").write_text(json.dumps(report))
+    (report_dir / "chart.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
     page = demo.get("/admin")
     assert page.status_code == 200
     for heading in ("Task runs", "Models", "Rows", "Last evaluation", "A/B test report"):
         assert heading in page.text
     assert "active" in page.text
+    assert "bm25 &lt;b&gt;" in page.text
+    assert "0.500" in page.text
+    assert demo.get("/admin/eval-chart.png").headers["content-type"] == "image/png"
 
     docs = demo.get("/schema")
     assert docs.status_code == 200
