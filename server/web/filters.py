@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -67,21 +68,24 @@ def safe_url(url: str | None) -> str | None:
 
 
 def highlight(text: str, terms: Iterable[str]) -> Markup:
-    """`text` escaped, with each whole-word occurrence of `terms` wrapped in <mark>."""
-    words = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
+    """`text` escaped, with each whole-word occurrence of `terms` wrapped in <mark>.
+
+    The terms are matched in the escaped text (they are escaped alike), never inside an
+    entity such as `&amp;`: one pass, no splitting of the text into pieces.
+    """
+    escaped = str(escape(text))
+    words = tuple(sorted({str(escape(t)) for t in terms if t.strip()}, key=len, reverse=True))
     if not words:
-        return Markup(escape(text))
-    pattern = re.compile(
-        r"(?<![\w])(" + "|".join(re.escape(w) for w in words) + r")(?![\w])", re.IGNORECASE
-    )
-    out: list[str] = []
-    last = 0
-    for match in pattern.finditer(text):
-        out.append(str(escape(text[last : match.start()])))
-        out.append(f"<mark>{escape(match.group(0))}</mark>")
-        last = match.end()
-    out.append(str(escape(text[last:])))
-    return Markup("".join(out))
+        return Markup(escaped)
+    return Markup(_terms_pattern(words).sub(r"<mark>\1</mark>", escaped))
+
+
+@lru_cache(maxsize=1024)
+def _terms_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for the terms, longest first (compiled once per set of terms)."""
+    alternatives = "|".join(re.escape(w) for w in words)
+    # Not after `&` or `#`, not before `;`: never inside an entity of the escaped text.
+    return re.compile(r"(?<![\w&#])(" + alternatives + r")(?![\w;])", re.IGNORECASE)
 
 
 def joined(value: Any) -> str:

@@ -139,5 +139,6 @@ def _answer(
         job_id=job_id,
         marks=marks,
         next=local_path(fields.get("next")),
+        in_list=fields.get("in_list") == "1",
         said=done,
     )

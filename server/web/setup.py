@@ -74,6 +74,8 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates change with the code, not while it runs: no stat() of each file on use.
+        auto_reload=False,
     )
     environment.filters.update(filters.FILTERS)
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
