@@ -203,3 +203,21 @@ def test_admin_page_and_offline_docs(demo: TestClient[Any], db_url: str, tmp_pat
 def _assets(html: str) -> str:
     """The src and href values of a page."""
     return " ".join(re.findall(r'(?:src|href)=["\']([^"\']+)["\']', html))
+
+
+def test_preferences_page(demo: TestClient[Any], db_url: str) -> None:
+    sign_up(demo, "ada@example.com")
+    saved = post_form(
+        demo,
+        "/preferences",
+        {"locations": "Berlin, Lisbon, Berlin", "remote_only": "on", "min_salary": "50,000"},
+        page="/preferences",
+    )
+    assert saved.status_code == 200
+    assert "Your preferences are saved" in saved.text
+    assert 'value="Berlin, Lisbon"' in saved.text
+    assert 'value="50000"' in saved.text
+    bad = post_form(demo, "/preferences", {"min_salary": "a lot"}, page="/preferences")
+    assert bad.status_code == 400
+    assert "must be a number" in bad.text
+    assert 'value="Berlin, Lisbon"' in demo.get("/preferences").text  # unchanged
