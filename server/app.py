@@ -151,6 +151,11 @@ def _openapi() -> OpenAPIConfig:
     )
 
 
+def _api_router() -> Router:
+    """Every API controller under `/api/v1`."""
+    return Router(path=API_PREFIX, route_handlers=list(CONTROLLERS))
+
+
 def _cors(settings: Settings) -> CORSConfig | None:
     """CORS for the frontend origins in `JOBMATCH_CORS_ORIGINS`; none configured, none sent."""
     if not settings.cors_origins:
@@ -195,18 +200,10 @@ def create_app(
             # The queue's connection goes with the database this app may have started.
             tasks.huey.storage.close()
 
-    state = {
-        "settings": settings,
-        "embedders": embedders,
-        "tokens": TokenCache(),
-        "signin_throttle": SignInThrottle(),
-    }
+    state = {"settings": settings, "embedders": embedders, "tokens": TokenCache()}
+    state["signin_throttle"] = SignInThrottle()
     return Litestar(
-        route_handlers=[
-            Router(path=API_PREFIX, route_handlers=list(CONTROLLERS)),
-            web_router(),
-            *static_routers(),
-        ],
+        route_handlers=[_api_router(), web_router(), *static_routers()],
         lifespan=[lifespan],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},
         state=State(state),

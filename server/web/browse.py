@@ -11,19 +11,37 @@ from litestar.exceptions import NotFoundException
 from litestar.params import QueryParameter
 from litestar.response import Template
 
+from schema.database import Connection
 from schema.queries.applications import applications
 from schema.queries.job_listing import job_by_id
 from schema.queries.job_marks import job_marks
 from schema.queries.saved_jobs import saved_jobs
 from server.routes.common import Db, JobId
 from server.routes.recommendations import search
+from server.schemas import SearchResults
 from server.web.auth import Person
 from server.web.common import Query, done_message, is_htmx, page
-from server.web.lists import NO_MARKS, parse_filters
+from server.web.lists import NO_MARKS, ListFilters, parse_filters
 
 MAX_QUERY = 500
 SEARCH_LIMIT = 20
 LIST_LIMIT = 50
+
+
+async def _search(db: Connection, state: State, query: str, filters: ListFilters) -> SearchResults:
+    """`search`, the function behind `GET /api/v1/jobs/search`, in a thread."""
+    return await anyio.to_thread.run_sync(
+        lambda: search(
+            db,
+            state,
+            query,
+            remote=filters.remote,
+            location=filters.location,
+            min_salary=filters.min_salary,
+            posted_since=None,
+            limit=SEARCH_LIMIT,
+        )
+    )
 
 
 class BrowseController(Controller):
@@ -50,20 +68,7 @@ class BrowseController(Controller):
         if len(query) > MAX_QUERY:
             problems.append(f"Searches may have up to {MAX_QUERY} characters; yours was cut.")
             query = query[:MAX_QUERY]
-        results = None
-        if query:
-            results = await anyio.to_thread.run_sync(
-                lambda: search(
-                    db,
-                    state,
-                    query,
-                    remote=filters.remote,
-                    location=filters.location,
-                    min_salary=filters.min_salary,
-                    posted_since=None,
-                    limit=SEARCH_LIMIT,
-                )
-            )
+        results = await _search(db, state, query, filters) if query else None
         ids = [hit.job.id for hit in results.items] if results else []
         marks = await anyio.to_thread.run_sync(job_marks, db, person.id, ids)
         template = "partials/search_results.html" if is_htmx(request) else "search.html"

@@ -80,6 +80,11 @@ def test_recommended_list_with_reasons_actions_and_filters(demo: TestClient[Any]
     assert ids[1] in _job_ids(demo.get("/saved").text)
     assert f"/jobs/{ids[2]}" in demo.get("/applications").text
 
+    check_filters(demo)
+
+
+def check_filters(demo: TestClient[Any]) -> None:
+    """Remote, a bad minimum salary (said in the page), one that leaves nothing."""
     remote = demo.get("/?remote=yes")
     assert remote.status_code == 200
     assert "Remote" in remote.text
