@@ -126,7 +126,7 @@ def seed_jobs(
     ):
         for n in range(JOBS):
             # ~4,000 characters, a real posting's median length: stored out of line, as
-            # real descriptions are (120 words kept them in the row and hid that cost).
+            # real descriptions are (short ones would stay in the row and hide that cost).
             words = " ".join(f"skill{int(w)}" for w in rng.integers(0, 500, 450))
             copy.write_row(
                 (

@@ -18,8 +18,8 @@ busy machine distorts less than wall time.
     .venv/bin/python bench/embed.py [--texts 256] [--slice 64] [--rounds 2] [--threads 2]
         [--backends torch-bf16,onnx-int8,openvino-bf16,openvino-int8]
 
-The first run quantises the model for openvino-int8 (about 35 s, cached in the temp
-dir for later runs; not timed).
+The first run quantises the model for openvino-int8 (cached in the temp dir for later
+runs; not timed).
 """
 
 from __future__ import annotations

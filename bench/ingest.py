@@ -17,13 +17,12 @@ each chunk (search_index_merge.py). The parse and the last merge are inside its 
 block, and so is the merging backend's CPU.
 
 Inserting new jobs is bound by PostgreSQL computing `jobs.search_vector` (to_tsvector of
-title, company, tags and the whole description; ~0.39 ms of server CPU per job with the
-builtin C.UTF-8 locale a new embedded cluster gets, ~0.45 ms with a libc locale; the GIN
-index entries ~0.12 ms more): the line "of which search_vector" recomputes that expression
-over the stored jobs, on one process, to show its share. Since migration 007 the upsert
-computes the vectors of each batch with a parallel query (the backend and its parallel
-workers), so the server's CPU is spread over more than one core: "postgres" counts every
-process. Both ways pay for the vectors; the daily case, where most jobs come back
+title, company, tags and the whole description, plus the GIN index entries): the line
+"of which search_vector" recomputes that expression over the stored jobs, on one
+process, to show its share (docs/performance.md has the figures). The upsert computes
+the vectors of each batch with a parallel query (the backend and its parallel workers),
+so the server's CPU is spread over more than one core: "postgres" counts every process.
+Both ways pay for the vectors; the daily case, where most jobs come back
 unchanged (or reposted with the same text: "re-dated", where the vector is kept), is
 where batching wins most.
 
@@ -150,9 +149,9 @@ def timed(conn: Connection, into: list[Timing]) -> Iterator[None]:
 
 def _checkpoint(conn: Connection) -> None:
     """Write out what earlier steps left behind, before the block. PostgreSQL requests a
-    checkpoint once the WAL since the last passes about half of max_wal_size (1 GB); the
-    steps before the pipelined one wrote more than that, and the checkpoint ran inside
-    the pipelined step (pg_stat_checkpointer), charging it their pages."""
+    checkpoint once the WAL since the last passes about half of max_wal_size; without
+    this, one requested by the earlier steps' WAL would run inside a later timed step
+    and charge it their pages."""
     try:
         conn.execute("CHECKPOINT")
     except psycopg.errors.InsufficientPrivilege:
@@ -261,7 +260,7 @@ def timed_pipelined(url: str, bodies: list[tuple[JobSource, Any]]) -> Timing:
         totals = store_stream(conn, chunks, merger=merger)
         # The connection opened a transaction before the stream's (registering pgvector's
         # types), so the stream's is a savepoint: commit here, inside the timed block and
-        # before the last merge, as `jobmatch scrape/import` do (~25 ms per 10,000 jobs).
+        # before the last merge, as `jobmatch scrape/import` do.
         conn.commit()
     print(f"  pipelined: {totals.counts}")
     return into[0]

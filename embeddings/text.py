@@ -1,16 +1,18 @@
 """What the model reads: job and CV text preparation in one place, and long-text handling.
 
 The bundled model (all-MiniLM-L6-v2) reads at most 256 word pieces and silently drops the
-rest. Two ways to handle longer texts are offered, chosen with `TextOptions.long_text`:
+rest. `TextOptions.long_text` chooses how longer texts count (`embeddings.representation`
+turns a text into weighted pieces and one vector):
 
-- ``truncate`` (the default): the model sees the first 256 word pieces. The job template
-  puts what identifies a job first (title, company, category, tags, location), so the
-  truncated part is the tail of the description: perks, legal text, how to apply.
-  One forward pass per text.
+- ``sections`` (the default): a job is its head (title, company, category, tags, place)
+  weighed against its description, cut into sections by their headings
+  (`embeddings.sections`) and into windows, with introduction and boilerplate sections
+  weighing less than those describing the work; a CV is the mean of its windows. The
+  weights were chosen on the judged set (docs/evaluation.md).
 - ``chunk``: the text is cut into windows of `chunk_words` words (overlapping by
-  `chunk_overlap`), each window is embedded, and the text's vector is the renormalised
-  mean of its windows' vectors (at most `max_chunks` windows, so a huge CV costs a
-  bounded amount). Every word counts, at several times the compute.
+  `chunk_overlap`) and its vector is the renormalised mean of theirs (at most
+  `max_chunks` windows, so a huge CV costs a bounded amount).
+- ``truncate``: the model sees the first 256 word pieces of the prepared text.
 
 Windows are cut by words, not word pieces, so the same code works for any model (and for
 the test fake): 160 English words are about 200-230 word pieces, under the 256 limit;
@@ -25,16 +27,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
-import numpy as np
-
-from embeddings.model import Embedder, Vectors
-
-LongText = Literal["truncate", "chunk"]
+LongText = Literal["truncate", "chunk", "sections"]
 Template = Literal["full", "title_tags", "description"]
-LONG_TEXT_CHOICES: tuple[LongText, ...] = ("truncate", "chunk")
+LONG_TEXT_CHOICES: tuple[LongText, ...] = ("truncate", "chunk", "sections")
 TEMPLATE_CHOICES: tuple[Template, ...] = ("full", "title_tags", "description")
 
 _SPACE = re.compile(r"\s+")
@@ -45,10 +43,16 @@ class TextOptions:
     """How jobs and CVs become model input; the defaults are the product's choice."""
 
     template: Template = "full"
-    long_text: LongText = "truncate"
+    long_text: LongText = "sections"
     chunk_words: int = 160
     chunk_overlap: int = 32
     max_chunks: int = 8
+    # `sections` only: the weight of a job's head (title, company, category, tags) against
+    # its whole description, and of introduction and boilerplate sections against the
+    # sections that describe the work (embeddings/sections.py).
+    head_weight: float = 0.5
+    intro_weight: float = 0.5
+    boilerplate_weight: float = 0.25
 
     def __post_init__(self) -> None:
         if self.template not in TEMPLATE_CHOICES:
@@ -69,7 +73,11 @@ class TextOptions:
         """A short stable name of these options, e.g. ``full+chunk160/32x8``."""
         if self.long_text == "truncate":
             return f"{self.template}+truncate"
-        return f"{self.template}+chunk{self.chunk_words}/{self.chunk_overlap}x{self.max_chunks}"
+        windows = f"{self.chunk_words}/{self.chunk_overlap}x{self.max_chunks}"
+        if self.long_text == "chunk":
+            return f"{self.template}+chunk{windows}"
+        weights = f"h{self.head_weight:g}i{self.intro_weight:g}b{self.boilerplate_weight:g}"
+        return f"{self.template}+sections{windows}{weights}"
 
 
 class JobFields(Protocol):
@@ -98,26 +106,34 @@ def model_key(model_name: str, options: TextOptions) -> str:
 
 _KEY = re.compile(
     r"(?P<model>.+) \[(?P<template>\w+)\+"
-    r"(?:truncate|chunk(?P<words>\d+)/(?P<overlap>\d+)x(?P<max>\d+))\]"
+    r"(?:truncate|(?P<mode>chunk|sections)(?P<words>\d+)/(?P<overlap>\d+)x(?P<max>\d+)"
+    r"(?:h(?P<head>[\d.]+)i(?P<intro>[\d.]+)b(?P<boiler>[\d.]+))?)\]"
 )
 
 
 def parse_model_key(key: str) -> tuple[str, TextOptions]:
     """The model name and text options a stored set was made with (inverse of `model_key`)."""
     match = _KEY.fullmatch(key)
-    if match is None:
+    if match is None or match["template"] not in TEMPLATE_CHOICES:
         return key, TextOptions()
     template = match["template"]
-    if template not in TEMPLATE_CHOICES:
-        return key, TextOptions()
-    if match["words"] is None:
-        return match["model"], TextOptions(template=template)
-    return match["model"], TextOptions(
+    if match["mode"] is None:
+        return match["model"], TextOptions(template=template, long_text="truncate")
+    chunked = TextOptions(
         template=template,
         long_text="chunk",
         chunk_words=int(match["words"]),
         chunk_overlap=int(match["overlap"]),
         max_chunks=int(match["max"]),
+    )
+    if match["mode"] == "chunk":
+        return match["model"], chunked
+    return match["model"], replace(
+        chunked,
+        long_text="sections",
+        head_weight=float(match["head"] or 1),
+        intro_weight=float(match["intro"] or 1),
+        boilerplate_weight=float(match["boiler"] or 1),
     )
 
 
@@ -173,26 +189,3 @@ def chunk_words(text: str, options: TextOptions) -> list[str]:
         if start + options.chunk_words >= len(words) or len(chunks) == options.max_chunks:
             break
     return chunks
-
-
-def encode_prepared(
-    embedder: Embedder, texts: Sequence[str], options: TextOptions | None = None
-) -> Vectors:
-    """Vectors for prepared, non-empty `texts`, long ones handled as `options` say."""
-    options = options or TextOptions()
-    if not texts:
-        return np.zeros((0, embedder.dimension), dtype=np.float32)
-    if options.long_text == "truncate":
-        return embedder.encode(list(texts))
-    pieces: list[str] = []
-    owners: list[int] = []
-    for index, text in enumerate(texts):
-        chunks = chunk_words(text, options)
-        pieces.extend(chunks)
-        owners.extend([index] * len(chunks))
-    # One encode call for every window, so the embedder's length sorting works across texts.
-    chunk_vectors = embedder.encode(pieces)
-    pooled = np.zeros((len(texts), chunk_vectors.shape[1]), dtype=np.float32)
-    np.add.at(pooled, np.asarray(owners), chunk_vectors)
-    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-    return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)

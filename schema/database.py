@@ -21,18 +21,15 @@ CONNECT_TIMEOUT_S = 5
 
 Connection = psycopg.Connection[tuple[object, ...]]
 
-# How a new embedded cluster is made (an existing data folder keeps what it was made with):
+# How a new embedded cluster is made (an existing data folder keeps what it was made with;
+# docs/decisions.md has the measurements):
 # - its databases use PostgreSQL's own `builtin` C.UTF-8 locale (PG 17+) instead of
-#   whatever libc locale the environment has: full-text indexing (to_tsvector, most of
-#   the CPU of storing a job) is ~15% cheaper with the same lexemes, and text sorts by
-#   code point on every machine alike (a database's provider cannot be changed later;
-#   see the README for servers in DATABASE_URL);
-# - 512 MB of shared buffers instead of 128: storing 10,000 new jobs writes ~90 MB of
-#   table and TOAST plus indexes and ~165 MB of WAL; with 128 MB (and the 4 MB of WAL
-#   buffers that follow from it) the ingest's backend wrote WAL itself ~12,500 times per
-#   10,000 jobs because the buffers were full, ~250 times with 512 MB (bench/ingest.py:
-#   2,126 against 2,090 jobs/s over six runs each, within run-to-run noise). Memory is
-#   only taken as pages are used.
+#   whatever libc locale the environment has: full-text indexing, most of the CPU of
+#   storing a job, is cheaper with the same lexemes, and text sorts by code point on
+#   every machine alike (a database's provider cannot be changed later);
+# - 512 MB of shared buffers instead of 128, so that the ingest's backend does not keep
+#   writing WAL itself because the WAL buffers (sized from shared buffers) are full.
+#   Memory is only taken as pages are used.
 _INITDB_OPTIONS = (
     "--locale-provider=builtin",
     "--builtin-locale=C.UTF-8",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
@@ -167,20 +167,10 @@ def _cors(settings: Settings) -> CORSConfig | None:
     )
 
 
-def create_app(
-    settings: Settings,
-    *,
-    database_url: str | None = None,
-    embedder: Embedder | None = None,
-    pool_size: int = 8,
-) -> Litestar:
-    """The API on `database_url` (default: the settings' database, embedded if unset).
-
-    `embedder` replaces every model (tests); by default the active model is loaded on
-    first use, for search.
-    """
-
-    embedders = Embedders(settings.model, settings.home / "models", fixed=embedder)
+def _lifespan(
+    settings: Settings, database_url: str | None, embedders: Embedders, pool_size: int
+) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """Open the database pool and the task queue when the app starts; close both after."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -200,6 +190,24 @@ def create_app(
             # The queue's connection goes with the database this app may have started.
             tasks.huey.storage.close()
 
+    return lifespan
+
+
+def create_app(
+    settings: Settings,
+    *,
+    database_url: str | None = None,
+    embedder: Embedder | None = None,
+    pool_size: int = 8,
+) -> Litestar:
+    """The API on `database_url` (default: the settings' database, embedded if unset).
+
+    `embedder` replaces every model (tests); by default the active model is loaded on
+    first use, for search.
+    """
+
+    embedders = Embedders(settings.model, settings.home / "models", fixed=embedder)
+    lifespan = _lifespan(settings, database_url, embedders, pool_size)
     state = {"settings": settings, "embedders": embedders, "tokens": TokenCache()}
     state["signin_throttle"] = SignInThrottle()
     return Litestar(

@@ -26,7 +26,6 @@ start over). See eval/README.md for the whole procedure.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import random
 import re
@@ -43,15 +42,14 @@ from embeddings.bm25 import BM25
 from embeddings.char_tfidf import CharTfidf
 from embeddings.loader import DEFAULT_MODEL, load_embedder
 from embeddings.model import Embedder
-from embeddings.text import TextOptions, clean, cv_text, encode_prepared, job_text
+from embeddings.representation import encode_pieces, text_pieces
+from embeddings.text import TextOptions, clean, cv_text, job_text
 from workers.evaluation.dataset import Document
-from workers.pipelines.ingest import read_jobs_file
+from workers.evaluation.shared_data import job_catalog, read_resumes, resume_texts, text_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "eval" / "judging"
-RESUMES = Path("resumes") / "kaggle-updated-resume-dataset.csv"
-RESPONSES = Path("api-responses")
 
 SEED = 20260718
 CV_COUNT = 40
@@ -107,18 +105,6 @@ def slug(category: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", category.lower()).strip("-")
 
 
-def read_cvs(path: Path) -> list[tuple[str, str]]:
-    """(text, category) of each distinct CV of the Kaggle file, in file order."""
-    csv.field_size_limit(sys.maxsize)
-    seen: dict[str, str] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            text, category = row["Resume_str"].strip(), row["Category"].strip()
-            if text and category and text not in seen:
-                seen[text] = category
-    return list(seen.items())
-
-
 def select_cvs(cvs: Sequence[tuple[str, str]], rng: random.Random) -> list[Cv]:
     """`CV_COUNT` usable CVs: one of every category first, then a second in random ones."""
     usable: dict[str, list[str]] = {}
@@ -149,41 +135,6 @@ def select_cvs(cvs: Sequence[tuple[str, str]], rng: random.Random) -> list[Cv]:
 # ---------------------------------------------------------------- catalog
 
 
-def build_catalog(data_dir: Path) -> list[Document]:
-    """Every job of the saved API responses, parsed by the product, exact duplicates dropped.
-
-    A document's id is ``source:source_id``; of jobs with the same title, company and
-    description the first (by file name, then order in the file) is kept.
-    """
-    documents: list[Document] = []
-    seen: set[tuple[str, str, str]] = set()
-    ids: set[str] = set()
-    for path in sorted((data_dir / RESPONSES).glob("*.json")):
-        source, parsed = read_jobs_file(path, None)
-        for job in parsed.records:
-            key = (job.title, job.company, job.description)
-            doc_id = f"{source}:{job.source_id}"
-            if key in seen or doc_id in ids:
-                continue
-            seen.add(key)
-            ids.add(doc_id)
-            documents.append(
-                Document(
-                    id=doc_id,
-                    title=job.title,
-                    description=job.description,
-                    company=job.company,
-                    location=job.location,
-                    tags=tuple(job.tags),
-                    category=job.category,
-                    remote=job.remote,
-                )
-            )
-    if not documents:
-        raise SystemExit(f"no jobs under {data_dir / RESPONSES}")
-    return documents
-
-
 # ---------------------------------------------------------------- systems
 
 
@@ -209,13 +160,18 @@ def _sections_vectors(embedder: Embedder, documents: Sequence[Document]) -> Matr
         if tags:
             parts.append(f"Skills: {', '.join(tags)}")
         heads.append(". ".join(p for p in parts if p))
-    head = encode_prepared(embedder, heads).astype(np.float64)
+    head = _encode(embedder, heads, TextOptions(long_text="truncate"))
     bodies = [clean(doc.description) or clean(doc.title) for doc in documents]
     # The renormalised mean of the description's windows (embeddings/text.py, "chunk").
-    body = encode_prepared(embedder, bodies, chunked).astype(np.float64)
+    body = _encode(embedder, bodies, chunked)
     joined = SECTIONS_HEAD_WEIGHT * head + body
     norms = np.maximum(np.linalg.norm(joined, axis=1, keepdims=True), 1e-12)
     return np.asarray(joined / norms, dtype=np.float64)
+
+
+def _encode(embedder: Embedder, texts: Sequence[str], options: TextOptions) -> Matrix:
+    pieces = [text_pieces(text, options) for text in texts]
+    return encode_pieces(embedder, pieces).astype(np.float64)
 
 
 def score_all(documents: Sequence[Document], cvs: Sequence[Cv]) -> dict[str, Matrix]:
@@ -228,11 +184,16 @@ def score_all(documents: Sequence[Document], cvs: Sequence[Cv]) -> dict[str, Mat
     scores["char_tfidf"] = _lexical(CharTfidf(texts).scores, cvs)
     embedder = load_embedder(DEFAULT_MODEL)
     vectors: dict[str, tuple[Matrix, Matrix]] = {}
-    for name, options in (("default", TextOptions()), ("chunk", TextOptions(long_text="chunk"))):
+    # "default" is the product's default when the pool was made: the first 256 word pieces.
+    pooled = (
+        ("default", TextOptions(long_text="truncate")),
+        ("chunk", TextOptions(long_text="chunk")),
+    )
+    for name, options in pooled:
         _progress(f"{name} ({options.signature})")
-        doc_vectors = encode_prepared(embedder, [job_text(d, options) for d in documents], options)
-        cv_vectors = encode_prepared(embedder, [cv_text(cv.text, options) for cv in cvs], options)
-        vectors[name] = (cv_vectors.astype(np.float64), doc_vectors.astype(np.float64))
+        doc_vectors = _encode(embedder, [job_text(d, options) for d in documents], options)
+        cv_vectors = _encode(embedder, [cv_text(cv.text, options) for cv in cvs], options)
+        vectors[name] = (cv_vectors, doc_vectors)
         scores[name] = vectors[name][0] @ vectors[name][1].T
     _progress("sections")
     # The CV side of "sections" is the mean of its whole text's windows: "chunk"'s CV vectors.
@@ -376,7 +337,7 @@ def write_outputs(
     write_json(
         out / "queries.json",
         [
-            {"id": cv.id, "packet": qid, "category": cv.category, "text": cv.text}
+            {"id": cv.id, "packet": qid, "category": cv.category, "text_sha256": text_hash(cv.text)}
             for qid, cv in zip(qids, cvs, strict=True)
         ],
     )
@@ -436,6 +397,38 @@ def write_outputs(
     return {"packet_chars": chars}
 
 
+def _ungraded(sheet: Path) -> set[str]:
+    rows = [r.split("\t") for r in sheet.read_text(encoding="utf-8").splitlines()[1:]]
+    return {cells[0] for cells in rows if len(cells) < 2 or not cells[1].strip()}
+
+
+def rewrite_packets(out: Path, data: Path, *, todo: bool = False) -> int:
+    """Write both passes' packets again from their keys (the committed pool), the shared
+    CV texts and the catalog; the sheets are untouched. With `todo`, a packet holds only
+    the jobs its pass's sheet has no grade for yet (a pool extended by `extend_pool.py`),
+    and packets with none are not written. Characters written."""
+    resumes = resume_texts(data)
+    queries = json.loads((out / "queries.json").read_text(encoding="utf-8"))
+    cvs = {q["id"]: Cv(q["id"], q["category"], resumes[q["text_sha256"]][0]) for q in queries}
+    by_id = {doc.id: doc for doc in job_catalog(data)}
+    chars = 0
+    for pass_name in PASSES:
+        folder = out / f"packets-{pass_name}"
+        keys = json.loads((folder / "keys.json").read_text(encoding="utf-8"))
+        for qid, cv_id in keys["queries"].items():
+            jobs = [(label, by_id[doc]) for label, doc in keys["labels"][qid].items()]
+            if todo:
+                open_labels = _ungraded(out / f"pass-{pass_name}" / f"{qid}.tsv")
+                jobs = [(label, doc) for label, doc in jobs if label in open_labels]
+                if not jobs:
+                    (folder / f"{qid}.md").unlink(missing_ok=True)
+                    continue
+            text = packet(qid, pass_name, cvs[cv_id], jobs)
+            (folder / f"{qid}.md").write_text(text, encoding="utf-8")
+            chars += len(text)
+    return chars
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -444,9 +437,21 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data dir")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the judging dir")
     parser.add_argument("--force", action="store_true", help="overwrite graded sheets")
+    parser.add_argument(
+        "--packets-only",
+        action="store_true",
+        help="write the packets again (they are not committed), keeping the sheets",
+    )
+    parser.add_argument(
+        "--todo", action="store_true", help="like --packets-only, with only ungraded jobs"
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     out: Path = args.out
     graded = _graded_sheets(out)
+    if args.packets_only or args.todo:
+        chars = rewrite_packets(out, args.data, todo=args.todo)
+        print(f"packets written again: {chars:,} characters")
+        return 0
     if graded and not args.force:
         print(
             f"{len(graded)} grade sheets under {out} already hold grades (e.g. {graded[0]}); "
@@ -455,8 +460,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         )
         return 1
     rng = random.Random(SEED)
-    cvs = select_cvs(read_cvs(args.data / RESUMES), rng)
-    documents = build_catalog(args.data)
+    cvs = select_cvs(read_resumes(args.data), rng)
+    documents = job_catalog(args.data)
     print(f"{len(cvs)} CVs, {len(documents)} jobs", file=sys.stderr)
     scores = score_all(documents, cvs)
     pools = []

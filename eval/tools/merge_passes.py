@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -32,9 +33,10 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from build_pool import DEFAULT_DATA, DEFAULT_OUT, PASSES, ROOT, build_catalog, write_json
+from build_pool import DEFAULT_DATA, DEFAULT_OUT, PASSES, ROOT, write_json
 
-from workers.evaluation.dataset import LabelledSet, Query, load, save
+from workers.evaluation.dataset import load
+from workers.evaluation.shared_data import job_catalog
 
 GRADES = (0, 1, 2, 3)
 SET_NAME = "judged-cv-jobs"
@@ -288,6 +290,14 @@ def read_adjudicated(path: Path, differing: Sequence[Pair], problems: Problems) 
     return grades
 
 
+def _adjudicated_pairs(path: Path) -> set[Pair]:
+    """The pairs `path` already holds a grade for (none when it does not exist)."""
+    if not path.exists():
+        return set()
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:]]
+    return {(cells[0], cells[1]) for cells in rows if len(cells) > 2 and cells[2].strip()}
+
+
 def write_template(path: Path, differing: Sequence[Pair]) -> None:
     rows = "".join(f"{cv}\t{doc}\t\t\n" for cv, doc in differing)
     path.write_text("\t".join(ADJUDICATED_HEADER) + "\n" + rows, encoding="utf-8")
@@ -296,33 +306,39 @@ def write_template(path: Path, differing: Sequence[Pair]) -> None:
 def build_set(
     judging: Path,
     data: Path,
+    out: Path,
     *,
     cv_order: Sequence[str],
     a: dict[Pair, Grade],
     b: dict[Pair, Grade],
     adjudicated: dict[Pair, int],
-) -> LabelledSet:
+) -> dict[str, object]:
+    """The set in its reference form: ids, grades and the note; the texts stay in the
+    shared data and are read when the set is loaded (`workers.evaluation.shared_data`)."""
     raw = json.loads((judging / "queries.json").read_text(encoding="utf-8"))
-    texts = {q["id"]: q for q in raw}
-    queries = [
-        Query(id=cv, text=texts[cv]["text"], category=texts[cv]["category"]) for cv in cv_order
-    ]
-    documents = build_catalog(data)
-    known = {doc.id for doc in documents}
+    cvs = {q["id"]: q for q in raw}
+    known = {doc.id for doc in job_catalog(data)}
     judgments: dict[str, dict[str, int]] = {cv: {} for cv in cv_order}
     for cv, doc in sorted(a):
         if doc not in known:
             raise SystemExit(f"{doc} (graded for {cv}) is not in the catalog built from {data}")
         agreed = a[cv, doc].grade == b[cv, doc].grade
         judgments[cv][doc] = a[cv, doc].grade if agreed else adjudicated[cv, doc]
-    return LabelledSet(
-        name=SET_NAME,
-        queries=queries,
-        documents=documents,
-        judgments=judgments,
-        derived=False,
-        note=SET_NOTE,
-    )
+    return {
+        "name": SET_NAME,
+        "derived": False,
+        "note": SET_NOTE,
+        "texts": {
+            "from": "shared-data",
+            "data_dir": os.path.relpath(data.resolve(), out.parent.resolve()),
+            "documents": "every job of the saved API responses (shared_data.job_catalog)",
+        },
+        "queries": [
+            {"id": cv, "category": cvs[cv]["category"], "text_sha256": cvs[cv]["text_sha256"]}
+            for cv in cv_order
+        ],
+        "judgments": judgments,
+    }
 
 
 # ---------------------------------------------------------------- main
@@ -353,8 +369,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     problems.report()
 
     cv_order = [cv for _, cv in sorted(keys[0][0].items())]
-    pool = json.loads((judging / "pool.json").read_text(encoding="utf-8"))
-    titles = {j["doc"]: j["title"] for q in pool["queries"].values() for j in q["jobs"]}
+    titles = {doc.id: doc.title for doc in job_catalog(args.data)}
     report = agreement(a, b, cv_order)
     write_json(judging / "agreement.json", report)
     differing = write_disagreements(judging / "disagreements.md", a, b, titles)
@@ -364,17 +379,23 @@ def main(argv: Iterable[str] | None = None) -> int:
         f"quadratic κ {report['kappa_quadratic']}; {len(differing)} disagreements"
     )
     adjudication = judging / "adjudicated.tsv"
-    if not adjudication.exists():
-        write_template(judging / "adjudication-template.tsv", differing)
-        print(f"no {adjudication} yet: adjudicate the pairs of disagreements.md to build the set")
+    done = _adjudicated_pairs(adjudication)
+    if open_pairs := [pair for pair in differing if pair not in done]:
+        write_template(judging / "adjudication-template.tsv", open_pairs)
+        print(
+            f"{len(open_pairs)} disagreements are not adjudicated yet (listed in "
+            f"adjudication-template.tsv): add them to {adjudication.name} to build the set"
+        )
         return 0
     adjudicated = read_adjudicated(adjudication, differing, problems)
     if problems.errors:
         problems.report()
         return 1
-    labelled = build_set(judging, args.data, cv_order=cv_order, a=a, b=b, adjudicated=adjudicated)
-    save(labelled, args.out)
-    load(args.out)  # refuses a set no system could be scored on
+    payload = build_set(
+        judging, args.data, args.out, cv_order=cv_order, a=a, b=b, adjudicated=adjudicated
+    )
+    write_json(args.out, payload)
+    labelled = load(args.out, args.data)  # refuses a set no system could be scored on
     final = Counter(g for grades in labelled.judgments.values() for g in grades.values())
     print(
         f"wrote {args.out}: {len(labelled.queries)} CVs, {len(labelled.documents)} jobs, "

@@ -19,6 +19,7 @@ class EvaluationJob:
     location: str
     tags: list[str]
     category: str | None
+    remote: bool
 
 
 def interaction_grades(conn: Connection) -> dict[int, dict[int, int]]:
@@ -63,7 +64,7 @@ def jobs_for_evaluation(
     """Every judged job plus the `recent` newest jobs, each once."""
     with conn.cursor(row_factory=class_row(EvaluationJob)) as cur:
         cur.execute(
-            "SELECT id, title, description, company, location, tags, category FROM jobs"
+            "SELECT id, title, description, company, location, tags, category, remote FROM jobs"
             " WHERE id = ANY(%(judged)s)"
             "    OR id IN (SELECT id FROM jobs ORDER BY posted_at DESC, id DESC LIMIT %(recent)s)"
             " ORDER BY id",

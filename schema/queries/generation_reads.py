@@ -191,3 +191,23 @@ def active_cv_owner(conn: Connection, cv_id: int) -> int | None:
         "SELECT user_id FROM cvs WHERE id = %(id)s AND is_active", {"id": cv_id}
     ).fetchone()
     return int(str(row[0])) if row else None
+
+
+def feedback_vectors(
+    conn: Connection, model_id: int, dimension: int, user_ids: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """What these users acted on, with the jobs' vectors under the model: rows of
+    (user_id, +1 liked or -1 disliked) and their vectors, by user. Liked: applied to,
+    saved or voted up; disliked: voted down. Jobs of any age count."""
+    select = (
+        "SELECT f.user_id, f.sign, e.embedding FROM ("
+        " SELECT user_id, job_id, 1::bigint AS sign FROM applications"
+        "  WHERE user_id = ANY(%(ids)s)"
+        " UNION SELECT user_id, job_id, 1 FROM saved_jobs WHERE user_id = ANY(%(ids)s)"
+        " UNION SELECT user_id, job_id, CASE WHEN vote = 'up' THEN 1 ELSE -1 END"
+        "  FROM feedback WHERE user_id = ANY(%(ids)s)"
+        ") AS f JOIN job_embeddings e ON e.job_id = f.job_id AND e.model_id = %(model_id)s"
+        " ORDER BY f.user_id"
+    )
+    params = {"ids": list(user_ids), "model_id": model_id}
+    return read_vectors(conn, select, params, dimension, ids=2)

@@ -29,7 +29,7 @@ CREATE UNLOGGED TABLE jobs_stage (
 -- The stage lives for one transaction: compressing its descriptions would be wasted work
 -- (and `jobs` takes them uncompressed or lz4, see migration 004). They stay out of line:
 -- kept in the row, every statement's scan and every UPDATE of a row's action would
--- read or copy ~4 KB per row (+0.3 s of server CPU for 10,000 unchanged jobs).
+-- read or copy a whole description per row.
 ALTER TABLE jobs_stage ALTER COLUMN description SET STORAGE EXTERNAL
 """
 
@@ -37,9 +37,9 @@ ALTER TABLE jobs_stage ALTER COLUMN description SET STORAGE EXTERNAL
 # changed. CREATE TABLE AS is the one writing statement PostgreSQL runs as a parallel
 # query: up to `parallel_workers` workers (capped by the server's
 # max_parallel_workers_per_gather) and the backend itself each compute a share. Without
-# free workers the backend computes them all, as the generated column did. The largest
+# free workers the backend computes them all. The largest
 # tuple target keeps a vector (~4 KB, read once by the INSERT) in its row: no TOAST table
-# writes, and no pglz tries, which save nothing on vectors (-0.1 s per 10,000 new jobs).
+# writes, and no pglz tries, which save nothing on vectors.
 NEEDS_VECTOR = """
 SELECT ord, title, company, tags, description
 FROM jobs_stage WHERE (action IS NULL AND dup_of IS NULL) OR new_text"""

@@ -119,6 +119,37 @@ _ANALYZE_STAGE = (
 )
 
 
+def _upsert_through_stage(
+    cur: psycopg.Cursor[tuple[object, ...]], stage: str, latest: dict[tuple[str, str], JobRecord]
+) -> dict[str, int]:
+    """COPY the batch into the stage table `stage`, decide each row's action there, write
+    the jobs, and count the rows per action."""
+
+    def run(statement: str) -> None:
+        cur.execute(statement.replace("jobs_stage", stage))
+
+    run("DROP TABLE IF EXISTS jobs_stage_vectors, jobs_stage")
+    run(CREATE_STAGE)
+    with cur.copy(COPY.replace("jobs_stage", stage)) as copy:
+        copy.set_types(COPY_TYPES)
+        for ord_, record in enumerate(latest.values()):
+            copy.write_row((ord_, *_values(record), content_hash(record)))
+    # Statistics only for what the steps join and filter on (the descriptions are what
+    # ANALYZE would spend its time reading). `action` and `dup_of` are all NULL now:
+    # without that known, `action IS NULL` is guessed to keep a tiny share of the rows
+    # and the in-batch dedupe becomes a nested loop over every pair of rows.
+    run(_ANALYZE_STAGE)
+    for step in DECIDE:
+        run(step)
+    _compute_vectors(cur, stage)
+    for step in WRITE:
+        run(step)
+    run("SELECT coalesce(action, 'unchanged'), count(*) FROM jobs_stage GROUP BY 1")
+    counts = {str(action): int(str(n)) for action, n in cur.fetchall()}
+    run("DROP TABLE jobs_stage_vectors, jobs_stage")
+    return counts
+
+
 def upsert_jobs(conn: Connection, records: Sequence[JobRecord]) -> UpsertCounts:
     """Store a batch: insert new jobs, update changed ones, leave unchanged ones untouched.
 
@@ -134,30 +165,8 @@ def upsert_jobs(conn: Connection, records: Sequence[JobRecord]) -> UpsertCounts:
     if not latest:
         return UpsertCounts(duplicates=repeated)
     stage = f"jobs_stage_{conn.info.backend_pid}"
-
-    def run(statement: str) -> None:
-        cur.execute(statement.replace("jobs_stage", stage))
-
     with conn.transaction(), conn.cursor() as cur:
-        run("DROP TABLE IF EXISTS jobs_stage_vectors, jobs_stage")
-        run(CREATE_STAGE)
-        with cur.copy(COPY.replace("jobs_stage", stage)) as copy:
-            copy.set_types(COPY_TYPES)
-            for ord_, record in enumerate(latest.values()):
-                copy.write_row((ord_, *_values(record), content_hash(record)))
-        # Statistics only for what the steps join and filter on (the descriptions are what
-        # ANALYZE would spend its time reading). `action` and `dup_of` are all NULL now:
-        # without that known, `action IS NULL` is guessed to keep 0.5% of the rows and the
-        # in-batch dedupe becomes a nested loop over every pair of rows (40 ms a chunk).
-        run(_ANALYZE_STAGE)
-        for step in DECIDE:
-            run(step)
-        _compute_vectors(cur, stage)
-        for step in WRITE:
-            run(step)
-        run("SELECT coalesce(action, 'unchanged'), count(*) FROM jobs_stage GROUP BY 1")
-        counts = {str(action): int(str(n)) for action, n in cur.fetchall()}
-        run("DROP TABLE jobs_stage_vectors, jobs_stage")
+        counts = _upsert_through_stage(cur, stage, latest)
     return UpsertCounts(
         new=counts.get("new", 0),
         updated=counts.get("updated", 0),
@@ -171,7 +180,7 @@ def _compute_vectors(cur: psycopg.Cursor[tuple[object, ...]], stage: str) -> Non
     are restored afterwards, so the rest of the caller's transaction is planned as before.
 
     A batch of unchanged jobs needs no vector: then the (empty) table is made without
-    starting workers (~10 ms each time).
+    starting workers.
     """
     vectors = VECTORS.replace("jobs_stage", stage)
     cur.execute(f"SELECT EXISTS ({NEEDS_VECTOR.replace('jobs_stage', stage)})")

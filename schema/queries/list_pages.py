@@ -55,7 +55,7 @@ def list_state(conn: Connection, user_id: int) -> ListState:
 
 
 # The page is rendered to JSON by PostgreSQL: decoding fifty rows into Python objects and
-# encoding them again cost more CPU than the query itself (bench/api.py), on the API's
+# encoding them again costs more CPU than the query itself, on the API's
 # hottest path. The shape is the API's `Recommendation` (server/schemas.py).
 _ITEM_JSON = """json_build_object(
     'rank', p.rank, 'match_score', round(p.score::numeric, 4), 'match_reason', p.reason,
@@ -120,9 +120,9 @@ def _pattern(location: str | None) -> str | None:
 # Ranks count the list's jobs that still exist, before the caller's filters. Reasons are
 # written here from the stored evidence and profiles (`jobmatch_reason`, migration 008),
 # for the page's rows only: profiles are joined after the window and the LIMIT, so the
-# sort that numbers the list moves narrow rows (~0.1 ms less a page, 0.3 ms less for a
-# filtered one). Each job is fetched by its key (the OFFSET 0 keeps the planner from
-# hashing a scan of `jobs`, which it chose for small catalogs). The CV's profile may be
+# sort that numbers the list moves narrow rows. Each job is fetched by its key (the
+# OFFSET 0 keeps the planner from hashing a scan of `jobs` for small catalogs). The CV's
+# profile may be
 # stored out of line: the CTE takes (and decompresses) it once, where 50 references to
 # the table's column would each fetch it again.
 _PAGE_SQL = (

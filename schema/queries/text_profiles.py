@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+import psycopg
 from psycopg.rows import class_row
 
 from schema.database import Connection
@@ -150,6 +151,26 @@ def _fetch(conn: Connection, row: type[Row], query: str, params: dict[str, objec
         return cur.fetchall()
 
 
+def _copy_to_temp(cur: psycopg.Cursor[tuple[object, ...]], profiles: list[NewProfile]) -> None:
+    """COPY the profiles into this session's `new_text_profiles` (emptied first)."""
+    cur.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS new_text_profiles (id BIGINT, content_hash BYTEA,"
+        " term_keys BYTEA, quote_text BYTEA, quote_starts INTEGER[], quote_ends INTEGER[],"
+        " shown TEXT[])"
+        # Compressed here, values would be stored compressed: a job's profile is read
+        # an element at a time by every list read (migration 008).
+        " WITH (toast_tuple_target = 8160) ON COMMIT DELETE ROWS"
+    )
+    cur.execute("DELETE FROM new_text_profiles")  # an enclosing transaction's rows
+    with cur.copy(
+        "COPY new_text_profiles (id, content_hash, term_keys, quote_text, quote_starts,"
+        " quote_ends, shown) FROM STDIN"
+    ) as copy:
+        for p in profiles:
+            row = (p.owner_id, p.content_hash, p.term_keys, p.quote_text)
+            copy.write_row((*row, list(p.quote_starts), list(p.quote_ends), list(p.shown)))
+
+
 def _store(
     conn: Connection,
     profiles: Sequence[NewProfile],
@@ -165,32 +186,7 @@ def _store(
     # Keys in one order, so two writers storing overlapping profiles cannot deadlock.
     ordered = sorted(profiles, key=lambda p: p.owner_id)
     with conn.transaction(), conn.cursor() as cur:
-        cur.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS new_text_profiles (id BIGINT, content_hash BYTEA,"
-            " term_keys BYTEA, quote_text BYTEA, quote_starts INTEGER[], quote_ends INTEGER[],"
-            " shown TEXT[])"
-            # Compressed here, values would be stored compressed: a job's profile is read
-            # an element at a time by every list read (migration 008).
-            " WITH (toast_tuple_target = 8160) ON COMMIT DELETE ROWS"
-        )
-        cur.execute("DELETE FROM new_text_profiles")  # an enclosing transaction's rows
-        with cur.copy(
-            "COPY new_text_profiles (id, content_hash, term_keys, quote_text, quote_starts,"
-            " quote_ends, shown)"
-            " FROM STDIN"
-        ) as copy:
-            for p in ordered:
-                copy.write_row(
-                    (
-                        p.owner_id,
-                        p.content_hash,
-                        p.term_keys,
-                        p.quote_text,
-                        list(p.quote_starts),
-                        list(p.quote_ends),
-                        list(p.shown),
-                    )
-                )
+        _copy_to_temp(cur, ordered)
         columns = "term_keys, quote_text, quote_starts, quote_ends" + shown
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns.split(", "))
         cur.execute(

@@ -60,10 +60,9 @@ def exit_cleanly_on_sigterm() -> None:
     """Make SIGTERM (`kill`, `docker stop`, systemd) end this process as Ctrl-C does.
 
     uvicorn shuts down gracefully on SIGTERM, then raises the signal again under the
-    handler it found. Python's default handler ends the process on the spot: no
-    `finally` (the worker that `jobmatch up` started was left running) and no exit
-    hooks (the embedded PostgreSQL this process started stayed up). Raising SystemExit
-    instead unwinds normally.
+    handler it found. Python's default handler would end the process on the spot, with
+    no `finally` (which stops the worker `jobmatch up` started) and no exit hooks (which
+    stop the embedded PostgreSQL this process started). Raising SystemExit unwinds.
     """
     signal.signal(signal.SIGTERM, _raise_system_exit)
 

@@ -1,17 +1,32 @@
-"""`POST /jobs/{job_id}/feedback`: an up or down vote; down hides the job from the caller."""
+"""`POST /jobs/{job_id}/feedback`: an up or down vote; down hides the job from the caller,
+and either moves the caller's next list (regenerated right after the vote)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from litestar import Controller, post
+from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.status_codes import HTTP_201_CREATED
 
-from schema.queries.feedback import record_feedback
-from server.routes.common import CurrentUser, Db, JobId
+from schema.database import Connection
+from schema.queries.feedback import Feedback, record_feedback
+from server.routes.common import CurrentUser, Db, JobId, TaskQueue
 from server.schemas import FeedbackIn, FeedbackOut
+
+
+def cast_vote(
+    db: Connection, queue: TaskQueue, user_id: int, job_id: int, *, vote: str, reason: str
+) -> Feedback | None:
+    """Record the vote (None: no such job), then queue the user's list to be regenerated
+    with it counted; every door's vote."""
+    row = record_feedback(db, user_id, job_id, vote, reason)
+    if row is not None:
+        queue.forget(user_id)
+        queue.generate_for_user(user_id)
+    return row
 
 
 class FeedbackController(Controller):
@@ -25,10 +40,19 @@ class FeedbackController(Controller):
         summary="Vote a job up or down",
     )
     def vote(
-        self, db: Db, user: CurrentUser, job_id: JobId, data: Annotated[FeedbackIn, Body()]
+        self,
+        db: Db,
+        state: State,
+        user: CurrentUser,
+        job_id: JobId,
+        data: Annotated[FeedbackIn, Body()],
     ) -> FeedbackOut:
-        """A second vote replaces the first; a down vote removes the job from the list now."""
-        row = record_feedback(db, user.id, job_id, data.vote, data.reason.strip())
+        """A second vote replaces the first; a down vote removes the job from the list now.
+        The caller's list is then regenerated with the vote counted (jobs like a liked one
+        rise, jobs like a disliked one fall)."""
+        row = cast_vote(
+            db, state.queue, user.id, job_id, vote=data.vote, reason=data.reason.strip()
+        )
         if row is None:
             raise NotFoundException(f"no job with id {job_id}")
         return FeedbackOut(

@@ -133,8 +133,8 @@ class JobsController(Controller):
         """`status` is `ready`, `generating` (queued now) or `no_cv` (upload one first).
 
         The read runs on the event loop, not a thread: one indexed round trip of well
-        under a millisecond costs less than the hand-off to a thread under load
-        (bench/api.py). Queueing a generation (rare, throttled) does go to a thread.
+        under a millisecond costs less than the hand-off to a thread under load.
+        Queueing a generation (rare, throttled) does go to a thread.
         """
         body, stale = read_recommendations(
             db,

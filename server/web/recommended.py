@@ -7,6 +7,7 @@ for a job voted down, which leaves the list at once); without it, a redirect bac
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -18,10 +19,10 @@ from litestar.response import Redirect, Template
 
 from schema.database import Connection
 from schema.queries.applications import AlreadyAppliedError, apply
-from schema.queries.feedback import record_feedback
 from schema.queries.job_marks import job_marks
 from schema.queries.saved_jobs import save_job, unsave_job
 from server.routes.common import Db, JobId
+from server.routes.feedback import cast_vote
 from server.web.auth import Person
 from server.web.common import (
     DONE,
@@ -98,7 +99,12 @@ class RecommendedController(Controller):
 
     @post("/jobs/{job_id:int}/vote")
     async def vote(
-        self, request: Request[Any, Any, Any], db: Db, person: Person, job_id: JobId
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        state: State,
+        person: Person,
+        job_id: JobId,
     ) -> Template | Redirect:
         fields = await form_fields(request)
         vote = fields.get("vote", "")
@@ -107,7 +113,9 @@ class RecommendedController(Controller):
             raise ClientException(
                 f"choose thumbs up or down; a reason may have up to {MAX_REASON} characters"
             )
-        row = await anyio.to_thread.run_sync(record_feedback, db, person.id, job_id, vote, reason)
+        row = await anyio.to_thread.run_sync(
+            partial(cast_vote, db, state.queue, person.id, job_id, vote=vote, reason=reason)
+        )
         if row is None:
             raise NotFoundException(f"there is no job {job_id}")
         if vote == "down" and fields.get("in_list") == "1" and is_htmx(request):

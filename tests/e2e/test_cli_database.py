@@ -6,6 +6,9 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from schema.migrate import available_migrations
 
@@ -46,3 +49,45 @@ def test_status_on_unmigrated_database_says_what_to_do(empty_db_url: str) -> Non
     assert result.returncode == 2
     assert "jobmatch migrate" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("scrape", "--source", "remoteok"),
+        ("import", "jobs.jsonl"),
+        ("embed",),
+        ("recommend",),
+        ("cleanup",),
+        ("users", "add", "a@example.com"),
+        ("demo",),
+        ("worker",),
+        ("serve", "--port", "1"),
+    ],
+)
+def test_every_door_meets_an_unmigrated_server_with_one_line(
+    empty_db_url: str, command: tuple[str, ...]
+) -> None:
+    """A `DATABASE_URL` server is the operator's: nothing is migrated behind their back,
+    and nothing runs against missing tables."""
+    result = jobmatch(*command, database_url=empty_db_url)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "lacks" in lines[0]
+    assert "run `jobmatch migrate`" in lines[0]
+    assert "does not exist" not in result.stderr
+
+
+def test_the_embedded_server_is_migrated_on_first_use(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "server.cli.main", "users", "add", "first@example.com"],
+        env={**env, "JOBMATCH_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "user 1 <first@example.com> added" in result.stdout

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from embeddings.backends import BackendUnavailableError
-from embeddings.loader import DEFAULT_MODEL, load_embedder, resolve_model
+from embeddings.loader import DEFAULT_MODEL, ModelLoader, load_embedder, resolve_model
 from embeddings.model import Embedder
 from embeddings.text import job_text
 from schema.database import Connection
@@ -77,7 +77,9 @@ def insert(conn: Connection, records: list[JobRecord]) -> dict[int, JobRecord]:
 def test_the_model_loads_once_offline_and_gives_unit_vectors(
     embedder: Embedder, home: Path
 ) -> None:
-    assert load_embedder(DEFAULT_MODEL, cache_dir=home / "models") is embedder
+    loader = ModelLoader(cache_dir=home / "models")
+    first = loader.load(DEFAULT_MODEL)
+    assert loader.load(DEFAULT_MODEL) is first  # kept for the process that holds it
     assert embedder.name == DEFAULT_MODEL
     assert embedder.dimension == 384
     vectors = embedder.encode(["Senior Python developer", "  short  ", "x" * 5000])

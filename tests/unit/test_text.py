@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
+from embeddings.representation import encode_pieces, text_pieces
 from embeddings.text import (
     TextOptions,
     chunk_words,
     cv_text,
-    encode_prepared,
     job_text,
     model_key,
     parse_model_key,
@@ -74,8 +74,9 @@ def test_chunking_lets_the_tail_of_a_long_text_count() -> None:
     head = " ".join(["kitchen chef cooking menu"] * 60)
     tail = " ".join(["kubernetes terraform cloud infrastructure"] * 60)
     text = f"{head} {tail}"
-    truncated = encode_prepared(embedder, [text[: len(head)]], TextOptions())
-    chunked = encode_prepared(embedder, [text], TextOptions(long_text="chunk"))
+    truncate, chunk = TextOptions(long_text="truncate"), TextOptions(long_text="chunk")
+    truncated = encode_pieces(embedder, [text_pieces(text[: len(head)], truncate)])
+    chunked = encode_pieces(embedder, [text_pieces(text, chunk)])
     topic = embedder.encode([tail])
     assert float(chunked[0] @ topic[0]) > float(truncated[0] @ topic[0]) + 0.2
     assert np.isclose(np.linalg.norm(chunked[0]), 1.0, atol=1e-5)
@@ -84,8 +85,8 @@ def test_chunking_lets_the_tail_of_a_long_text_count() -> None:
 def test_short_texts_embed_alike_whether_chunked_or_truncated() -> None:
     embedder = FakeEmbedder()
     texts = ["python developer", "registered nurse"]
-    a = encode_prepared(embedder, texts, TextOptions())
-    b = encode_prepared(embedder, texts, TextOptions(long_text="chunk"))
+    a = encode_pieces(embedder, [text_pieces(t, TextOptions(long_text="truncate")) for t in texts])
+    b = encode_pieces(embedder, [text_pieces(t, TextOptions(long_text="chunk")) for t in texts])
     assert np.allclose(a, b, atol=1e-6)
 
 
@@ -96,6 +97,9 @@ def test_options_are_validated_and_named() -> None:
         TextOptions(chunk_words=10, chunk_overlap=10)
     assert model_key("m", TextOptions()) == "m"
     assert model_key("m", TextOptions(long_text="chunk")) == "m [full+chunk160/32x8]"
+    assert model_key("m", TextOptions(long_text="truncate")) == "m [full+truncate]"
+    heavy_head = TextOptions(head_weight=2.0)
+    assert model_key("m", heavy_head) == "m [full+sections160/32x8h2i0.5b0.25]"
 
 
 @pytest.mark.parametrize(
@@ -103,6 +107,8 @@ def test_options_are_validated_and_named() -> None:
     [
         TextOptions(),
         TextOptions(long_text="chunk"),
+        TextOptions(long_text="truncate"),
+        TextOptions(head_weight=1.0, intro_weight=0.75, boilerplate_weight=0.0),
         TextOptions(template="title_tags"),
         TextOptions(template="description", long_text="chunk", chunk_words=90, chunk_overlap=10),
     ],

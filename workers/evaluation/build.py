@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from schema.database import connection
 from schema.queries.evaluation import (
-    EvaluationJob,
     interaction_grades,
     jobs_for_evaluation,
     user_cvs,
 )
-from schema.queries.jobs import JobRecord
 from workers.evaluation.categories import CV_TO_JOB_CATEGORIES, grade
-from workers.evaluation.dataset import DatasetError, Document, LabelledSet, Query
+from workers.evaluation.dataset import DatasetError, Document, LabelledSet, Query, as_document
+from workers.evaluation.shared_data import read_resumes
 from workers.pipelines.ingest import read_jobs_file
 
 # Responses whose jobs carry a category label (RemoteOK and Arbeitnow have none).
@@ -25,7 +22,6 @@ CATEGORISED_RESPONSES = (
     "themuse-results-mixed.json",
     "adzuna-us-2025-07.json",
 )
-RESUMES = Path("resumes") / "kaggle-updated-resume-dataset.csv"
 # Labels that say nothing about the field: such jobs are left out rather than called irrelevant.
 UNINFORMATIVE_CATEGORIES = frozenset({"Unknown", "All others"})
 
@@ -40,7 +36,7 @@ DERIVED_NOTE = (
 def from_shared_data(data_dir: Path) -> LabelledSet:
     """Real CVs (queries) and real categorised postings (documents) from `data_dir`."""
     documents = list(_categorised_jobs(data_dir))
-    queries = list(_resumes(data_dir / RESUMES))
+    queries = list(_resumes(data_dir))
     judgments = {
         query.id: {
             doc.id: graded
@@ -77,33 +73,14 @@ def _categorised_jobs(data_dir: Path) -> Iterable[Document]:
         source, parsed = read_jobs_file(path, None)
         for job in parsed.records:
             if job.category and job.category not in UNINFORMATIVE_CATEGORIES:
-                yield _document(f"{source}:{job.source_id}", job)
+                yield as_document(f"{source}:{job.source_id}", job)
 
 
-def _document(document_id: str, job: JobRecord | EvaluationJob) -> Document:
-    return Document(
-        id=document_id,
-        title=job.title,
-        description=job.description,
-        company=job.company,
-        location=job.location,
-        tags=tuple(job.tags),
-        category=job.category,
-    )
-
-
-def _resumes(path: Path) -> Iterable[Query]:
-    """Each distinct resume once (the file repeats rows), in file order."""
-    if not path.exists():
-        raise DatasetError(f"{path} is missing; the shared data set is incomplete")
-    csv.field_size_limit(sys.maxsize)
-    seen: set[str] = set()
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            text, category = row["Resume_str"].strip(), row["Category"].strip()
-            if text and text not in seen and category in CV_TO_JOB_CATEGORIES:
-                seen.add(text)
-                yield Query(id=f"cv-{len(seen):04d}", text=text, category=category)
+def _resumes(data_dir: Path) -> Iterable[Query]:
+    """Each distinct resume of a category the mapping knows, once, in file order."""
+    known = [(t, c) for t, c in read_resumes(data_dir) if c in CV_TO_JOB_CATEGORIES]
+    for number, (text, category) in enumerate(known, start=1):
+        yield Query(id=f"cv-{number:04d}", text=text, category=category)
 
 
 def from_product(url: str, *, max_jobs: int = 5000) -> LabelledSet:
@@ -117,7 +94,7 @@ def from_product(url: str, *, max_jobs: int = 5000) -> LabelledSet:
         cvs = user_cvs(conn, list(grades))
         jobs = jobs_for_evaluation(conn, {j for g in grades.values() for j in g}, max_jobs)
     queries = [Query(id=f"user-{user_id}", text=body) for user_id, body in cvs.items()]
-    documents = [_document(f"job-{job.id}", job) for job in jobs]
+    documents = [as_document(f"job-{job.id}", job) for job in jobs]
     judgments = {
         f"user-{user_id}": {f"job-{job_id}": g for job_id, g in user_grades.items()}
         for user_id, user_grades in grades.items()

@@ -18,6 +18,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from schema.queries.evaluation import EvaluationJob
+from schema.queries.jobs import JobRecord
+
 
 class DatasetError(ValueError):
     """The labelled set file is missing, malformed, or has no usable query."""
@@ -67,10 +70,19 @@ def save(labelled: LabelledSet, path: Path) -> None:
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def load(path: Path) -> LabelledSet:
-    """Read a labelled set, refusing a malformed one with the reason."""
+def load(path: Path, data_dir: Path | None = None) -> LabelledSet:
+    """Read a labelled set, refusing a malformed one with the reason.
+
+    A set may keep only ids of the shared data's CVs and jobs (`"texts"`, see
+    `shared_data.resolve_texts`); their texts are then read from `data_dir` (default: the
+    folder the set names, relative to itself).
+    """
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(raw.get("texts"), dict):
+            from workers.evaluation.shared_data import resolve_texts
+
+            raw = resolve_texts(raw, path, data_dir)
         labelled = LabelledSet(
             name=str(raw["name"]),
             queries=[Query(**q) for q in raw["queries"]],
@@ -93,3 +105,17 @@ def load(path: Path) -> LabelledSet:
     if not labelled.judged_queries():
         raise DatasetError(f"{path} has no query with a relevant document; nothing to evaluate")
     return labelled
+
+
+def as_document(document_id: str, job: JobRecord | EvaluationJob) -> Document:
+    """A job as an evaluation document under `document_id`."""
+    return Document(
+        id=document_id,
+        title=job.title,
+        description=job.description,
+        company=job.company,
+        location=job.location,
+        tags=tuple(job.tags),
+        category=job.category,
+        remote=job.remote,
+    )

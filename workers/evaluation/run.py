@@ -1,4 +1,10 @@
-"""Run a labelled set through BM25 and any number of embedding systems; collect the report."""
+"""Run a labelled set through the baselines and any number of systems; collect the report.
+
+A system is an embedding model on a backend with text options, optionally combined with
+the product's lexical signal (`lexical` > 0: dense cosine + lexical × weight, the nightly
+score), or a baseline: BM25 or character n-gram TF-IDF over the whole text. Repeated
+systems run once.
+"""
 
 from __future__ import annotations
 
@@ -8,28 +14,33 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from embeddings.bm25 import BM25
-from embeddings.metrics import Estimate, per_query_metrics, summarise
+from embeddings.metrics import Estimate, paired_difference, per_query_metrics, summarise
 from embeddings.model import Embedder
-from embeddings.text import TextOptions, cv_text, encode_prepared, job_text
-from workers.evaluation.dataset import Document, LabelledSet
+from embeddings.text import TextOptions
+from workers.evaluation.dataset import LabelledSet
+from workers.evaluation.scoring import Matrix, Scorer
 
 BM25_SYSTEM = "bm25"
+CHAR_TFIDF_SYSTEM = "char-tfidf"
+BASELINES = {BM25_SYSTEM: "BM25 (full text)", CHAR_TFIDF_SYSTEM: "char 3-5-gram TF-IDF"}
+LoadEmbedder = Callable[[str, str], Embedder]
 
 
 @dataclass(frozen=True)
 class SystemSpec:
-    """One way of ranking: an embedding model on a backend with text options, or BM25."""
+    """One way of ranking: a baseline, or a model with text options and a lexical weight."""
 
     model: str
     backend: str = "auto"
     text: TextOptions = field(default_factory=TextOptions)
+    lexical: float = 0.0
 
     @property
     def label(self) -> str:
-        if self.model == BM25_SYSTEM:
-            return "BM25 (full text)"
-        return f"{self.model} · {self.backend} · {self.text.signature}"
+        if self.model in BASELINES:
+            return BASELINES[self.model]
+        hybrid = f" + {self.lexical:g}·lexical" if self.lexical else ""
+        return f"{self.model} · {self.backend} · {self.text.signature}{hybrid}"
 
 
 @dataclass(frozen=True)
@@ -46,9 +57,8 @@ class SystemResult:
     per_query: list[QueryResult]
     texts_per_second: float | None
     seconds: float
-
-
-LoadEmbedder = Callable[[str, str], Embedder]
+    # Per metric: this system minus the first system, paired by query (None for the first).
+    versus_first: dict[str, Estimate] | None = None
 
 
 def evaluate(
@@ -56,46 +66,49 @@ def evaluate(
 ) -> list[SystemResult]:
     """Rank every document for every judged query with each system and score the rankings."""
     queries = labelled.judged_queries()
-    results = []
-    for asked in systems:
-        started, spec = time.perf_counter(), asked
-        if spec.model == BM25_SYSTEM:
-            rankings, rate = _bm25_rankings(labelled.documents, [q.text for q in queries]), None
-        else:
-            embedder = load(asked.model, asked.backend)
-            # Report the backend that ran ("auto" names none).
-            spec = replace(asked, backend=str(getattr(embedder, "backend", asked.backend)))
-            rankings, rate = _embedding_rankings(
-                labelled, [q.text for q in queries], spec, embedder
-            )
+    scorer = Scorer(queries, labelled.documents)
+    ids = [doc.id for doc in labelled.documents]
+    results: list[SystemResult] = []
+    for asked in dict.fromkeys(systems):
+        started = time.perf_counter()
+        spec, scores, rate = _scores(scorer, asked, load)
+        order = np.argsort(-scores, axis=1, kind="stable")
         per_query = [
             QueryResult(
                 query.id,
                 query.category,
-                per_query_metrics(ranking, labelled.judgments.get(query.id, {})),
+                per_query_metrics([ids[i] for i in row], labelled.judgments.get(query.id, {})),
             )
-            for query, ranking in zip(queries, rankings, strict=True)
+            for query, row in zip(queries, order, strict=True)
         ]
-        metrics = summarise([result.metrics for result in per_query])
+        versus = _versus(per_query, results[0].per_query) if results else None
         elapsed = time.perf_counter() - started
-        results.append(SystemResult(spec, metrics, per_query, rate, elapsed))
+        results.append(
+            SystemResult(
+                spec, summarise([q.metrics for q in per_query]), per_query, rate, elapsed, versus
+            )
+        )
     return results
 
 
-def _bm25_rankings(documents: Sequence[Document], queries: Sequence[str]) -> list[list[str]]:
-    index = BM25([job_text(doc) for doc in documents])
-    return [[documents[i].id for i in index.rank(query)] for query in queries]
+def _scores(
+    scorer: Scorer, spec: SystemSpec, load: LoadEmbedder
+) -> tuple[SystemSpec, Matrix, float | None]:
+    """The system's scores (and its spec with the backend that ran, and its texts/s)."""
+    if spec.model == BM25_SYSTEM:
+        return spec, scorer.bm25(), None
+    if spec.model == CHAR_TFIDF_SYSTEM:
+        return spec, scorer.char_tfidf(), None
+    embedder = load(spec.model, spec.backend)
+    ran = replace(spec, backend=str(getattr(embedder, "backend", spec.backend)))
+    dense, rate = scorer.dense(embedder, ran.backend, spec.text)
+    if spec.lexical:
+        return ran, dense + np.float32(spec.lexical) * scorer.lexical(), rate
+    return ran, dense, rate
 
 
-def _embedding_rankings(
-    labelled: LabelledSet, queries: Sequence[str], spec: SystemSpec, embedder: Embedder
-) -> tuple[list[list[str]], float]:
-    doc_texts = [job_text(doc, spec.text) for doc in labelled.documents]
-    query_texts = [cv_text(text, spec.text) for text in queries]
-    started = time.perf_counter()
-    doc_vectors = encode_prepared(embedder, doc_texts, spec.text)
-    query_vectors = encode_prepared(embedder, query_texts, spec.text)
-    rate = (len(doc_texts) + len(query_texts)) / (time.perf_counter() - started)
-    order = np.argsort(-(query_vectors @ doc_vectors.T), axis=1, kind="stable")
-    ids = [doc.id for doc in labelled.documents]
-    return [[ids[i] for i in row] for row in order], rate
+def _versus(mine: Sequence[QueryResult], first: Sequence[QueryResult]) -> dict[str, Estimate]:
+    return {
+        name: paired_difference([q.metrics[name] for q in mine], [q.metrics[name] for q in first])
+        for name in mine[0].metrics
+    }

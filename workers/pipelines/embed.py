@@ -15,13 +15,8 @@ from dataclasses import asdict, dataclass
 from typing import Protocol, TypeVar
 
 from embeddings.model import Embedder, Vectors
-from embeddings.text import (
-    TextOptions,
-    cv_text,
-    encode_prepared,
-    job_text,
-    model_key,
-)
+from embeddings.representation import Piece, cv_pieces, encode_pieces, job_pieces
+from embeddings.text import TextOptions, model_key
 from schema.database import Connection, connection
 from schema.queries import vectors as q
 from schema.queries.models import (
@@ -32,7 +27,9 @@ from schema.queries.models import (
     register_model,
 )
 from schema.queries.text_profiles import CvText
-from workers.pipelines.text_profiles import profile_cvs, profile_pending
+from schema.queries.text_terms import CvForTerms
+from workers.pipelines.text_profiles import prepare_texts, profile_cvs
+from workers.pipelines.text_terms import count_cvs
 
 # Called with (texts handled so far, texts to handle in this run).
 Progress = Callable[[int, int], None]
@@ -95,10 +92,10 @@ def embed_pending(
         summary.unchanged = q.count_jobs(conn) + q.count_active_cvs(conn) - total
         run = _Run(conn, embedder, model, options, summary, _Ticker(progress, total))
         for jobs in _pages(lambda a: q.pending_jobs(conn, model.id, after_id=a, limit=page)):
-            texts = [job_text(job, options) for job in jobs]
+            texts = [job_pieces(job, options) for job in jobs]
             summary.jobs_embedded += run.page(texts, [(j.id, j.content_hash) for j in jobs], "job")
         for cvs in _pages(lambda a: q.pending_cvs(conn, model.id, after_id=a, limit=page)):
-            texts = [cv_text(cv.body, options) for cv in cvs]
+            texts = [cv_pieces(cv.body, options) for cv in cvs]
             summary.cvs_embedded += run.page(texts, [(c.id, c.content_hash) for c in cvs], "cv")
         summary.activated = activate_if_none(conn, model.id)
         _finish(conn, summary, started)
@@ -108,7 +105,7 @@ def embed_pending(
 def _finish(conn: Connection, summary: EmbedSummary, started: float) -> None:
     """Close the embedding's clock, then profile new texts for reasons (timed apart)."""
     summary.seconds = time.perf_counter() - started
-    summary.profiled = profile_pending(conn)
+    summary.profiled = prepare_texts(conn)
     summary.profile_seconds = time.perf_counter() - started - summary.seconds
 
 
@@ -123,7 +120,7 @@ class _Run:
     summary: EmbedSummary
     tick: _Ticker
 
-    def page(self, texts: list[str], keys: list[tuple[int, bytes]], kind: str) -> int:
+    def page(self, texts: list[list[Piece]], keys: list[tuple[int, bytes]], kind: str) -> int:
         """Embed one page of `kind` ('job' or 'cv'); the number embedded."""
         embedded, empty = _embed_page(
             self.conn,
@@ -131,7 +128,6 @@ class _Run:
             model=self.model,
             texts=texts,
             keys=keys,
-            options=self.options,
             kind=kind,
         )
         self.summary.skipped_empty += empty
@@ -195,13 +191,13 @@ def embed_cv(
             conn,
             embedder=embedder,
             model=model,
-            texts=[cv_text(cv.body, options)],
+            texts=[cv_pieces(cv.body, options)],
             keys=[(cv.id, cv.content_hash)],
-            options=options,
             kind="cv",
         )
         activate_if_none(conn, model.id)
         profile_cvs(conn, [CvText(cv.id, cv.content_hash, cv.body)])
+        count_cvs(conn, [CvForTerms(cv.id, cv.content_hash, cv.body)])
         return embedded == 1
 
 
@@ -239,15 +235,14 @@ def _embed_page(
     *,
     embedder: Embedder,
     model: EmbeddingModel,
-    texts: Sequence[str],
+    texts: Sequence[Sequence[Piece]],
     keys: Sequence[tuple[int, bytes]],
-    options: TextOptions,
     kind: str,
 ) -> tuple[int, int]:
     """Encode the non-empty texts of one page and store them; (embedded, skipped empty)."""
-    keep = [i for i, text in enumerate(texts) if text.strip()]
-    empty_ids = [keys[i][0] for i in range(len(texts)) if not texts[i].strip()]
-    vectors: Vectors = encode_prepared(embedder, [texts[i] for i in keep], options)
+    keep = [i for i, pieces in enumerate(texts) if pieces]
+    empty_ids = [keys[i][0] for i in range(len(texts)) if not texts[i]]
+    vectors: Vectors = encode_pieces(embedder, [texts[i] for i in keep])
     if keep and vectors.shape != (len(keep), model.dimension):
         raise DimensionMismatchError(
             f"model {model.name!r} returned vectors of shape {vectors.shape}, expected "

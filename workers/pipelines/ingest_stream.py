@@ -29,7 +29,7 @@ from workers.sources.base import ParseResult
 # Parsed chunks waiting for the upsert: enough to keep the server busy, few enough that
 # a slow server does not let parsed jobs pile up in memory.
 QUEUE_DEPTH = 2
-# Jobs per upsert: each upsert costs ~10 ms more than its rows; the first chunk's parse and
+# Jobs per upsert: each upsert has a fixed cost beyond its rows; the first chunk's parse and
 # the last one's upsert do not overlap anything.
 CHUNK_JOBS = 1_000
 

@@ -22,11 +22,13 @@ import numpy.typing as npt
 
 from embeddings.diversity import company_codes
 from embeddings.evidence import EvidenceFinder, job_key_rows
+from embeddings.lexical import LexicalIndex, TermCounts
 from embeddings.reasons import PROFILE_VERSION
 from embeddings.topk import Matrix, normalise
 from schema.database import Connection
 from schema.queries import generation_reads as q
 from schema.queries import text_profiles as tp
+from schema.queries import text_terms as tt
 from schema.queries.models import EmbeddingModel
 
 Mask = npt.NDArray[np.bool_]
@@ -39,6 +41,7 @@ class Catalog:
 
     ids: Rows
     evidence: EvidenceFinder
+    lexicon: LexicalIndex
     vectors: Matrix
     codes: Rows
     company_keys: list[str]
@@ -118,9 +121,11 @@ def load_catalog(conn: Connection, model: EmbeddingModel, since: datetime) -> Ca
     jobs, vectors = q.candidates(conn, model.id, model.dimension, since)
     companies = [job.company for job in jobs]
     ids = np.array([job.id for job in jobs], dtype=np.int64)
+    keys = _job_keys(conn, model, since, ids)
     return Catalog(
         ids=ids,
-        evidence=EvidenceFinder(job_key_rows(_job_keys(conn, model, since, ids))),
+        evidence=EvidenceFinder(job_key_rows(keys)),
+        lexicon=LexicalIndex(_job_terms(conn, model, since, ids)),
         vectors=normalise(vectors),
         codes=company_codes(companies),
         company_keys=[name.strip().casefold() for name in companies],
@@ -138,3 +143,15 @@ def _job_keys(conn: Connection, model: EmbeddingModel, since: datetime, ids: Row
         for row in tp.catalog_job_keys(conn, model.id, since, PROFILE_VERSION)
     }
     return [stored.get(job_id, b"") for job_id in ids.tolist()]
+
+
+def _job_terms(
+    conn: Connection, model: EmbeddingModel, since: datetime, ids: Rows
+) -> list[TermCounts]:
+    """The jobs' stored word counts, in `ids` order (none for a job not counted yet)."""
+    stored = {row.owner_id: row for row in tt.catalog_terms(conn, model.id, since)}
+    empty = TermCounts.from_bytes(b"", b"")
+    return [
+        TermCounts.from_bytes(stored[i].keys, stored[i].counts) if i in stored else empty
+        for i in ids.tolist()
+    ]

@@ -154,9 +154,7 @@ class ListWriter:
         )
 
     def _cv_keys(self, cv_ids: list[int]) -> dict[int, npt.NDArray[np.int64]]:
-        """These CVs' stored term keys by id (a CV without a current profile has none)."""
-        found = {
-            row.owner_id: row.term_keys for row in tp.cv_keys(self._conn, cv_ids, PROFILE_VERSION)
-        }
-        empty = term_keys(b"")
-        return {cv_id: term_keys(found[cv_id]) if cv_id in found else empty for cv_id in cv_ids}
+        """These CVs' stored term keys by id. A CV deleted since it was scored has none
+        (profiles go with their CV), and its owner keeps the list they had."""
+        rows = tp.cv_keys(self._conn, cv_ids, PROFILE_VERSION)
+        return {row.owner_id: term_keys(row.term_keys) for row in rows}

@@ -3,7 +3,7 @@
 A GIN index (`jobs_search_idx`) takes new entries into a pending list and merges them into
 its tree in bulk once the list passes `gin_pending_list_limit`, in whichever backend is
 inserting at that moment: inside the ingest's INSERT, on the one core its backend runs
-on (~0.7 s per 10,000 new jobs, a sixth of storing them). While a stream is stored, its
+on, a sizeable share of storing them. While a stream is stored, its
 transaction raises that limit (`defer_merging`), so its INSERTs only append, and a
 `PendingMerger` merges after each chunk on its own backend, on another core, while the
 stream's connection goes on with the next chunk. Any backend may merge entries of rows

@@ -7,10 +7,10 @@ and a model switch (`jobmatch models activate`) reaches it without a restart.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from embeddings.loader import ModelLoader, ModelUnavailableError
 from embeddings.model import Embedder
 from embeddings.text import TextOptions, parse_model_key
 from schema.database import connection
@@ -45,22 +45,14 @@ class Embedders:
         self, default_model: str, cache_dir: Path, *, fixed: Embedder | None = None
     ) -> None:
         self.default_model = default_model
-        self._cache_dir = cache_dir
         self._fixed = fixed
-        self._loaded: dict[str, Embedder] = {}
-        self._lock = threading.Lock()
+        self._loader = ModelLoader(cache_dir=cache_dir)
 
     def load(self, name: str, backend: str = "auto") -> Embedder:
         """The embedder of `name` (loading the model the first time it is asked for)."""
         if self._fixed is not None:
             return self._fixed
-        with self._lock:
-            key = f"{name}\x00{backend}"
-            if key not in self._loaded:
-                from embeddings.loader import load_embedder  # torch: only when needed
-
-                self._loaded[key] = load_embedder(name, backend=backend, cache_dir=self._cache_dir)
-            return self._loaded[key]
+        return self._loader.load(name, backend)
 
     def serving(self, url: str) -> tuple[Embedder, TextOptions]:
         """The embedder and text options of the active model (the default before any)."""
@@ -70,8 +62,6 @@ class Embedders:
     def for_queries(self, model: EmbeddingModel) -> Embedder | None:
         """An embedder that encodes queries comparable with `model`'s stored vectors, or
         None when this process cannot load it or it is another model."""
-        from embeddings.loader import ModelUnavailableError
-
         name = parse_model_key(model.name)[0]
         try:
             embedder = self.load(name)

@@ -1,9 +1,10 @@
 """Profiling job and CV texts for reasons once per text, when they are embedded.
 
-A profile (`embeddings.reasons`) costs about 0.5 ms for a real posting or CV; the nightly
-generation matches every candidate job with every user, so it reads stored profiles
-instead of making them again. The embed step makes them for new and changed texts;
-generation makes (and stores) any still missing, e.g. after the profiling code changed.
+Profiling a real posting or CV (`embeddings.reasons`) is far dearer than reading its
+stored profile, and the nightly generation matches every candidate job with every user,
+so it reads stored profiles. The embed step makes them for new and changed texts; the
+generation's first step makes any still missing (e.g. after the profiling changed), so
+its scoring only reads.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from embeddings.reasons import PROFILE_VERSION, TextProfile, profile_cv, profile_job
 from schema.database import Connection
 from schema.queries import text_profiles as tp
+from workers.pipelines.text_terms import count_pending
 
 PAGE = 1000
 
@@ -58,3 +60,9 @@ def profile_pending(conn: Connection) -> int:
         done += len(profile_cvs(conn, cvs))
         after = cvs[-1].id
     return done
+
+
+def prepare_texts(conn: Connection) -> int:
+    """The step before scoring: profile (for reasons) and count the words of (for the
+    lexical score) every job and active CV that lacks them for its current text."""
+    return profile_pending(conn) + count_pending(conn)
