@@ -5,13 +5,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench
+.PHONY: run test install lint bench browser
 
 run: install
 	$(BIN)/jobmatch up
 
-test: install lint
+test: install lint browser
 	$(BIN)/pytest
+
+# The browser tests drive Debian's Chromium and its driver. Installed here when missing
+# and we are root (CI, a fresh machine); otherwise those tests skip, saying why.
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver; \
+	else echo "chromium/chromium-driver missing and not root: browser tests will skip"; fi
 
 install: $(STAMP)
 

@@ -1,4 +1,5 @@
-"""Load on the API: `GET /jobs/recommendations` (50 items) beside `GET /health`.
+"""Load on the API: `GET /jobs/recommendations` (50 items) beside `GET /health`; then
+the web app's recommendations page against the JSON endpoint.
 
 Seeds a fresh database (DATABASE_URL's server, else an embedded one in a temporary
 folder) with 2,000 jobs (descriptions of a real posting's median length), their vectors,
@@ -6,7 +7,10 @@ one user with a CV and a stored 50-item list, starts `uvicorn` in a separate pro
 127.0.0.1, and drives both endpoints at once for `--duration` seconds (wrk when
 installed, else httpx async clients). Prints requests/s, p50, p99 and errors for each,
 then compares the stored-list read with the naive way — a pgvector nearest-neighbour
-query per request — measured in the same run.
+query per request — measured in the same run. Last, one client at a time asks for the
+recommendations page (`GET /`, 10 jobs, signed in by a session cookie) and the JSON
+endpoint (50 jobs, and 10), and each one's server CPU time per request (all uvicorn
+processes, from psutil) and median latency are printed, with the page's ratio to each.
 
     .venv/bin/python bench/api.py [--duration 30] [--clients 32] [--workers 2]
 """
@@ -33,6 +37,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.page import page_vs_json, print_page_figures  # noqa: E402
 from embeddings.evidence import EvidenceFinder, job_key_rows, term_keys  # noqa: E402
 from embeddings.reasons import PROFILE_VERSION  # noqa: E402
 from schema.database import connect  # noqa: E402
@@ -43,14 +48,16 @@ from schema.queries.list_pages import recommended_page_json  # noqa: E402
 from schema.queries.list_writes import NewLists, replace_lists  # noqa: E402
 from schema.queries.models import activate_model, active_model, register_model  # noqa: E402
 from schema.queries.users import create_user, issue_token  # noqa: E402
+from schema.queries.web_sessions import open_session  # noqa: E402
 from workers.pipelines.text_profiles import profile_pending  # noqa: E402
 
 JOBS = 2000
 DIM = 384
 
 
-def seed(url: str) -> tuple[str, int]:
-    """Jobs with vectors, one user with a CV and a fresh 50-item list; (token, user id)."""
+def seed(url: str) -> tuple[str, int, str]:
+    """Jobs with vectors, one user with a CV and a fresh 50-item list; (token, user id,
+    web session id)."""
     rng = np.random.default_rng(7)
     conn = connect(url)
     conn.autocommit = True
@@ -70,9 +77,10 @@ def seed(url: str) -> tuple[str, int]:
         generated_at=now,
         expires_at=now + timedelta(days=3),
     )
+    session = open_session(conn, user.id, timedelta(days=1))
     conn.execute("ANALYZE")
     conn.close()
-    return token, user.id
+    return token, user.id, session
 
 
 def _list_with_reasons(
@@ -191,7 +199,7 @@ def start_api(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
             sys.executable,
             "-m",
             "uvicorn",
-            "server.app:app_from_env",
+            "bench.page:timed_app",
             "--factory",
             "--host",
             "127.0.0.1",
@@ -323,7 +331,7 @@ async def _httpx_load(
 
 def measure(url: str, args: argparse.Namespace) -> None:
     """Seed `url`, start the API on it, run the load and print every figure."""
-    token, user_id = seed(url)
+    token, user_id, session = seed(url)
     stored_ms, naive_ms = naive_ratio(url, user_id)
     port = free_port()
     api = start_api(url, port, args.workers)
@@ -349,6 +357,7 @@ def measure(url: str, args: argparse.Namespace) -> None:
             if tool == "wrk"
             else asyncio.run(_httpx_load(targets, token, args.duration))
         )
+        pages = page_vs_json(api, port, token, session, args.page_rounds)
     finally:
         api.terminate()
         api.wait(timeout=30)
@@ -359,6 +368,7 @@ def measure(url: str, args: argparse.Namespace) -> None:
         f"stored list read {stored_ms:.2f} ms vs naive per-request pgvector top-50 "
         f"{naive_ms:.2f} ms in SQL alone: {naive_ms / stored_ms:.1f}x"
     )
+    print_page_figures(pages, args.page_rounds)
 
 
 def main() -> None:
@@ -368,6 +378,7 @@ def main() -> None:
     parser.add_argument("--health-clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--tool", choices=("auto", "wrk", "httpx"), default="auto")
+    parser.add_argument("--page-rounds", type=int, default=2000, help="requests per endpoint")
     args = parser.parse_args()
     with scratch_database("jobmatch-bench-") as url:
         measure(url, args)

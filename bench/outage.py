@@ -104,7 +104,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args()
     with stoppable_server() as server:
-        token, _ = seed(server.url)
+        token, _, _ = seed(server.url)
         port = free_port()
         api = start_api(server.url, port, args.workers)
         try:

@@ -1,4 +1,5 @@
-"""The Litestar application: the one place routes, the pool, CORS and error handling meet."""
+"""The Litestar application: the one place the API, the web pages, the pool, CORS and
+error handling meet."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ from server.routes.tokens import TokensController
 from server.routes.users import UsersController
 from server.throttle import LIMITS, Limits, Throttle
 from server.token_cache import TokenCache
+from server.web import web_router
+from server.web.setup import csrf_config, openapi_render_plugins, static_routers, template_config
+from server.web.signin_throttle import SignInThrottle
 from workers.pipelines.cv_sandbox import CvReader
 from workers.pipelines.database import ready_database_url
 from workers.pipelines.serving import Embedders
@@ -61,6 +65,7 @@ def _openapi() -> OpenAPIConfig:
         title="jobmatch",
         version="0.1.0",
         path="/schema",
+        render_plugins=openapi_render_plugins(),
         components=Components(
             security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}
         ),
@@ -126,14 +131,21 @@ def create_app(
         "embedders": embedders,
         "cv_reader": CvReader(),
         "throttle": Throttle(limits),
+        "signin_throttle": SignInThrottle(),
     }
     return Litestar(
-        route_handlers=[Router(path=API_PREFIX, route_handlers=list(CONTROLLERS))],
+        route_handlers=[
+            Router(path=API_PREFIX, route_handlers=list(CONTROLLERS)),
+            web_router(),
+            *static_routers(),
+        ],
         lifespan=[lifespan],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},
         state=State(state),
         cors_config=_cors(settings),
         openapi_config=_openapi(),
+        template_config=template_config(),
+        csrf_config=csrf_config(settings),
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=MAX_BODY_BYTES,
         middleware=[InputGuard],

@@ -14,6 +14,7 @@ from psycopg_pool import PoolTimeout
 
 from schema.errors import DatabaseError
 from server.db import RETRY_AFTER_S, Database, DatabaseUnavailableError
+from server.web.errors import html_error, wants_html
 from workers.pipelines.cv_files import CvFileError, too_large
 
 log = logging.getLogger("jobmatch.api")
@@ -31,8 +32,11 @@ def error_response(
     return Response(body, status_code=status_code, headers=headers)
 
 
-def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    """Litestar's own errors (404, 405, 400 validation, 401, 413, 429) as the error body."""
+def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Litestar's own errors (404, 405, 400 validation, 401, 413, 429) as the error body;
+    on a web page, as a page that says what happened."""
+    if wants_html(request):
+        return html_error(request, exc.status_code, exc.detail)
     detail = exc.detail
     if exc.status_code == 413:
         # The body limit stops the upload before any handler: say what the limit is.
@@ -50,9 +54,16 @@ def on_cv_file_error(_: Request[Any, Any, Any], exc: CvFileError) -> Response[di
     return error_response(CV_FILE_STATUS[exc.reason], exc.detail)
 
 
-def on_database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def on_database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Constraint violations are the client's (409/422); a statement past its timeout or
-    an unreachable database is 503 with `Retry-After`."""
+    an unreachable database is 503 with `Retry-After` (a page, on a web page)."""
+    response = _database_error(request, exc)
+    if wants_html(request):
+        return html_error(request, int(response.status_code or 503), response.content["detail"])
+    return response
+
+
+def _database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     if isinstance(exc, pg_errors.UniqueViolation):
         return error_response(409, "that already exists")
     if isinstance(exc, pg_errors.ForeignKeyViolation):
@@ -70,9 +81,11 @@ def on_database_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
     return error_response(503, UNREACHABLE, retry)
 
 
-def on_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """A bug: logged with its traceback here, never shown to the client."""
     log.exception("unhandled error", exc_info=exc)
+    if wants_html(request):
+        return html_error(request, 500, "")
     return error_response(500, "internal error; it has been logged")
 
 

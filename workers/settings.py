@@ -44,6 +44,8 @@ class Settings:
     sources: tuple[str, ...] = DEFAULT_SOURCES
     scrape_days: int = 2
     cors_origins: tuple[str, ...] = ()
+    # Signs the web app's CSRF tokens; unset: a random key kept in `home` (server/web).
+    secret_key: str | None = None
     source_urls: Mapping[str, str] = field(default_factory=dict)
     schedule: Schedule = field(default_factory=Schedule)
 
@@ -68,6 +70,7 @@ class Settings:
             sources=_parse_sources(env.get("JOBMATCH_SOURCES")),
             scrape_days=_parse_positive_int(env, "JOBMATCH_SCRAPE_DAYS", 2),
             cors_origins=_split(env.get("JOBMATCH_CORS_ORIGINS")),
+            secret_key=env.get("JOBMATCH_SECRET_KEY") or None,
             source_urls=_parse_source_urls(env.get("JOBMATCH_SOURCE_URLS")),
             schedule=_parse_schedule(env),
         )

@@ -74,6 +74,7 @@ def recommended_page_json(
     *,
     remote: bool | None = None,
     location: str | None = None,
+    min_salary: float | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> str:
@@ -82,19 +83,28 @@ def recommended_page_json(
 
     One primary-key read of the user's list, its jobs joined by primary key.
     """
-    params = _page_params(user_id, remote, location, offset, limit)
+    params = _page_params(
+        user_id, remote=remote, location=location, min_salary=min_salary, offset=offset, limit=limit
+    )
     row = conn.execute(_PAGE_SQL, params).fetchone()
     assert row is not None  # an aggregate always returns a row
     return str(row[0])
 
 
 def _page_params(
-    user_id: int, remote: bool | None, location: str | None, offset: int, limit: int
+    user_id: int,
+    *,
+    remote: bool | None,
+    location: str | None,
+    min_salary: float | None,
+    offset: int,
+    limit: int,
 ) -> dict[str, object]:
     return {
         "user_id": user_id,
         "remote": remote,
         "location": _pattern(location),
+        "min_salary": min_salary,
         "offset": offset,
         "limit": limit,
     }
@@ -139,6 +149,9 @@ _PAGE_SQL = (
     "   ) AS ranked"
     "   WHERE (%(remote)s::boolean IS NULL OR ranked.remote = %(remote)s)"
     "   AND (%(location)s::text IS NULL OR ranked.location ILIKE %(location)s)"
+    # As search filters: the top of the range (or the only figure) must reach it.
+    "   AND (%(min_salary)s::numeric IS NULL"
+    "        OR coalesce(ranked.salary_max, ranked.salary_min) >= %(min_salary)s)"
     "   ORDER BY ranked.rank OFFSET %(offset)s LIMIT %(limit)s"
     "  ) AS page"
     "  LEFT JOIN job_text_profiles jp ON jp.job_id = page.id"
@@ -153,6 +166,7 @@ def read_list(
     *,
     remote: bool | None = None,
     location: str | None = None,
+    min_salary: float | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> ListPage:
@@ -160,7 +174,14 @@ def read_list(
     with conn.cursor(row_factory=class_row(ListPage)) as cur:
         cur.execute(
             f"SELECT s.*, ({_PAGE_SQL}) AS items FROM ({_STATE_SQL}) AS s",
-            _page_params(user_id, remote, location, offset, limit),
+            _page_params(
+                user_id,
+                remote=remote,
+                location=location,
+                min_salary=min_salary,
+                offset=offset,
+                limit=limit,
+            ),
         )
         row = cur.fetchone()
     assert row is not None  # the state query always returns one row

@@ -85,12 +85,13 @@ def issue_token(conn: Connection, user_id: int) -> str:
     return issue_token_with_id(conn, user_id)[1]
 
 
-def issue_token_with_id(conn: Connection, user_id: int) -> tuple[int, str]:
-    """Create a new bearer token for the user; (its id, the token)."""
+def issue_token_with_id(conn: Connection, user_id: int, label: str = "") -> tuple[int, str]:
+    """Create a new bearer token for the user, named `label`; (its id, the token)."""
     token = new_token()
     row = conn.execute(
-        "INSERT INTO api_tokens (user_id, token_hash) VALUES (%(user_id)s, %(hash)s) RETURNING id",
-        {"user_id": user_id, "hash": hash_token(token)},
+        "INSERT INTO api_tokens (user_id, token_hash, label)"
+        " VALUES (%(user_id)s, %(hash)s, %(label)s) RETURNING id",
+        {"user_id": user_id, "hash": hash_token(token), "label": label.strip()},
     ).fetchone()
     assert row is not None
     return int(str(row[0])), token

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import subprocess
 import sys
 
 from schema.database import connection
+from schema.queries.accounts import set_admin, set_password
 from schema.queries.users import issue_token, user_by_email
 from server.cli.common import (
     Subparsers,
@@ -19,6 +21,7 @@ from server.cli.common import (
 )
 from server.cli.serve import add_address, check_address
 from server.demo import DEMO_USERS, embed_and_recommend, is_empty, load_demo
+from server.web.passwords import hash_password
 from workers.pipelines.serving import Embedders
 from workers.settings import Settings
 
@@ -44,12 +47,12 @@ def run_up(args: argparse.Namespace, settings: Settings) -> int:
     check_address(args)
     exit_cleanly_on_sigterm()
     url = database_url(settings)
-    token_line = _prepare_demo(url, settings)
+    demo_lines = _prepare_demo(url, settings)
     worker = None if args.no_worker else _start_worker(url)
     base = f"http://{args.host}:{args.port}"
-    console.print(f"\n[bold]jobmatch is up:[/] {base}/api/v1  (OpenAPI: {base}/schema)")
-    if token_line:
-        console.print(token_line, highlight=False, soft_wrap=True)
+    console.print(f"\n[bold]jobmatch is up:[/] {base}/  (API: {base}/api/v1, docs: {base}/schema)")
+    for line in demo_lines:
+        console.print(line, highlight=False, soft_wrap=True)
     try:
         uvicorn.run(create_app(settings, database_url=url), host=args.host, port=args.port)
     finally:
@@ -62,20 +65,27 @@ def run_up(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _prepare_demo(url: str, settings: Settings) -> str | None:
-    """Demo data, vectors and lists on a first start; a fresh demo token on any start."""
+def _prepare_demo(url: str, settings: Settings) -> list[str]:
+    """Demo data, vectors and lists on a first start; on any start, a fresh web password
+    (the demo person is an admin) and API token for the first demo user."""
     if is_empty(url):
         console.print("empty database: loading the demo data")
-        loaded = load_demo(url)
+        load_demo(url)
         embedders = Embedders(settings.model, settings.home / "models")
         embed_and_recommend(url, embedders, say=console.print)
-        user = loaded.users[0]
-        return f"demo user {user.email}, token: {user.token}"
     with connection(url) as conn:
-        user_row = user_by_email(conn, DEMO_USERS[0][0])
-        if user_row is None:
-            return None
-        return f"demo user {user_row.email}, new token: {issue_token(conn, user_row.id)}"
+        user = user_by_email(conn, DEMO_USERS[0][0])
+        if user is None:
+            return []
+        # Only hashes are stored: a password or token can be shown only when it is made.
+        password = secrets.token_urlsafe(9)
+        set_password(conn, user.id, hash_password(password))
+        set_admin(conn, user.id)
+        token = issue_token(conn, user.id)
+    return [
+        f"demo login: {user.email}  password: {password}  (new at each start; an admin)",
+        f"demo API token: {token}",
+    ]
 
 
 def _start_worker(url: str) -> subprocess.Popen[bytes]:

@@ -11,9 +11,22 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.status_codes import HTTP_201_CREATED
 
-from schema.queries.feedback import record_feedback
+from schema.database import Connection
+from schema.queries.feedback import Feedback, record_feedback
 from server.routes.common import CurrentUser, Db, JobId, TaskQueue, with_errors
 from server.schemas import FeedbackIn, FeedbackOut
+
+
+def cast_vote(
+    db: Connection, queue: TaskQueue, user_id: int, job_id: int, *, vote: str, reason: str
+) -> Feedback | None:
+    """Record the vote (None: no such job), then queue the user's list to be regenerated
+    with it counted; every door's vote."""
+    row = record_feedback(db, user_id, job_id, vote, reason)
+    if row is not None:
+        queue.forget(user_id)
+        queue.generate_for_user(user_id)
+    return row
 
 
 @with_errors(400, 401, 404, 429, 503)
@@ -38,12 +51,11 @@ class FeedbackController(Controller):
         """A second vote replaces the first; a down vote removes the job from the list now.
         The caller's list is then regenerated with the vote counted (jobs like a liked one
         rise, jobs like a disliked one fall)."""
-        row = record_feedback(db, user.id, job_id, data.vote, data.reason.strip())
+        row = cast_vote(
+            db, state.queue, user.id, job_id, vote=data.vote, reason=data.reason.strip()
+        )
         if row is None:
             raise NotFoundException(f"no job with id {job_id}")
-        queue: TaskQueue = state.queue
-        queue.forget(user.id)
-        queue.generate_for_user(user.id)
         return FeedbackOut(
             job_id=row.job_id, vote=row.vote, reason=row.reason, created_at=row.created_at
         )

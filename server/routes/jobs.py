@@ -151,6 +151,7 @@ class JobsController(Controller):
         user: CurrentUser,
         remote: FromQuery[bool | None] = None,
         location: Text = None,
+        min_salary: Annotated[float | None, QueryParameter(ge=0, le=1e9)] = None,
         offset: Annotated[int, QueryParameter(ge=0, le=50)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 50,
     ) -> Response[bytes]:
@@ -165,6 +166,7 @@ class JobsController(Controller):
             user.id,
             remote=remote,
             location=location,
+            min_salary=min_salary,
             offset=offset,
             limit=limit,
         )

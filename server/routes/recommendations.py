@@ -47,6 +47,7 @@ def read_recommendations(
     location: str | None,
     offset: int,
     limit: int,
+    min_salary: float | None = None,
 ) -> tuple[bytes, bool]:
     """The JSON of `Recommendations` (the small CV check and one indexed read, in one
     round trip) and whether the caller should queue a generation.
@@ -54,7 +55,15 @@ def read_recommendations(
     A stale list that has not expired is still shown while its successor is generated.
     """
     now = datetime.now(UTC)
-    state = read_list(db, user_id, remote=remote, location=location, offset=offset, limit=limit)
+    state = read_list(
+        db,
+        user_id,
+        remote=remote,
+        location=location,
+        min_salary=min_salary,
+        offset=offset,
+        limit=limit,
+    )
     status = list_status(state, now)
     showable = status != "no_cv" and state.expires_at is not None and state.expires_at > now
     # The page read filters expired rows itself; a user without a CV is never shown scores.

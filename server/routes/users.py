@@ -14,6 +14,7 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import Body
 from litestar.status_codes import HTTP_201_CREATED
 
+from schema.database import Connection
 from schema.queries.cvs import CV, active_cv, replace_active_cv
 from schema.queries.list_pages import list_state
 from schema.queries.users import (
@@ -100,7 +101,7 @@ class UsersController(Controller):
         cv = active_cv(db, user.id)
         if cv is None:
             raise NotFoundException("you have no CV yet: upload one with PUT /api/v1/users/me/cv")
-        return _cv_out(cv)
+        return cv_out(cv)
 
     @put(
         "/me/cv",
@@ -113,39 +114,20 @@ class UsersController(Controller):
         self, request: Request[Any, Any, Any], state: State, db: Db, user: CurrentUser
     ) -> CVUploaded:
         text, filename = await _read_cv(request, state.cv_reader)
-        cv = await anyio.to_thread.run_sync(
-            partial(replace_active_cv, db, user.id, text, filename=filename)
+        return await anyio.to_thread.run_sync(
+            partial(store_cv, db, state.queue, user.id, text, filename)
         )
-        queue: TaskQueue = state.queue
-        queue.forget(user.id)
-        # In Huey's immediate mode this runs the embedding and generation right here.
-        queued = await anyio.to_thread.run_sync(queue.submit, queue.tasks.process_new_cv, cv.id)
-        pending = await anyio.to_thread.run_sync(_pending, db, user.id, cv, queued)
-        return CVUploaded(cv=_cv_out(cv), recommendations=pending)
 
     @get("/me/preferences", sync_to_thread=True, summary="The caller's preferences")
     def get_preferences(self, db: Db, user: CurrentUser) -> PreferencesBody:
-        return _prefs_out(preferences(db, user.id))
+        return prefs_out(preferences(db, user.id))
 
     @put("/me/preferences", sync_to_thread=True, summary="Replace the caller's preferences")
     def put_preferences(
         self, db: Db, state: State, user: CurrentUser, data: Annotated[PreferencesBody, Body()]
     ) -> PreferencesBody:
         """Replace the preferences; a caller with a CV gets their list regenerated."""
-        prefs = Preferences(
-            locations=_dedupe(data.locations),
-            remote_only=data.remote_only,
-            min_salary=Decimal(str(data.min_salary)) if data.min_salary is not None else None,
-            excluded_companies=_dedupe(data.excluded_companies),
-            keywords=_dedupe(data.keywords),
-        )
-        save_preferences(db, user.id, prefs)
-        if active_cv(db, user.id) is not None:
-            # The list follows the new preferences soon, not at the next nightly run.
-            queue: TaskQueue = state.queue
-            queue.forget(user.id)
-            queue.generate_for_user(user.id)
-        return _prefs_out(prefs)
+        return prefs_out(replace_preferences(db, state.queue, user.id, data))
 
 
 async def _read_cv(request: Request[Any, Any, Any], reader: CvReader) -> tuple[str, str | None]:
@@ -174,7 +156,37 @@ async def _read_cv(request: Request[Any, Any, Any], reader: CvReader) -> tuple[s
     return clean_cv_text(body.text), body.filename
 
 
-def _pending(db: Db, user_id: int, cv: CV, queued: bool) -> RecommendationsPending:
+def store_cv(
+    db: Connection, queue: TaskQueue, user_id: int, text: str, filename: str | None
+) -> CVUploaded:
+    """Make `text` the user's active CV and queue its processing (every door's upload)."""
+    cv = replace_active_cv(db, user_id, text, filename=filename)
+    queue.forget(user_id)
+    # In Huey's immediate mode this runs the embedding and generation right here.
+    queued = queue.submit(queue.tasks.process_new_cv, cv.id)
+    return CVUploaded(cv=cv_out(cv), recommendations=_pending(db, user_id, cv, queued))
+
+
+def replace_preferences(
+    db: Connection, queue: TaskQueue, user_id: int, data: PreferencesBody
+) -> Preferences:
+    """Store the preferences (lists trimmed and deduplicated); a user with a CV gets their
+    list regenerated soon, not at the next nightly run."""
+    prefs = Preferences(
+        locations=_dedupe(data.locations),
+        remote_only=data.remote_only,
+        min_salary=Decimal(str(data.min_salary)) if data.min_salary is not None else None,
+        excluded_companies=_dedupe(data.excluded_companies),
+        keywords=_dedupe(data.keywords),
+    )
+    save_preferences(db, user_id, prefs)
+    if active_cv(db, user_id) is not None:
+        queue.forget(user_id)
+        queue.generate_for_user(user_id)
+    return prefs
+
+
+def _pending(db: Connection, user_id: int, cv: CV, queued: bool) -> RecommendationsPending:
     state = list_state(db, user_id)
     if state.generated_at is not None and state.generated_at >= cv.created_at:
         return RecommendationsPending("ready", "your recommendations are ready")
@@ -187,7 +199,7 @@ def _pending(db: Db, user_id: int, cv: CV, queued: bool) -> RecommendationsPendi
     )
 
 
-def _cv_out(cv: CV) -> CVOut:
+def cv_out(cv: CV) -> CVOut:
     return CVOut(
         id=cv.id,
         filename=cv.filename,
@@ -197,7 +209,7 @@ def _cv_out(cv: CV) -> CVOut:
     )
 
 
-def _prefs_out(prefs: Preferences) -> PreferencesBody:
+def prefs_out(prefs: Preferences) -> PreferencesBody:
     return PreferencesBody(
         locations=list(prefs.locations),
         remote_only=prefs.remote_only,
