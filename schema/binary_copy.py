@@ -75,7 +75,10 @@ def text_elements(texts: list[str | None]) -> list[bytes]:
 
 
 def array_field(element_oid: int, count: int, body: bytes, *, has_null: bool = False) -> bytes:
-    """A one-dimensional array field of `count` elements already encoded in `body`."""
+    """A one-dimensional array field of `count` elements already encoded in `body` (an
+    empty array has no dimension at all, as PostgreSQL writes it)."""
+    if count == 0:
+        return struct.pack(">iiiI", 12, 0, 0, element_oid)
     head = _ARRAY_HEAD.pack(20 + len(body), 1, int(has_null), element_oid, count, 1)
     return head + body
 

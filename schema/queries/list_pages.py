@@ -22,12 +22,14 @@ class ListState:
     model: str | None
     model_is_active: bool | None
     total: int
+    listed: int  # picks the list was made with (0: nothing fitted; deletions not counted)
 
 
 _STATE_SQL = (
     "SELECT c.id AS cv_id, c.created_at AS cv_created_at,"
     " l.generated_at, l.expires_at, em.name AS model, em.is_active AS model_is_active,"
-    " coalesce((SELECT count(*) FROM jobs j WHERE j.id = ANY (l.job_ids)), 0)::int AS total"
+    " coalesce((SELECT count(*) FROM jobs j WHERE j.id = ANY (l.job_ids)), 0)::int AS total,"
+    " coalesce(cardinality(l.job_ids), 0) AS listed"
     " FROM (SELECT 1) AS one"
     " LEFT JOIN cvs c ON c.user_id = %(user_id)s AND c.is_active"
     " LEFT JOIN recommendation_lists l ON l.user_id = %(user_id)s"

@@ -56,8 +56,9 @@ def replace_lists(
     expires_at: datetime,
 ) -> int:
     """Replace the lists of `user_ids` with `lists` in one transaction; the number of
-    recommendations written. A user in `user_ids` without a non-empty list is left with
-    none."""
+    recommendations written. A user of `lists` with no pick gets an empty list (nothing
+    fits right now, which readers tell apart from a list not made yet); a user of
+    `user_ids` not in `lists` is left with none."""
     body = _copy_rows(lists, model_id, timestamp_field(generated_at) + timestamp_field(expires_at))
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(
@@ -73,7 +74,7 @@ def replace_lists(
 
 
 def _copy_rows(lists: NewLists, model_id: int, stamps: bytes) -> bytes:
-    """The binary COPY of these lists (empty ones skipped); `stamps` are both timestamp
+    """The binary COPY of these lists (empty ones too); `stamps` are both timestamp
     fields, encoded. Each block's numbers are laid out once by numpy, then sliced."""
     ids = elements(lists.job_ids, ">i8")
     scores = elements(lists.scores, ">f4")
@@ -83,15 +84,14 @@ def _copy_rows(lists: NewLists, model_id: int, stamps: bytes) -> bytes:
     for user_id, cv_id, count in zip(
         lists.user_ids, lists.cv_ids, lists.counts.tolist(), strict=True
     ):
-        if count:
-            rows += (
-                _ROW_START.pack(9, 8, user_id, 4, model_id, 8, cv_id),
-                array_field(INT8_OID, count, ids[12 * at : 12 * (at + count)]),
-                array_field(FLOAT4_OID, count, scores[8 * at : 8 * (at + count)]),
-                array_field(INT8_OID, count, evidence[12 * at : 12 * (at + count)]),
-                array_field(TEXT_OID, count, b"".join(fits[at : at + count]), has_null=True),
-                stamps,
-            )
+        rows += (
+            _ROW_START.pack(9, 8, user_id, 4, model_id, 8, cv_id),
+            array_field(INT8_OID, count, ids[12 * at : 12 * (at + count)]),
+            array_field(FLOAT4_OID, count, scores[8 * at : 8 * (at + count)]),
+            array_field(INT8_OID, count, evidence[12 * at : 12 * (at + count)]),
+            array_field(TEXT_OID, count, b"".join(fits[at : at + count]), has_null=True),
+            stamps,
+        )
         at += count
     rows.append(TRAILER)
     return b"".join(rows)

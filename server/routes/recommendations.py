@@ -20,15 +20,19 @@ from workers.pipelines.serving import Embedders
 NO_CV = "upload a CV with PUT /api/v1/users/me/cv to get recommendations"
 GENERATING = "your recommendations are being generated; ask again in a minute"
 READY = "your recommendations are ready"
+NOTHING_FITS = (
+    "no job fits your CV, your preferences and your votes right now; new jobs arrive every morning"
+)
 
 
 def list_status(state: ListState, now: datetime) -> str:
-    """`no_cv`, `generating` (missing, expired, older than the CV, or another model's),
-    or `ready`; derived from stored rows only, no extra state."""
+    """`no_cv`, `generating` (missing, expired, older than the CV, another model's, or
+    every job of it deleted since), or `ready` (possibly empty: nothing fitted the CV,
+    the filters and the votes); derived from stored rows only, no extra state."""
     if state.cv_id is None:
         return "no_cv"
     if (
-        state.total == 0
+        (state.total == 0 and state.listed > 0)
         or state.generated_at is None
         or state.expires_at is None
         or state.expires_at <= now
@@ -70,7 +74,7 @@ def read_recommendations(
     items = state.items if showable else "[]"
     envelope = RecommendationsEnvelope(
         status=status,
-        detail={"ready": READY, "generating": GENERATING, "no_cv": NO_CV}[status],
+        detail=_detail(status, state),
         generated_at=state.generated_at if showable else None,
         expires_at=state.expires_at if showable else None,
         model=state.model if showable else None,
@@ -80,6 +84,12 @@ def read_recommendations(
         items=msgspec.Raw(items.encode()),
     )
     return msgspec.json.encode(envelope), status == "generating"
+
+
+def _detail(status: str, state: ListState) -> str:
+    if status == "ready" and state.listed == 0:
+        return NOTHING_FITS
+    return {"ready": READY, "generating": GENERATING, "no_cv": NO_CV}[status]
 
 
 def search(

@@ -3,10 +3,14 @@ an independent brute-force reference, and votes move the next list the way they 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 
 from bench.recommend_reference import reference_lists
 from schema.database import Connection
+from schema.queries.list_pages import list_state
+from server.routes.recommendations import list_status
 from tests.integration.recommend_data import add_job, add_model, add_user, stored, unit
 from workers.pipelines.recommend import generate, generate_for_user
 
@@ -74,3 +78,36 @@ def test_votes_move_the_next_list(db_url: str, conn: Connection) -> None:
     assert mean_rank(a_jobs) < before_a - 2
     assert mean_rank(b_jobs) > before_b + 2
     assert b_jobs[0] not in [job for job, _, _ in stored(conn, user)]  # down-voted: gone
+
+
+def test_awkward_cvs_and_jobs_still_get_lists(db_url: str, conn: Connection) -> None:
+    """A CV of a few words, a CV in German, a job with no description: nothing raises,
+    and each CV gets a list."""
+    model = add_model(conn)
+    _catalog(conn, model, 60)
+    add_job(conn, model, unit(np.ones(DIM)), title="Pflegekraft", description="")
+    rng = np.random.default_rng(5)
+    short = add_user(conn, model, unit(rng.normal(size=DIM)), cv="Java")
+    german = add_user(
+        conn, model, unit(rng.normal(size=DIM)), cv="Pflegefachkraft mit Erfahrung auf der ICU"
+    )
+    summary = generate(db_url)
+    assert summary.users == 2
+    assert len(stored(conn, short)) == 50
+    assert len(stored(conn, german)) == 50
+
+
+def test_a_user_who_voted_everything_down_gets_an_empty_ready_list(
+    db_url: str, conn: Connection
+) -> None:
+    model = add_model(conn)
+    _catalog(conn, model, 20)
+    user = add_user(conn, model, unit(np.ones(DIM)))
+    conn.execute(
+        "INSERT INTO feedback (user_id, job_id, vote) SELECT %s, id, 'down' FROM jobs", (user,)
+    )
+    generate_for_user(db_url, user)
+    assert stored(conn, user) == []
+    state = list_state(conn, user)
+    assert (state.listed, state.total, state.generated_at is not None) == (0, 0, True)
+    assert list_status(state, datetime.now(UTC)) == "ready"

@@ -24,7 +24,7 @@ def test_lists_round_trip_exactly(conn: Connection) -> None:
     lists = NewLists(
         user_ids=users,
         cv_ids=[11, 12, 13],
-        counts=np.array([4, 1, 0]),  # the third has nothing to recommend: no row
+        counts=np.array([4, 1, 0]),  # nothing fits the third: an empty list
         job_ids=np.array([*jobs, jobs[0]]),
         scores=np.array([0.9, 0.5, -0.25, 1e-7, 0.125], dtype=np.float32),
         evidence=np.array([*evidence, 7]),
@@ -40,7 +40,7 @@ def test_lists_round_trip_exactly(conn: Connection) -> None:
         " expires_at FROM recommendation_lists ORDER BY user_id"
     ).fetchall()
     assert written == 5
-    assert [row[0] for row in rows] == users[:2]
+    assert [row[0] for row in rows] == users
     first = rows[0]
     assert first[1:4] == (model, 11, jobs)
     assert np.allclose(np.asarray(first[4], dtype=np.float32), [0.9, 0.5, -0.25, 1e-7])
@@ -48,6 +48,7 @@ def test_lists_round_trip_exactly(conn: Connection) -> None:
     assert first[6] == AWKWARD_FITS
     assert (first[7], first[8]) == (generated, expires)
     assert rows[1][2:7] == (12, jobs[:1], [0.125], [7], [None])
+    assert rows[2][2:7] == (13, [], [], [], [])
 
 
 def test_replacing_drops_the_old_list(conn: Connection) -> None:
