@@ -115,9 +115,12 @@ class Catalog:
         return self._places[place]
 
 
-def load_catalog(conn: Connection, model: EmbeddingModel, since: datetime) -> Catalog:
+def load_catalog(
+    conn: Connection, model: EmbeddingModel, since: datetime, *, lexical: bool = True
+) -> Catalog:
     """Every job posted since `since` with a vector under `model`, as arrays, with their
-    reasons' stored term keys (a job without a current profile has none)."""
+    reasons' stored term keys (a job without a current profile has none) and, when the
+    score has a `lexical` half, their BM25 weights."""
     jobs, vectors = q.candidates(conn, model.id, model.dimension, since)
     companies = [job.company for job in jobs]
     ids = np.array([job.id for job in jobs], dtype=np.int64)
@@ -125,7 +128,7 @@ def load_catalog(conn: Connection, model: EmbeddingModel, since: datetime) -> Ca
     return Catalog(
         ids=ids,
         evidence=EvidenceFinder(job_key_rows(keys)),
-        lexicon=LexicalIndex(_job_terms(conn, model, since, ids)),
+        lexicon=LexicalIndex(_job_terms(conn, model, since, ids) if lexical else []),
         vectors=normalise(vectors),
         codes=company_codes(companies),
         company_keys=[name.strip().casefold() for name in companies],

@@ -62,10 +62,10 @@ class Picker:
                 ]
             )
         user_ids = [u.user_id for u in users]
-        terms = self._cv_terms(users)
+        terms = self._cv_terms(users) if self.options.lexical_weight else None
 
         def mask(first: int, scores: np.ndarray) -> None:
-            self._combine(scores, terms[first : first + len(scores)])
+            self._combine(scores, terms[first : first + len(scores)] if terms is not None else None)
             rows, columns = self._ban(user_ids[first : first + len(scores)])
             scores[rows, columns] = -np.inf
 
@@ -86,11 +86,11 @@ class Picker:
         empty = TermCounts.from_bytes(b"", b"")
         return self.catalog.lexicon.cv_rows([counts.get(user.cv_id, empty) for user in users])
 
-    def _combine(self, scores: np.ndarray, terms: sp.csr_matrix) -> None:
+    def _combine(self, scores: np.ndarray, terms: sp.csr_matrix | None) -> None:
         """Turn cosines into the nightly score, in place: (cosine + w · lexical) / (1 + w),
         in [-1, 1] like a cosine, for every job of the catalog (`embeddings.lexical`)."""
         weight = self.options.lexical_weight
-        if weight:
+        if weight and terms is not None:
             scores += np.float32(weight) * self.catalog.lexicon.scores(terms)
             scores *= self._scale
 
@@ -102,7 +102,7 @@ class Picker:
         return rows, cols.astype(np.int64)
 
     def _select(
-        self, top: TopK, user_ids: list[int], queries: np.ndarray, terms: sp.csr_matrix
+        self, top: TopK, user_ids: list[int], queries: np.ndarray, terms: sp.csr_matrix | None
     ) -> FlatPicks:
         """Apply the company cap to a block's candidates; redo in full a row that ran out
         while more jobs were left."""
@@ -127,10 +127,11 @@ class Picker:
         lists = [list(zip(rows, scores, strict=True)) for rows, scores in per_user]
         for row in np.flatnonzero(redo).tolist():
             at = top.start + row
-            lists[row] = self._pick_full(user_ids[at], queries[at], terms[at : at + 1])
+            row_terms = terms[at : at + 1] if terms is not None else None
+            lists[row] = self._pick_full(user_ids[at], queries[at], row_terms)
         return _flatten(lists)
 
-    def _pick_full(self, user_id: int, query: np.ndarray, terms: sp.csr_matrix) -> Picks:
+    def _pick_full(self, user_id: int, query: np.ndarray, terms: sp.csr_matrix | None) -> Picks:
         """One user's picks from a full fp32 ranking (rows whose candidates fell short)."""
         catalog, options = self.catalog, self.options
         combined = (catalog.vectors @ query.reshape(-1)).astype(np.float32)[None, :]
