@@ -58,7 +58,11 @@ def list_state(conn: Connection, user_id: int) -> ListState:
 # encoding them again costs more CPU than the query itself, on the API's
 # hottest path. The shape is the API's `Recommendation` (server/schemas.py).
 _ITEM_JSON = """json_build_object(
-    'rank', p.rank, 'match_score', round(p.score::numeric, 4), 'match_reason', p.reason,
+    'rank', p.rank, 'match_score', round(p.score::numeric, 4),
+    'match_reason', jobmatch_sentence(p.evidence, p.fit, p.shared_skills, p.cv_quote,
+                                      p.job_quote),
+    'match_parts', json_build_object('shared_skills', p.shared_skills,
+                                     'cv_quote', p.cv_quote, 'job_quote', p.job_quote),
     'job', json_build_object(
         'id', p.id, 'source', p.source, 'title', p.title, 'company', p.company,
         'location', p.location, 'remote', p.remote, 'salary_min', p.salary_min,
@@ -108,13 +112,14 @@ def _pattern(location: str | None) -> str | None:
 
 
 # Ranks count the list's jobs that still exist, before the caller's filters. Reasons are
-# written here from the stored evidence and profiles (`jobmatch_reason`, migration 008),
-# for the page's rows only: profiles are joined after the window and the LIMIT, so the
-# sort that numbers the list moves narrow rows. Each job is fetched by its key (the
-# OFFSET 0 keeps the planner from hashing a scan of `jobs` for small catalogs). The CV's
-# profile may be
-# stored out of line: the CTE takes (and decompresses) it once, where 50 references to
-# the table's column would each fetch it again.
+# written here from the stored evidence and profiles (migrations 008 and 013), for the
+# page's rows only: profiles are joined after the window and the LIMIT, so the sort that
+# numbers the list moves narrow rows. A reason's parts are written once per row, under an
+# OFFSET 0 that keeps them from being inlined into each of their two uses (the sentence
+# and `match_parts`). Each job is fetched by its key (the OFFSET 0 keeps the planner from
+# hashing a scan of `jobs` for small catalogs). The CV's profile may be stored out of
+# line: the CTE takes (and decompresses) it once, where 50 references to the table's
+# column would each fetch it again.
 _PAGE_SQL = (
     "WITH cv AS MATERIALIZED ("
     "  SELECT p.term_keys || ''::bytea AS term_keys, p.quote_text || ''::bytea AS quote_text,"
@@ -122,9 +127,13 @@ _PAGE_SQL = (
     "  FROM recommendation_lists l JOIN cv_text_profiles p ON p.cv_id = l.cv_id"
     "  WHERE l.user_id = %(user_id)s)"
     f" SELECT coalesce(json_agg({_ITEM_JSON} ORDER BY p.rank), '[]')::text FROM ("
-    "  SELECT page.*, jobmatch_reason(page.evidence, page.fit, jp.term_keys, jp.shown,"
-    "   jp.quote_text, jp.quote_starts, jp.quote_ends, cv.term_keys, cv.quote_text,"
-    "   cv.quote_starts, cv.quote_ends) AS reason"
+    "  SELECT page.*,"
+    "   jobmatch_shared_skills(page.evidence, jp.term_keys, jp.shown, cv.term_keys)"
+    "    AS shared_skills,"
+    "   jobmatch_cv_quote(page.evidence, jp.term_keys, cv.term_keys, cv.quote_text,"
+    "    cv.quote_starts, cv.quote_ends) AS cv_quote,"
+    "   jobmatch_job_quote(page.evidence, jp.term_keys, cv.term_keys, jp.quote_text,"
+    "    jp.quote_starts, jp.quote_ends) AS job_quote"
     "  FROM ("
     "   SELECT * FROM ("
     "    SELECT row_number() OVER (ORDER BY e.position) AS rank, e.score, e.evidence, e.fit,"
@@ -143,6 +152,7 @@ _PAGE_SQL = (
     "  ) AS page"
     "  LEFT JOIN job_text_profiles jp ON jp.job_id = page.id"
     "  LEFT JOIN cv ON true"
+    "  OFFSET 0"
     " ) AS p"
 )
 
