@@ -23,10 +23,10 @@ ELLIPSIS = "…"
 
 # Characters of scripts written without spaces between words, and their punctuation:
 # CJK symbols, Hiragana, Katakana, CJK ideographs, halfwidth and fullwidth forms.
-_UNSPACED = "\u2e80-\u2fdf\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+UNSPACED = "\u2e80-\u2fdf\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 # White space runs, and single characters of unspaced scripts: a cut may fall at either
 # end of each.
-_BREAK = re.compile(rf"\s+|[{_UNSPACED}]")
+_BREAK = re.compile(rf"\s+|[{UNSPACED}]")
 # Where a word character meets another character: the fallback inside a long "word".
 _WORD_EDGE = re.compile(r"\b")
 # Left at a cut, these read as debris of the sentence the cut went through.
@@ -51,7 +51,8 @@ class LineQuoter:
         if breaks is None:
             breaks = self._breaks[line] = _breaks(text)
         room = max(SNIPPET, end - start)
-        ideal = max(0, min(start - SNIPPET // 3, len(text) - room))
+        # A third of the room before the term, unless the line or the term ends sooner.
+        ideal = max(0, end - room, min(start - SNIPPET // 3, len(text) - room))
         first = _first_cut(text, breaks, ideal, start)
         last = _last_cut(text, breaks, end, min(len(text), first + room))
         return _marked(text, first, last)

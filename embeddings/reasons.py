@@ -26,11 +26,15 @@ from itertools import accumulate, chain
 import numpy as np
 
 from embeddings.plurals import singular
-from embeddings.quotes import LineQuoter
+from embeddings.quotes import UNSPACED, LineQuoter
 
 # A term starts with a letter of any script, so "Führung" and "für" stay whole words
-# rather than ASCII fragments such as "hrung" that would be named as shared terms.
-_TOKEN = re.compile(r"[^\W\d_][\w+#]*(?:[.\-][\w+#]+)*")
+# rather than ASCII fragments such as "hrung" that would be named as shared terms. Text
+# in scripts written without spaces (Chinese, Japanese) has no words to find without a
+# dictionary: it is no term, and it ends one, so "Python" is a term of "Python経験".
+_WORD_CHAR = rf"(?:[^\W{UNSPACED}]|[+#])"
+_TOKEN = re.compile(rf"[^\W\d_{UNSPACED}]{_WORD_CHAR}*(?:[.\-]{_WORD_CHAR}+)*")
+_UNSPACED_CHAR = re.compile(f"[{UNSPACED}]")
 _LINE_SPLIT = re.compile(r"\n+|(?<=[.!?;])\s+(?=[A-Z•\-*])|\s+[•·|]\s+")
 MAX_JOB_TERMS = 40
 MAX_SHARED = 4
@@ -187,17 +191,22 @@ def _word_span(lowered: str, word: str) -> tuple[int, int]:
 
 def _whole(text: str, start: int, end: int) -> bool:
     """Whether `text[start:end]` is not part of a longer token (see `_TOKEN`)."""
-    joins = ".-"  # inside a token only between two of its characters ("node.js")
-    before = text[max(start - 2, 0) : start]
-    after = text[end : end + 2]
-    return not (
-        (before[-1:] and (_continues(before[-1]) or (before[-1] in joins and before[:1].isalnum())))
-        or (after[:1] and (_continues(after[0]) or (after[0] in joins and after[1:].isalnum())))
-    )
+    return not (_joined(text[max(start - 2, 0) : start][::-1]) or _joined(text[end : end + 2]))
+
+
+def _joined(beside: str) -> bool:
+    """Whether a token would go on into `beside`, the (up to) two characters next to it,
+    nearest first: a word character, or "." or "-" and then one ("node.js")."""
+    if not beside:
+        return False
+    if beside[0] in ".-":
+        return len(beside) == 2 and _continues(beside[1])
+    return _continues(beside[0])
 
 
 def _continues(char: str) -> bool:
-    return char.isalnum() or char in "_+#"
+    """Whether a token going up to `char` would take it in."""
+    return (char.isalnum() or char in "_+#") and not _UNSPACED_CHAR.match(char)
 
 
 def _first_positions(keys: list[str], start: int) -> dict[str, int]:
