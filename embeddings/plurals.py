@@ -20,7 +20,7 @@ _SINGULAR_TEXT = (
 )
 _SINGULAR = frozenset(_SINGULAR_TEXT.split())
 # Plurals the suffix rules would fold wrongly, with their singular.
-_IRREGULAR = {
+IRREGULAR = {
     "indices": "index",
     "matrices": "matrix",
     "vertices": "vertex",
@@ -42,7 +42,7 @@ _ES_PLURALS = ("sses", "xes", "ches", "shes", "zzes")
 
 def singular(word: str) -> str:
     """`word` (lower-case) in the singular when it is an English plural, else `word`."""
-    folded = _IRREGULAR.get(word)
+    folded = IRREGULAR.get(word)
     if folded is not None:
         return folded
     if (

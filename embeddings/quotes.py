@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
 
 SNIPPET = 80
 ELLIPSIS = "…"
@@ -24,68 +22,51 @@ ELLIPSIS = "…"
 # Characters of scripts written without spaces between words, and their punctuation:
 # CJK symbols, Hiragana, Katakana, CJK ideographs, halfwidth and fullwidth forms.
 UNSPACED = "\u2e80-\u2fdf\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-# White space runs, and single characters of unspaced scripts: a cut may fall at either
-# end of each.
-_BREAK = re.compile(rf"\s+|[{UNSPACED}]")
+# White space, and characters of unspaced scripts: a cut may fall on either side of one.
+_BREAK = re.compile(rf"[\s{UNSPACED}]")
 # Where a word character meets another character: the fallback inside a long "word".
 _WORD_EDGE = re.compile(r"\b")
 # Left at a cut, these read as debris of the sentence the cut went through.
 _DANGLING = ",;:"
 
 
-class LineQuoter:
-    """Quotes of terms in the lines of one text; each line's cut places are found once,
-    when it is first quoted, since a line usually holds several terms."""
-
-    def __init__(self, lines: Sequence[str]) -> None:
-        self.lines = lines
-        self._breaks: dict[int, list[int]] = {}
-
-    def quote(self, line: int, start: int, end: int) -> str:
-        """Line `line`, cut around the term at `start:end` to about `SNIPPET`
-        characters (never less than the term) at word boundaries."""
-        text = self.lines[line]
-        if len(text) <= SNIPPET:
-            return text
-        breaks = self._breaks.get(line)
-        if breaks is None:
-            breaks = self._breaks[line] = _breaks(text)
-        room = max(SNIPPET, end - start)
-        # A third of the room before the term, unless the line or the term ends sooner.
-        ideal = max(0, end - room, min(start - SNIPPET // 3, len(text) - room))
-        first = _first_cut(text, breaks, ideal, start)
-        last = _last_cut(text, breaks, end, min(len(text), first + room))
-        return _marked(text, first, last)
+def quote(line: str, start: int, end: int) -> str:
+    """`line`, cut around the term at `start:end` to about `SNIPPET` characters (never
+    less than the term) at word boundaries."""
+    if len(line) <= SNIPPET:
+        return line
+    room = max(SNIPPET, end - start)
+    # A third of the room before the term, unless the line or the term ends sooner.
+    ideal = max(0, end - room, min(start - SNIPPET // 3, len(line) - room))
+    first = _first_cut(line, ideal, start)
+    last = _last_cut(line, end, min(len(line), first + room))
+    return _marked(line, first, last)
 
 
-def _breaks(text: str) -> list[int]:
-    """Every place in `text` where a quote may start or end, in order."""
-    places = [0]
-    for found in _BREAK.finditer(text):
-        places += found.span()
-    places.append(len(text))
-    return places
-
-
-def _first_cut(text: str, breaks: list[int], low: int, start: int) -> int:
+def _first_cut(text: str, low: int, start: int) -> int:
     """The first word boundary in `low..start` (a quote's start), else `start`."""
-    at = bisect_left(breaks, low)
-    if breaks[at] <= start:
-        return breaks[at]
+    if low == 0:
+        return 0
+    # A break character just before `low` makes `low` itself a boundary.
+    found = _BREAK.search(text, low - 1, start + 1)
+    if found is not None:
+        return max(found.start(), low)
     for edge in _WORD_EDGE.finditer(text, low, start + 1):  # one past: see `_last_cut`
         if edge.start() <= start and _clean_edge(text, edge.start()):
             return edge.start()
     return start
 
 
-def _last_cut(text: str, breaks: list[int], end: int, high: int) -> int:
+def _last_cut(text: str, end: int, high: int) -> int:
     """The last word boundary in `end..high` (a quote's end), else `end`."""
-    at = bisect_right(breaks, high) - 1
-    if breaks[at] >= end:
-        return breaks[at]
-    # The search sees one character past `high`: whether `high` itself is an edge
+    if high == len(text):
+        return high
+    # The searches see one character past `high`: whether `high` itself is a boundary
     # depends on it.
-    edges = _WORD_EDGE.finditer(text, end, min(len(text), high + 1))
+    breaks = [b.start() for b in _BREAK.finditer(text, end, high + 1)]
+    if breaks:  # a break character: a boundary before it and after it
+        return min(breaks[-1] + 1, high)
+    edges = _WORD_EDGE.finditer(text, end, high + 1)
     cuts = [e.start() for e in edges if e.start() <= high and _clean_edge(text, e.start())]
     return cuts[-1] if cuts else end
 

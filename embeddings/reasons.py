@@ -25,8 +25,8 @@ from itertools import accumulate, chain
 
 import numpy as np
 
-from embeddings.plurals import singular
-from embeddings.quotes import UNSPACED, LineQuoter
+from embeddings.plurals import IRREGULAR, singular
+from embeddings.quotes import SNIPPET, UNSPACED, quote
 
 # A term starts with a letter of any script, so "Führung" and "für" stay whole words
 # rather than ASCII fragments such as "hrung" that would be named as shared terms. Text
@@ -128,8 +128,9 @@ def _profile(
     per_line = [_TOKEN.findall(line) for line in lines]
     tokens = list(chain.from_iterable(per_line))
     lowered = list(map(str.lower, tokens))
-    folded = {word: singular(word) for word in dict.fromkeys(lowered)}
-    keys = list(map(folded.__getitem__, lowered))
+    # Only words ending in "s" (and a few irregular plurals) can fold.
+    folded = {word: singular(word) for word in set(lowered) if word[-1] == "s" or word in IRREGULAR}
+    keys = list(map(folded.get, lowered, lowered))
     counts = Counter(keys)
     for noise in [key for key in counts if not 2 <= len(key) <= MAX_TERM_CHARS]:
         del counts[noise]
@@ -161,10 +162,9 @@ def _profile(
 def _quotes(lines: Sequence[str], line_of: list[int], words: list[str]) -> list[str]:
     """Per term, its line `line_of[i]` cut around `words[i]`, the term as written there
     (lower-cased: "apis" for the term "api")."""
-    quoter = LineQuoter(lines)
-    lowered = {line: _lower(lines[line]) for line in dict.fromkeys(line_of)}
+    long = {line: _lower(lines[line]) for line in line_of if len(lines[line]) > SNIPPET}
     return [
-        quoter.quote(line, *_word_span(lowered[line], word))
+        quote(lines[line], *_word_span(long[line], word)) if line in long else lines[line]
         for line, word in zip(line_of, words, strict=True)
     ]
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from embeddings.quotes import ELLIPSIS, SNIPPET, UNSPACED, LineQuoter
+from embeddings.quotes import ELLIPSIS, SNIPPET, UNSPACED
+from embeddings.quotes import quote as cut
 
 _UNSPACED_CHAR = re.compile(f"[{UNSPACED}]")
 
@@ -17,7 +18,7 @@ _UNSPACED_CHAR = re.compile(f"[{UNSPACED}]")
 def quote(line: str, term: str, occurrence: int = 0) -> str:
     """`line` quoted around the `occurrence`-th `term` in it."""
     at = _index(line, term, occurrence)
-    return LineQuoter([line]).quote(0, at, at + len(term))
+    return cut(line, at, at + len(term))
 
 
 def _index(line: str, term: str, occurrence: int) -> int:
@@ -180,7 +181,7 @@ def test_any_line_is_cut_well_around_any_term(
     term_at = len(separator.join([*before, ""]).lstrip()) if before else 0
     if line[term_at : term_at + len(term)] != term:
         term_at = line.index(term)
-    quoted = LineQuoter([line]).quote(0, term_at, term_at + len(term))
+    quoted = cut(line, term_at, term_at + len(term))
     if ELLIPSIS in line:
         assert term in quoted  # the marks cannot be told from the text's own
         return
@@ -206,9 +207,8 @@ def test_every_word_of_real_postings_is_quoted_well() -> None:
     assert len(lines) > 100
     checked = 0
     for line in lines:
-        quoter = LineQuoter([line])
         for word in re.finditer(r"[^\W\d_]\w*", line):
-            quoted = quoter.quote(0, word.start(), word.end())
+            quoted = cut(line, word.start(), word.end())
             assert_well_cut(line, word.start(), word.group(), quoted)
             checked += 1
     assert checked > 10_000
