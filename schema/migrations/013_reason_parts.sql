@@ -2,9 +2,9 @@
 -- so a frontend can highlight them ("Why this match?").
 --
 -- Each part is written from the stored evidence and profiles by its own function, and the
--- sentence from the parts (`jobmatch_sentence`), so the two always agree; the page read
--- (schema/queries/list_pages.py) writes the parts once per item and builds both from
--- them. `jobmatch_reason` keeps its arguments and its sentences (migration 008): it is the
+-- sentence (`jobmatch_sentence`) and the API's object (`jobmatch_match_parts`) from the
+-- parts, so the two always agree; the page read (schema/queries/list_pages.py) writes the
+-- parts once per item and builds both from them. `jobmatch_reason` keeps its arguments and its sentences (migration 008): it is the
 -- sentence of its parts. Every function is LANGUAGE sql and STABLE, so PostgreSQL inlines
 -- it into the query that calls it (see migration 008 for why not IMMUTABLE).
 --
@@ -25,35 +25,54 @@ SELECT evidence & 63 <> 63
         = (evidence >> 56) & 127
 $$;
 
--- The shared terms as the job writes them, most specific first; empty when none holds.
+-- The shared terms as the job writes them, most specific first; empty when the evidence
+-- names none or no longer holds. This is the gate of the other parts: the quotes are
+-- only said beside a non-empty list. Ranks fill the slots in order, so the first slot
+-- holding 63 ends the list.
 CREATE FUNCTION jobmatch_shared_skills(
     evidence BIGINT, job_keys BYTEA, shown TEXT[], cv_keys BYTEA
 ) RETURNS TEXT[] LANGUAGE sql STABLE PARALLEL SAFE AS $$
-SELECT CASE WHEN jobmatch_evidence_holds(evidence, job_keys, cv_keys)
-    THEN array_remove(ARRAY[  -- a missing rank (63) is past the array's end: NULL
-        shown[(evidence & 63) + 1], shown[((evidence >> 6) & 63) + 1],
-        shown[((evidence >> 12) & 63) + 1], shown[((evidence >> 18) & 63) + 1]], NULL)
-    ELSE '{}'::TEXT[] END
+SELECT CASE
+    WHEN NOT jobmatch_evidence_holds(evidence, job_keys, cv_keys) THEN '{}'::TEXT[]
+    WHEN (evidence >> 6) & 63 = 63 THEN ARRAY[shown[(evidence & 63) + 1]]
+    WHEN (evidence >> 12) & 63 = 63
+        THEN ARRAY[shown[(evidence & 63) + 1], shown[((evidence >> 6) & 63) + 1]]
+    WHEN (evidence >> 18) & 63 = 63
+        THEN ARRAY[shown[(evidence & 63) + 1], shown[((evidence >> 6) & 63) + 1],
+                   shown[((evidence >> 12) & 63) + 1]]
+    ELSE ARRAY[shown[(evidence & 63) + 1], shown[((evidence >> 6) & 63) + 1],
+               shown[((evidence >> 12) & 63) + 1], shown[((evidence >> 18) & 63) + 1]]
+    END
 $$;
 
--- The CV's line holding the first shared term (cut around it), or NULL.
+-- The CV's line the evidence points at (the first shared term's, cut around it), or
+-- NULL when nothing is shared. Checked by `jobmatch_shared_skills` only: the quotes are
+-- only ever said beside its non-empty list (`jobmatch_sentence`, `jobmatch_match_parts`),
+-- so the check is made once per reason.
 CREATE FUNCTION jobmatch_cv_quote(
-    evidence BIGINT, job_keys BYTEA, cv_keys BYTEA,
-    cv_quotes BYTEA, cv_starts INTEGER[], cv_ends INTEGER[]
+    evidence BIGINT, cv_quotes BYTEA, cv_starts INTEGER[], cv_ends INTEGER[]
 ) RETURNS TEXT LANGUAGE sql STABLE PARALLEL SAFE AS $$
-SELECT CASE WHEN jobmatch_evidence_holds(evidence, job_keys, cv_keys)
+SELECT CASE WHEN evidence & 63 <> 63
     THEN jobmatch_quote(cv_quotes, cv_starts, cv_ends, ((evidence >> 24) & 16777215)::int + 1)
     END
 $$;
 
--- The job's line holding the first shared term (cut around it), or NULL.
+-- The job's line the evidence points at, or NULL (see `jobmatch_cv_quote`).
 CREATE FUNCTION jobmatch_job_quote(
-    evidence BIGINT, job_keys BYTEA, cv_keys BYTEA,
-    job_quotes BYTEA, job_starts INTEGER[], job_ends INTEGER[]
+    evidence BIGINT, job_quotes BYTEA, job_starts INTEGER[], job_ends INTEGER[]
 ) RETURNS TEXT LANGUAGE sql STABLE PARALLEL SAFE AS $$
-SELECT CASE WHEN jobmatch_evidence_holds(evidence, job_keys, cv_keys)
+SELECT CASE WHEN evidence & 63 <> 63
     THEN jobmatch_quote(job_quotes, job_starts, job_ends, (evidence & 63)::int + 1)
     END
+$$;
+
+-- The API's `match_parts`: the quotes only beside shared skills.
+CREATE FUNCTION jobmatch_match_parts(shared_skills TEXT[], cv_quote TEXT, job_quote TEXT)
+RETURNS JSON LANGUAGE sql STABLE PARALLEL SAFE AS $$
+SELECT json_build_object(
+    'shared_skills', shared_skills,
+    'cv_quote', CASE WHEN cardinality(shared_skills) > 0 THEN cv_quote END,
+    'job_quote', CASE WHEN cardinality(shared_skills) > 0 THEN job_quote END)
 $$;
 
 -- The sentence of a reason's parts, and the remote/location fit.
@@ -63,7 +82,7 @@ CREATE FUNCTION jobmatch_sentence(
 SELECT CASE
     WHEN evidence & 63 = 63
         THEN 'Similar in meaning to your CV overall, with no exact terms in common'
-    WHEN cardinality(shared_skills) = 0  -- the profiles were made again since the run
+    WHEN cardinality(shared_skills) = 0  -- a profile was made again since the run
         THEN 'Similar in meaning to your CV overall'
     ELSE 'You share ' || array_to_string(shared_skills, ', ')
         || ' · your CV: “' || cv_quote || '” ↔ the job: “' || job_quote || '”'
@@ -79,6 +98,6 @@ CREATE OR REPLACE FUNCTION jobmatch_reason(
 SELECT jobmatch_sentence(
     evidence, fit,
     jobmatch_shared_skills(evidence, job_keys, shown, cv_keys),
-    jobmatch_cv_quote(evidence, job_keys, cv_keys, cv_quotes, cv_starts, cv_ends),
-    jobmatch_job_quote(evidence, job_keys, cv_keys, job_quotes, job_starts, job_ends))
+    jobmatch_cv_quote(evidence, cv_quotes, cv_starts, cv_ends),
+    jobmatch_job_quote(evidence, job_quotes, job_starts, job_ends))
 $$;

@@ -61,8 +61,7 @@ _ITEM_JSON = """json_build_object(
     'rank', p.rank, 'match_score', round(p.score::numeric, 4),
     'match_reason', jobmatch_sentence(p.evidence, p.fit, p.shared_skills, p.cv_quote,
                                       p.job_quote),
-    'match_parts', json_build_object('shared_skills', p.shared_skills,
-                                     'cv_quote', p.cv_quote, 'job_quote', p.job_quote),
+    'match_parts', jobmatch_match_parts(p.shared_skills, p.cv_quote, p.job_quote),
     'job', json_build_object(
         'id', p.id, 'source', p.source, 'title', p.title, 'company', p.company,
         'location', p.location, 'remote', p.remote, 'salary_min', p.salary_min,
@@ -116,7 +115,8 @@ def _pattern(location: str | None) -> str | None:
 # page's rows only: profiles are joined after the window and the LIMIT, so the sort that
 # numbers the list moves narrow rows. A reason's parts are written once per row, under an
 # OFFSET 0 that keeps them from being inlined into each of their two uses (the sentence
-# and `match_parts`). Each job is fetched by its key (the OFFSET 0 keeps the planner from
+# and `match_parts`); its ORDER BY, already the rows' order, spares a sort of the wide
+# rows for the aggregate. Each job is fetched by its key (the OFFSET 0 keeps the planner from
 # hashing a scan of `jobs` for small catalogs). The CV's profile may be stored out of
 # line: the CTE takes (and decompresses) it once, where 50 references to the table's
 # column would each fetch it again.
@@ -130,10 +130,10 @@ _PAGE_SQL = (
     "  SELECT page.*,"
     "   jobmatch_shared_skills(page.evidence, jp.term_keys, jp.shown, cv.term_keys)"
     "    AS shared_skills,"
-    "   jobmatch_cv_quote(page.evidence, jp.term_keys, cv.term_keys, cv.quote_text,"
-    "    cv.quote_starts, cv.quote_ends) AS cv_quote,"
-    "   jobmatch_job_quote(page.evidence, jp.term_keys, cv.term_keys, jp.quote_text,"
-    "    jp.quote_starts, jp.quote_ends) AS job_quote"
+    "   jobmatch_cv_quote(page.evidence, cv.quote_text, cv.quote_starts, cv.quote_ends)"
+    "    AS cv_quote,"
+    "   jobmatch_job_quote(page.evidence, jp.quote_text, jp.quote_starts, jp.quote_ends)"
+    "    AS job_quote"
     "  FROM ("
     "   SELECT * FROM ("
     "    SELECT row_number() OVER (ORDER BY e.position) AS rank, e.score, e.evidence, e.fit,"
@@ -152,7 +152,7 @@ _PAGE_SQL = (
     "  ) AS page"
     "  LEFT JOIN job_text_profiles jp ON jp.job_id = page.id"
     "  LEFT JOIN cv ON true"
-    "  OFFSET 0"
+    "  ORDER BY page.rank OFFSET 0"
     " ) AS p"
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -69,13 +69,15 @@ def reason_for(
         "SELECT jobmatch_reason(%(e)s, %(fit)s, %(jk)s, %(shown)s, %(jq)s, %(js)s, %(je)s,"
         " %(ck)s, %(cq)s, %(cs)s, %(ce)s),"
         " jobmatch_shared_skills(%(e)s, %(jk)s, %(shown)s, %(ck)s),"
-        " jobmatch_cv_quote(%(e)s, %(jk)s, %(ck)s, %(cq)s, %(cs)s, %(ce)s),"
-        " jobmatch_job_quote(%(e)s, %(jk)s, %(ck)s, %(jq)s, %(js)s, %(je)s)",
+        " jobmatch_match_parts(jobmatch_shared_skills(%(e)s, %(jk)s, %(shown)s, %(ck)s),"
+        "  jobmatch_cv_quote(%(e)s, %(cq)s, %(cs)s, %(ce)s),"
+        "  jobmatch_job_quote(%(e)s, %(jq)s, %(js)s, %(je)s))",
         arguments,
     ).fetchone()
     assert row is not None
-    reason, shared, cv_quote, job_quote = cast(tuple[str, list[str], str | None, str | None], row)
-    assert_agree(reason, Parts(shared, cv_quote, job_quote), fit)
+    reason, shared, parts = cast(tuple[str, list[str], dict[str, Any]], row)
+    assert parts["shared_skills"] == shared
+    assert_agree(reason, Parts(**parts), fit)
     return reason
 
 
