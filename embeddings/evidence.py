@@ -82,7 +82,7 @@ class EvidenceFinder:
         # Each job's terms, most specific first: a block then takes a pick's shared terms
         # in that order as they come, with no sort per pick.
         self.ranks = _by_specificity(job_ids, self.padding)
-        self.ordered_ids = np.take_along_axis(job_ids, self.ranks, axis=1)
+        self.ordered_ids = np.take_along_axis(job_ids, self.ranks.astype(np.intp), axis=1)
         # (user of a chunk, term id) -> the term's position in the CV, else -1; filled
         # and emptied again chunk by chunk (allocating it anew cost more than its use).
         self._positions = np.full((_USERS_AT_ONCE, self.padding + 1), -1, dtype=np.int32)
@@ -114,7 +114,7 @@ class EvidenceFinder:
             self._positions[owners, ids] = -1
         # The shared terms, pick by pick, most specific first (row-major order).
         pick, order = np.divmod(np.flatnonzero(at >= 0), at.shape[1])
-        rank = self.ranks[rows[pick], order]  # the job's own rank of each
+        rank = self.ranks[rows[pick], order].astype(np.int64)  # the job's own rank of each
         counts = np.bincount(pick, minlength=len(users))
         nth = np.arange(len(pick)) - (np.cumsum(counts) - counts)[pick]
         evidence = np.full(len(users), NOTHING_SHARED, dtype=np.int64)
@@ -135,7 +135,7 @@ class EvidenceFinder:
         return evidence
 
 
-def _by_specificity(job_ids: Rows, padding: int) -> Rows:
+def _by_specificity(job_ids: Rows, padding: int) -> npt.NDArray[np.uint8]:
     """Per job (a row of term ids, `padding` for none), its ranks ordered most specific
     first: by how many jobs rank the term, in powers of two from `RARE_JOBS` up, then
     by rank."""
@@ -144,7 +144,8 @@ def _by_specificity(job_ids: Rows, padding: int) -> Rows:
     rarity[padding] = rarity.max() + 1  # after every term
     width = job_ids.shape[1]
     order_key = rarity[job_ids] * width + np.arange(width)
-    return np.argsort(order_key, axis=1, kind="stable")
+    # Ranks fit a byte (`MAX_JOB_TERMS`): a catalog's table of them stays small.
+    return np.argsort(order_key, axis=1, kind="stable").astype(np.uint8)
 
 
 class _CvTerms:
