@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
 from psycopg.rows import class_row
 
 from schema.database import Connection
@@ -37,9 +39,18 @@ _STATE_SQL = (
 
 @dataclass(frozen=True)
 class ListPage(ListState):
-    """The list's state and one page of it as a JSON array (see `recommended_page_json`)."""
+    """The list's state and one page of it as a JSON array, UTF-8 (see `read_list`)."""
 
-    items: str
+    items: bytes
+
+
+class _JsonBytes(Loader):
+    """A `json` value as PostgreSQL sent it, UTF-8 bytes: the page goes to the client as
+    it is, so decoding it into a str only to encode it again would be wasted (~80 µs a
+    page of 50)."""
+
+    def load(self, data: Buffer) -> bytes:
+        return bytes(data)
 
 
 def list_state(conn: Connection, user_id: int) -> ListState:
@@ -86,7 +97,7 @@ def recommended_page_json(
     One primary-key read of the user's list, its jobs joined by primary key.
     """
     params = _page_params(user_id, remote, location, offset, limit)
-    row = conn.execute(_PAGE_SQL, params).fetchone()
+    row = conn.execute(f"SELECT ({_PAGE_SQL})::text", params).fetchone()
     assert row is not None  # an aggregate always returns a row
     return str(row[0])
 
@@ -126,7 +137,7 @@ _PAGE_SQL = (
     "   p.quote_starts || '{}'::int[] AS quote_starts, p.quote_ends || '{}'::int[] AS quote_ends"
     "  FROM recommendation_lists l JOIN cv_text_profiles p ON p.cv_id = l.cv_id"
     "  WHERE l.user_id = %(user_id)s)"
-    f" SELECT coalesce(json_agg({_ITEM_JSON} ORDER BY p.rank), '[]')::text FROM ("
+    f" SELECT coalesce(json_agg({_ITEM_JSON} ORDER BY p.rank), '[]') FROM ("
     "  SELECT page.*,"
     "   jobmatch_shared_skills(page.evidence, jp.term_keys, jp.shown, cv.term_keys)"
     "    AS shared_skills,"
@@ -168,6 +179,7 @@ def read_list(
 ) -> ListPage:
     """`list_state` and `recommended_page_json` in one round trip: what the API serves."""
     with conn.cursor(row_factory=class_row(ListPage)) as cur:
+        cur.adapters.register_loader("json", _JsonBytes)
         cur.execute(
             f"SELECT s.*, ({_PAGE_SQL}) AS items FROM ({_STATE_SQL}) AS s",
             _page_params(user_id, remote, location, offset, limit),
