@@ -14,12 +14,14 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from embeddings.quotes import ELLIPSIS
-from schema.database import Connection
+from embeddings.reasons import TextProfile, profile_cv, profile_job
+from schema.database import Connection, connect
+from schema.migrate import available_migrations
 from schema.queries.users import issue_token
 from server.app import create_app
 from tests.fakes import FakeEmbedder
 from tests.integration.recommend_data import add_job, add_model, add_user, unit
-from tests.integration.test_reasons import Parts, assert_agree
+from tests.integration.test_reasons import Parts, assert_agree, evidence_for, reason_arguments
 from workers.pipelines.recommend import generate
 from workers.pipelines.text_profiles import profile_pending
 from workers.settings import Settings
@@ -168,3 +170,48 @@ def test_the_openapi_schema_describes_match_parts(client: TestClient[Litestar]) 
     parts = next(s for name, s in schemas.items() if name.endswith("MatchParts"))
     assert set(parts["properties"]) == {"shared_skills", "cv_quote", "job_quote"}
     assert parts["properties"]["shared_skills"]["type"] == "array"
+
+
+def test_sentences_read_the_same_before_and_after_migration_013(empty_db_url: str) -> None:
+    """013 re-creates `jobmatch_reason` from the parts: every sentence stays as 008 wrote
+    it (shared terms, nothing shared, a stale profile, a missing one; with and without a
+    fit)."""
+    cv = profile_cv(CV)
+    job = profile_job("Platform Engineers", ["management", "kubernetes"], PLATFORM)
+    other = profile_job("Welder", [], "Steel, TIG.")
+    stale = profile_job("Go developer", ["go"], "Go services.")
+    cases = [
+        (evidence_for(cv, job), job, cv),
+        (evidence_for(cv, other), other, cv),
+        (evidence_for(cv, job), stale, cv),  # the job's profile made again since the run
+        (evidence_for(cv, job), job, profile_cv("Go")),  # and the CV's
+    ]
+    names = [m.name for m in available_migrations()]
+    cut = names.index("013_reason_parts.sql")
+    with connect(empty_db_url, vectors=False) as conn:
+        conn.autocommit = True
+        for migration in available_migrations()[:cut]:
+            conn.execute(migration.sql.encode())
+        before = _sentences(conn, cases)
+        for migration in available_migrations()[cut:]:
+            conn.execute(migration.sql.encode())
+        after = _sentences(conn, cases)
+    assert after == before
+    assert before[0].startswith("You share management, Kubernetes")
+    assert {before[2], before[3]} == {"Similar in meaning to your CV overall · Remote"}
+
+
+def _sentences(conn: Connection, cases: list[tuple[int, TextProfile, TextProfile]]) -> list[str]:
+    said = []
+    for evidence, job, cv in cases:
+        for fit, job_profile in (("remote", job), (None, job), (None, None)):
+            row = conn.execute(
+                "SELECT jobmatch_reason(%(e)s, %(fit)s, %(jk)s, %(shown)s, %(jq)s, %(js)s,"
+                " %(je)s, %(ck)s, %(cq)s, %(cs)s, %(ce)s)",
+                reason_arguments(evidence, job_profile or job, cv)
+                | {"fit": fit}
+                | ({} if job_profile else {"jk": None, "shown": None}),
+            ).fetchone()
+            assert row is not None
+            said.append(str(row[0]))
+    return said[::3] + said[1::3] + said[2::3]

@@ -35,7 +35,7 @@ def evidence_for(cv: TextProfile, job: TextProfile, catalog: Sequence[TextProfil
     return int(evidence)
 
 
-def _arguments(evidence: int, job: TextProfile, cv: TextProfile) -> dict[str, object]:
+def reason_arguments(evidence: int, job: TextProfile, cv: TextProfile) -> dict[str, object]:
     return {
         "e": evidence,
         "jk": job.keys,
@@ -64,7 +64,7 @@ def reason_for(
     the job's and the CV's profiles as stored when the list is read, when they were made
     again since the run. Its parts are checked to agree with it."""
     evidence = evidence_for(cv, job, catalog)
-    arguments = _arguments(evidence, written or job, cv_written or cv) | {"fit": fit}
+    arguments = reason_arguments(evidence, written or job, cv_written or cv) | {"fit": fit}
     row = conn.execute(
         "SELECT jobmatch_reason(%(e)s, %(fit)s, %(jk)s, %(shown)s, %(jq)s, %(js)s, %(je)s,"
         " %(ck)s, %(cq)s, %(cs)s, %(ce)s),"
