@@ -3,8 +3,8 @@
 A reason names the job's most specific terms the CV shares (at most `MAX_SHARED`) and
 quotes the CV line of the first of them (`embeddings.reasons`). A term is the more
 specific the fewer of the catalog's jobs rank it among their best: "kubernetes" says
-more about why this job fits than "management", which a quarter of all jobs name. Rarity
-is counted in powers of two (the term's inverse document frequency in whole bits), and
+more about why this job fits than "management", which many jobs name. Rarity is
+counted in powers of two (the term's inverse document frequency in whole bits), and
 terms equally rare keep the job's own order (tags, title, then the most repeated), since
 a factor under two in a count says less than that order; terms of fewer than
 `RARE_JOBS` jobs are all equally rare, so a small catalog keeps the job's order.

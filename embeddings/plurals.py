@@ -3,7 +3,7 @@
 A few suffix rules and two short word lists, not a stemmer: a word is only ever changed
 from a plural form into its singular, so "business", "Kubernetes", "class", "analysis"
 or "JavaScript" stay as written. The folded form is only a key: a reason shows each term
-as the job writes it (`embeddings.reasons`), so a rare wrong fold ("movies" → "movy")
+as the job writes it (`embeddings.reasons`), so a rare wrong fold ("selfies" → "selfy")
 can only join two words that are plural and singular of each other, or do nothing.
 What matters is that two different words never fold into one, which the lists below
 guard for the words job ads and CVs use. Only plain ASCII words of four letters or more

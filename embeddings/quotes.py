@@ -30,7 +30,7 @@ _WORD_EDGE = re.compile(r"\b")
 _DANGLING = ",;:"
 
 
-def quote(line: str, start: int, end: int) -> str:
+def quote_around(line: str, start: int, end: int) -> str:
     """`line`, cut around the term at `start:end` to about `SNIPPET` characters (never
     less than the term) at word boundaries."""
     if len(line) <= SNIPPET:

@@ -26,7 +26,7 @@ from itertools import accumulate, chain
 import numpy as np
 
 from embeddings.plurals import IRREGULAR, singular
-from embeddings.quotes import SNIPPET, UNSPACED, quote
+from embeddings.quotes import SNIPPET, UNSPACED, quote_around
 
 # A term starts with a letter of any script, so "Führung" and "für" stay whole words
 # rather than ASCII fragments such as "hrung" that would be named as shared terms. Text
@@ -64,14 +64,13 @@ _STOPWORD_TEXT = (
 # German function words: Arbeitnow's postings (and many CVs) are German.
 _GERMAN_STOPWORD_TEXT = (
     "aber alle allem allen aller alles als am an auch auf aus bei bin bis bist da damit "
-    "dann das dass dem den der des "
-    "dich die dies diese diesem diesen dieser dieses dir doch dort du durch ein eine einem "
-    "einen einer eines er es euch euer eure für gegen habe haben hat hatte hier ich ihm ihn "
-    "ihnen ihr ihre ihrem ihren ihrer ihres im ins ist ja jede jedem jeden jeder jedes kann "
-    "kein keine können mehr mein meine mich mir mit muss müssen nach nicht noch nun nur ob "
-    "oder ohne sehr sein seine sich sie sind sowie über um und uns unser unsere unserem "
-    "unseren unserer unter vom von vor war waren was weil wenn wer werden wie wir wird wo "
-    "zu zum zur zwischen"
+    "dann das dass dem den der des dich die dies diese diesem diesen dieser dieses dir "
+    "doch dort du durch ein eine einem einen einer eines er es euch euer eure für gegen "
+    "habe haben hat hatte hier ich ihm ihn ihnen ihr ihre ihrem ihren ihrer ihres im ins "
+    "ist ja jede jedem jeden jeder jedes kann kein keine können mehr mein meine mich mir "
+    "mit muss müssen nach nicht noch nun nur ob oder ohne sehr sein seine sich sie sind "
+    "sowie über um und uns unser unsere unserem unseren unserer unter vom von vor war "
+    "waren was weil wenn wer werden wie wir wird wo zu zum zur zwischen"
 )
 # What is left of "we're", "you'll", "we've" once a token stops at the apostrophe.
 _CONTRACTIONS = "re ll ve"
@@ -164,7 +163,7 @@ def _quotes(lines: Sequence[str], line_of: list[int], words: list[str]) -> list[
     (lower-cased: "apis" for the term "api")."""
     long = {line: _lower(lines[line]) for line in line_of if len(lines[line]) > SNIPPET}
     return [
-        quote(lines[line], *_word_span(long[line], word)) if line in long else lines[line]
+        quote_around(lines[line], *_word_span(long[line], word)) if line in long else lines[line]
         for line, word in zip(line_of, words, strict=True)
     ]
 

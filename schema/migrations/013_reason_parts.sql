@@ -4,9 +4,10 @@
 -- Each part is written from the stored evidence and profiles by its own function, and the
 -- sentence (`jobmatch_sentence`) and the API's object (`jobmatch_match_parts`) from the
 -- parts, so the two always agree; the page read (schema/queries/list_pages.py) writes the
--- parts once per item and builds both from them. `jobmatch_reason` keeps its arguments and its sentences (migration 008): it is the
--- sentence of its parts. Every function is LANGUAGE sql and STABLE, so PostgreSQL inlines
--- it into the query that calls it (see migration 008 for why not IMMUTABLE).
+-- parts once per item and builds both from them. `jobmatch_reason` keeps its arguments
+-- and its sentences (migration 008): it is now the sentence of its parts. Every function
+-- is LANGUAGE sql and STABLE, so PostgreSQL inlines it into the query that calls it (see
+-- migration 008 for why not IMMUTABLE).
 --
 -- Stored lists and profiles stay: profiles made by older code are made again by the next
 -- run (PROFILE_VERSION), and until then a reason whose profile changed says only what

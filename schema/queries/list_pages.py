@@ -46,8 +46,7 @@ class ListPage(ListState):
 
 class _JsonBytes(Loader):
     """A `json` value as PostgreSQL sent it, UTF-8 bytes: the page goes to the client as
-    it is, so decoding it into a str only to encode it again would be wasted (~80 µs a
-    page of 50)."""
+    it is, so decoding it into a str only to encode it again would be wasted work."""
 
     def load(self, data: Buffer) -> bytes:
         return bytes(data)
@@ -127,9 +126,9 @@ def _pattern(location: str | None) -> str | None:
 # numbers the list moves narrow rows. A reason's parts are written once per row, under an
 # OFFSET 0 that keeps them from being inlined into each of their two uses (the sentence
 # and `match_parts`); its ORDER BY, already the rows' order, spares a sort of the wide
-# rows for the aggregate. Each job is fetched by its key (the OFFSET 0 keeps the planner from
-# hashing a scan of `jobs` for small catalogs). The CV's profile may be stored out of
-# line: the CTE takes (and decompresses) it once, where 50 references to the table's
+# rows for the aggregate. Each job is fetched by its key (the OFFSET 0 keeps the planner
+# from hashing a scan of `jobs` for small catalogs). The CV's profile may be stored out
+# of line: the CTE takes (and decompresses) it once, where 50 references to the table's
 # column would each fetch it again.
 _PAGE_SQL = (
     "WITH cv AS MATERIALIZED ("

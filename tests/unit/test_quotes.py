@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from embeddings.quotes import ELLIPSIS, SNIPPET, UNSPACED
-from embeddings.quotes import quote as cut
+from embeddings.quotes import quote_around as cut
 
 _UNSPACED_CHAR = re.compile(f"[{UNSPACED}]")
 
