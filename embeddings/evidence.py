@@ -1,13 +1,19 @@
 """What a reason says, found for a whole block of (user, job) picks at once, as numbers.
 
-A reason names the job's best-ranked terms the CV shares (at most `MAX_SHARED`) and
-quotes the CV line of the first of them (`embeddings.reasons`); terms that many of the
-catalog's jobs rank among their best ("management", "support") say little about why this
-job fits, so they come after the job's other shared terms. Finding the shared terms is a
-set look-up per job term, for ~500,000 picks a night: done in Python per pick it would
-cost more than the scoring. Here terms are 64-bit keys (`term_key`): the catalog's job
-keys become small integer ids once per run, each CV's keys are looked up among them, and
-a block's picks are answered by array gathers.
+A reason names the job's most specific terms the CV shares (at most `MAX_SHARED`) and
+quotes the CV line of the first of them (`embeddings.reasons`). A term is the more
+specific the fewer of the catalog's jobs rank it among their best: "kubernetes" says
+more about why this job fits than "management", which many jobs name. Rarity is
+counted in powers of two (the term's inverse document frequency in whole bits), and
+terms equally rare keep the job's own order (tags, title, then the most repeated), since
+a factor under two in a count says less than that order; terms of fewer than
+`RARE_JOBS` jobs are all equally rare, so a small catalog keeps the job's order.
+
+Finding the shared terms is a set look-up per job term, for ~500,000 picks a night: done
+in Python per pick it would cost more than the scoring. Here terms are 64-bit keys
+(`term_key`): the catalog's job keys become small integer ids once per run, each job's
+terms are put in order of specificity once per run, each CV's keys are looked up among
+them, and a block's picks are answered by array gathers.
 
 Each pick's answer is one int64, laid out below: the job ranks of up to four
 shared terms, the CV term holding the first, and a check byte of each of those two
@@ -40,12 +46,9 @@ NOTHING_SHARED = sum(NO_RANK << (_RANK_BITS * slot) for slot in range(MAX_SHARED
 _MAX_CV_TERMS = 1 << (_JOB_CHECK_SHIFT - _CV_SHIFT)
 # Users whose CV terms are laid out densely at once: rows × catalog terms × 4 bytes.
 _USERS_AT_ONCE = 128
-# A term is generic when more than this share of the catalog's jobs (and more than
-# GENERIC_MIN_JOBS of them) rank it among their best: on real postings 8% separates words
-# such as "management", "support" or "data" from skills such as "python" or "react"
-# (the counts are in docs/decisions.md).
-GENERIC_SHARE = 0.08
-GENERIC_MIN_JOBS = 20
+# Terms that fewer jobs than this rank among their best are equally rare: counts that
+# small tell a typo from a niche skill no better than the job's own order does.
+RARE_JOBS = 16
 
 assert MAX_JOB_TERMS <= NO_RANK  # ranks fit their 6 bits, with NO_RANK to spare
 
@@ -75,11 +78,11 @@ class EvidenceFinder:
         # Padding maps to an extra id that no CV has.
         self.padding = len(self.vocabulary)
         ids = np.searchsorted(self.vocabulary, job_keys)
-        self.job_ids = np.where(job_keys != 0, ids, self.padding)
-        # How many jobs rank each term among their best (a job's terms are distinct).
-        jobs_ranking = np.bincount(self.job_ids.ravel(), minlength=self.padding + 1)
-        self.generic = jobs_ranking > max(GENERIC_MIN_JOBS, GENERIC_SHARE * len(job_keys))
-        self.generic[self.padding] = False
+        job_ids = np.where(job_keys != 0, ids, self.padding)
+        # Each job's terms, most specific first: a block then takes a pick's shared terms
+        # in that order as they come, with no sort per pick.
+        self.ranks = _by_specificity(job_ids, self.padding)
+        self.ordered_ids = np.take_along_axis(job_ids, self.ranks.astype(np.intp), axis=1)
         # (user of a chunk, term id) -> the term's position in the CV, else -1; filled
         # and emptied again chunk by chunk (allocating it anew cost more than its use).
         self._positions = np.full((_USERS_AT_ONCE, self.padding + 1), -1, dtype=np.int32)
@@ -105,12 +108,13 @@ class EvidenceFinder:
         ids = cv.ids[cv.starts[first] : cv.starts[last]][known]
         self._positions[owners, ids] = cv.position[cv.starts[first] : cv.starts[last]][known]
         try:
-            at = self._positions[(users - first)[:, None], self.job_ids[rows]]  # picks × ranks
+            # picks × the job's terms, most specific first
+            at = self._positions[(users - first)[:, None], self.ordered_ids[rows]]
         finally:
             self._positions[owners, ids] = -1
-        shared = at >= 0
-        generic = shared & self.generic[self.job_ids[rows]]
-        pick, rank = _in_order(shared & ~generic, generic)
+        # The shared terms, pick by pick, most specific first (row-major order).
+        pick, order = np.divmod(np.flatnonzero(at >= 0), at.shape[1])
+        rank = self.ranks[rows[pick], order].astype(np.int64)  # the job's own rank of each
         counts = np.bincount(pick, minlength=len(users))
         nth = np.arange(len(pick)) - (np.cumsum(counts) - counts)[pick]
         evidence = np.full(len(users), NOTHING_SHARED, dtype=np.int64)
@@ -120,7 +124,7 @@ class EvidenceFinder:
             evidence[pick[taken]] ^= (NO_RANK ^ rank[taken]) << shift  # NO_RANK -> rank
         first = nth == 0
         picks, best = pick[first], rank[first]  # picks sharing a term, and the first one
-        cv_position = at[picks, best].astype(np.int64)
+        cv_position = at[picks, order[first]].astype(np.int64)
         cv_key = cv.keys[cv.starts[users[picks]] + cv_position]
         job_key = self.job_keys[rows[picks], best]
         evidence[picks] |= (
@@ -131,17 +135,17 @@ class EvidenceFinder:
         return evidence
 
 
-def _in_order(specific: npt.NDArray[np.bool_], generic: npt.NDArray[np.bool_]) -> tuple[Rows, Rows]:
-    """The (pick, rank) pairs of the shared terms, pick by pick: in each, the specific
-    terms in rank order, then the generic ones in rank order."""
-    width = specific.shape[1]
-    flat = np.flatnonzero(specific)
-    if generic.any():
-        flat = np.concatenate([flat, np.flatnonzero(generic)])
-        # Two runs, each sorted by pick: a stable sort merges them in one pass.
-        flat = flat[np.argsort(flat // width, kind="stable")]
-    pick, rank = np.divmod(flat, width)
-    return pick, rank
+def _by_specificity(job_ids: Rows, padding: int) -> npt.NDArray[np.uint8]:
+    """Per job (a row of term ids, `padding` for none), its ranks ordered most specific
+    first: by how many jobs rank the term, in powers of two from `RARE_JOBS` up, then
+    by rank."""
+    jobs_ranking = np.bincount(job_ids.ravel(), minlength=padding + 1)  # terms distinct
+    rarity = np.log2(np.maximum(jobs_ranking, RARE_JOBS)).astype(np.int64)
+    rarity[padding] = rarity.max() + 1  # after every term
+    width = job_ids.shape[1]
+    order_key = rarity[job_ids] * width + np.arange(width)
+    # Ranks fit a byte (`MAX_JOB_TERMS`): a catalog's table of them stays small.
+    return np.argsort(order_key, axis=1, kind="stable").astype(np.uint8)
 
 
 class _CvTerms:

@@ -1,13 +1,16 @@
 """Why a job was recommended, from the texts themselves (no language model).
 
-Each job and each CV is profiled once (`profile_job`, `profile_cv`): its distinct terms,
-job terms ordered skills first (tags, then title words, then description words by how
-often the job repeats them), and for every term the first line that holds it, cut
-around it. A reason names the job's best-ranked terms (at most `MAX_SHARED`) that the
-CV shares, quotes the CV line and the job line where the first of them appears, and
-says the remote/location fit (`location_fit`). The nightly run only finds which terms
-are shared (`embeddings.evidence`, numbers only); the sentence is written when the list
-is read. Everything said is literally in both texts, so a reason is never made up.
+Each job and each CV is profiled once (`profile_job`, `profile_cv`): its distinct terms
+(a plural and its singular are one term, `embeddings.plurals`), job terms ordered skills
+first (tags, then title words, then description words by how often the job repeats
+them), and for every term the first line that holds it, cut around it at word
+boundaries (`embeddings.quotes`). A reason names the job's most specific terms (at most
+`MAX_SHARED`) that the CV shares, quotes the CV line and the job line where the first of
+them appears, and says the remote/location fit (`location_fit`). The nightly run only
+finds which terms are shared (`embeddings.evidence`, numbers only); the sentence and its
+parts are written when the list is read. Every term named is in both texts (up to
+singular and plural) and every quote is literally in its text, so a reason is never
+made up.
 """
 
 from __future__ import annotations
@@ -22,13 +25,22 @@ from itertools import accumulate, chain
 
 import numpy as np
 
+from embeddings.plurals import IRREGULAR, singular
+from embeddings.quotes import SNIPPET, UNSPACED, quote_around
+
 # A term starts with a letter of any script, so "Führung" and "für" stay whole words
-# rather than ASCII fragments such as "hrung" that would be named as shared terms.
-_TOKEN = re.compile(r"[^\W\d_][\w+#]*(?:[.\-][\w+#]+)*")
+# rather than ASCII fragments such as "hrung" that would be named as shared terms. Text
+# in scripts written without spaces (Chinese, Japanese) has no words to find without a
+# dictionary: it is no term, and it ends one, so "Python" is a term of "Python経験".
+_WORD_CHAR = rf"(?:[^\W{UNSPACED}]|[+#])"
+_TOKEN = re.compile(rf"[^\W\d_{UNSPACED}]{_WORD_CHAR}*(?:[.\-]{_WORD_CHAR}+)*")
+_UNSPACED_CHAR = re.compile(f"[{UNSPACED}]")
 _LINE_SPLIT = re.compile(r"\n+|(?<=[.!?;])\s+(?=[A-Z•\-*])|\s+[•·|]\s+")
 MAX_JOB_TERMS = 40
 MAX_SHARED = 4
-SNIPPET = 80
+# A longer "word" is a hash, a URL's path or text run together, never a skill: not a
+# term, so a quote around a term always fits its length.
+MAX_TERM_CHARS = 40
 
 # English function words plus the words every job ad and CV uses: sharing "team" or
 # "experience" says nothing about fit.
@@ -51,18 +63,20 @@ _STOPWORD_TEXT = (
 )
 # German function words: Arbeitnow's postings (and many CVs) are German.
 _GERMAN_STOPWORD_TEXT = (
-    "aber als am an auch auf aus bei bin bis bist da damit dann das dass dem den der des "
-    "dich die dies diese diesem diesen dieser dieses dir doch dort du durch ein eine einem "
-    "einen einer eines er es euch euer eure für gegen habe haben hat hatte hier ich ihm ihn "
-    "ihnen ihr ihre ihrem ihren ihrer ihres im ins ist ja jede jedem jeden jeder jedes kann "
-    "kein keine können mehr mein meine mich mir mit muss müssen nach nicht noch nun nur ob "
-    "oder ohne sehr sein seine sich sie sind sowie über um und uns unser unsere unserem "
-    "unseren unserer unter vom von vor war waren was weil wenn wer werden wie wir wird wo "
-    "zu zum zur zwischen"
+    "aber alle allem allen aller alles als am an auch auf aus bei bin bis bist da damit "
+    "dann das dass dem den der des dich die dies diese diesem diesen dieser dieses dir "
+    "doch dort du durch ein eine einem einen einer eines er es euch euer eure für gegen "
+    "habe haben hat hatte hier ich ihm ihn ihnen ihr ihre ihrem ihren ihrer ihres im ins "
+    "ist ja jede jedem jeden jeder jedes kann kein keine können mehr mein meine mich mir "
+    "mit muss müssen nach nicht noch nun nur ob oder ohne sehr sein seine sich sie sind "
+    "sowie über um und uns unser unsere unserem unseren unserer unter vom von vor war "
+    "waren was weil wenn wer werden wie wir wird wo zu zum zur zwischen"
 )
 # What is left of "we're", "you'll", "we've" once a token stops at the apostrophe.
 _CONTRACTIONS = "re ll ve"
-STOPWORDS = frozenset(f"{_STOPWORD_TEXT} {_GERMAN_STOPWORD_TEXT} {_CONTRACTIONS}".split())
+_STOPWORD_LIST = f"{_STOPWORD_TEXT} {_GERMAN_STOPWORD_TEXT} {_CONTRACTIONS}".split()
+# Terms are singular: "benefits" is as empty as "benefit".
+STOPWORDS = frozenset(_STOPWORD_LIST) | frozenset(map(singular, _STOPWORD_LIST))
 
 
 @dataclass(frozen=True)
@@ -88,7 +102,7 @@ class TextProfile:
 
 
 # Stored profiles made under another version are made again.
-PROFILE_VERSION = 6
+PROFILE_VERSION = 7
 
 
 def term_key(term: str) -> int:
@@ -109,24 +123,28 @@ def _profile(
     """A text's profile; for a job, `job_header` is how many leading lines (title, tags)
     to quote only for terms the rest does not hold, since a sentence says more."""
     # Postings run to thousands of words, so the per-word work is done by C loops
-    # (findall, map, Counter, dict building); Python loops only over distinct terms.
+    # (findall, map, Counter, dict building); Python loops only over distinct words.
     per_line = [_TOKEN.findall(line) for line in lines]
     tokens = list(chain.from_iterable(per_line))
-    keys = list(map(str.lower, tokens))
+    lowered = list(map(str.lower, tokens))
+    # Only words ending in "s" (and a few irregular plurals) can fold.
+    folded = {word: singular(word) for word in set(lowered) if word[-1] == "s" or word in IRREGULAR}
+    keys = list(map(folded.get, lowered, lowered))
     counts = Counter(keys)
-    for noise in [key for key in counts if len(key) < 2 or key in STOPWORDS]:
+    for noise in [key for key in counts if not 2 <= len(key) <= MAX_TERM_CHARS]:
+        del counts[noise]
+    for noise in counts.keys() & STOPWORDS:
         del counts[noise]
     line_starts = list(accumulate(len(found) for found in per_line))
     position = _first_positions(keys, 0)
-    first = [key for key in dict.fromkeys(t.lower() for t in boosted) if key in counts]
+    boosted_keys = dict.fromkeys(singular(word.lower()) for word in boosted)
+    first = [key for key in boosted_keys if key in counts]
     rest = sorted(counts.keys() - set(first), key=lambda key: (-counts[key], position[key]))
     ranked = tuple((first + rest)[:limit] if limit else first + rest)
     if job_header:  # quote a term from the body when the body has it
         position |= _first_positions(keys, line_starts[job_header - 1])
-    line_of = [bisect_right(line_starts, position[term]) for term in ranked]
-    lowered = [line.lower() for line in lines]
-    offsets = [max(lowered[line].find(term), 0) for line, term in zip(line_of, ranked, strict=True)]
-    quoted = [_snippet(lines[line], at) for line, at in zip(line_of, offsets, strict=True)]
+    at = [position[term] for term in ranked]
+    quoted = _quotes(lines, [bisect_right(line_starts, n) for n in at], [lowered[n] for n in at])
     encoded = {quote: quote.encode() for quote in quoted}  # distinct, in order
     ends = list(accumulate(map(len, encoded.values())))
     end_of = dict(zip(encoded, ends, strict=True))
@@ -140,16 +158,68 @@ def _profile(
     )
 
 
+def _quotes(lines: Sequence[str], line_of: list[int], words: list[str]) -> list[str]:
+    """Per term, its line `line_of[i]` cut around `words[i]`, the term as written there
+    (lower-cased: "apis" for the term "api")."""
+    long = {line: _lower(lines[line]) for line in line_of if len(lines[line]) > SNIPPET}
+    return [
+        quote_around(lines[line], *_word_span(long[line], word)) if line in long else lines[line]
+        for line, word in zip(line_of, words, strict=True)
+    ]
+
+
+def _lower(line: str) -> str:
+    """`line` lower-cased, keeping every character's offset."""
+    lowered = line.lower()
+    if len(lowered) == len(line):
+        return lowered
+    # A few letters lower-case into two characters ("İ"); those stay as they are.
+    return "".join(low if len(low := char.lower()) == 1 else char for char in line)
+
+
+def _word_span(lowered: str, word: str) -> tuple[int, int]:
+    """Where `word` first stands in `lowered` as a whole token, not inside a longer
+    one ("rust" in "Rust", not in "trusted"); else where it first occurs at all."""
+    at = lowered.find(word)
+    while at >= 0 and not _whole(lowered, at, at + len(word)):
+        at = lowered.find(word, at + 1)
+    if at < 0:
+        at = max(lowered.find(word), 0)
+    return at, min(at + len(word), len(lowered))
+
+
+def _whole(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` is not part of a longer token (see `_TOKEN`)."""
+    return not (_joined(text[max(start - 2, 0) : start][::-1]) or _joined(text[end : end + 2]))
+
+
+def _joined(beside: str) -> bool:
+    """Whether a token would go on into `beside`, the (up to) two characters next to it,
+    nearest first: a word character, or "." or "-" and then one ("node.js")."""
+    if not beside:
+        return False
+    if beside[0] in ".-":
+        return len(beside) == 2 and _continues(beside[1])
+    return _continues(beside[0])
+
+
+def _continues(char: str) -> bool:
+    """Whether a token going up to `char` would take it in."""
+    return (char.isalnum() or char in "_+#") and not _UNSPACED_CHAR.match(char)
+
+
 def _first_positions(keys: list[str], start: int) -> dict[str, int]:
     """Each key's first position in `keys` from `start` on (reversed: first wins)."""
     return dict(zip(reversed(keys[start:]), range(len(keys) - 1, start - 1, -1), strict=True))
 
 
 def _shown(tokens: list[str], keys: list[str], ranked: Sequence[str]) -> tuple[str, ...]:
-    """How each term is written, preferring a form with capitals ("PostgreSQL")."""
+    """How each term is first written, preferring a form with capitals ("PostgreSQL");
+    a plural and its singular are one term, shown either way."""
     written = dict(zip(reversed(keys), reversed(tokens), strict=True))
-    capitals = [token for token in tokens if not token.islower()]
-    written.update(zip(map(str.lower, reversed(capitals)), reversed(capitals), strict=True))
+    pairs = zip(keys, tokens, strict=True)
+    capitals = [(key, token) for key, token in pairs if not token.islower()]
+    written.update(reversed(capitals))
     return tuple(written[term] for term in ranked)
 
 
@@ -170,15 +240,6 @@ def profile_job(title: str, tags: Sequence[str], description: str) -> TextProfil
 def profile_cv(body: str) -> TextProfile:
     """A CV's profile: every distinct term, and where each first appears."""
     return _profile(_lines(body), (), None, job_header=None)
-
-
-def _snippet(line: str, at: int) -> str:
-    """At most `SNIPPET` characters of `line`, around offset `at` when the line is long."""
-    if len(line) <= SNIPPET:
-        return line
-    start = max(0, min(at - SNIPPET // 3, len(line) - SNIPPET))
-    text = line[start : start + SNIPPET].strip()
-    return ("…" if start > 0 else "") + text + ("…" if start + SNIPPET < len(line) else "")
 
 
 def location_fit(

@@ -143,10 +143,23 @@ class SearchResults(msgspec.Struct):
     items: list[SearchHit]
 
 
+class MatchParts(msgspec.Struct):
+    """The parts `match_reason` is written from, for a frontend to highlight ("Why this
+    match?"): the job's terms the CV shares, most specific first, as the job writes them
+    (a plural and its singular are one term); the CV's line and the job's line holding
+    the first of them, as quoted in the sentence ("…" marks where a long line was cut,
+    always between words). No shared term: `[]` and nulls."""
+
+    shared_skills: list[str]
+    cv_quote: str | None
+    job_quote: str | None
+
+
 class Recommendation(msgspec.Struct):
     rank: int
     match_score: float
     match_reason: str
+    match_parts: MatchParts
     job: Job
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
 from psycopg.rows import class_row
 
 from schema.database import Connection
@@ -39,9 +41,17 @@ _STATE_SQL = (
 
 @dataclass(frozen=True)
 class ListPage(ListState):
-    """The list's state and one page of it as a JSON array (see `recommended_page_json`)."""
+    """The list's state and one page of it as a JSON array, UTF-8 (see `read_list`)."""
 
-    items: str
+    items: bytes
+
+
+class _JsonBytes(Loader):
+    """A `json` value as PostgreSQL sent it, UTF-8 bytes: the page goes to the client as
+    it is, so decoding it into a str only to encode it again would be wasted work."""
+
+    def load(self, data: Buffer) -> bytes:
+        return bytes(data)
 
 
 def list_state(conn: Connection, user_id: int) -> ListState:
@@ -60,7 +70,10 @@ def list_state(conn: Connection, user_id: int) -> ListState:
 # encoding them again costs more CPU than the query itself, on the API's
 # hottest path. The shape is the API's `Recommendation` (server/schemas.py).
 _ITEM_JSON = """json_build_object(
-    'rank', p.rank, 'match_score', round(p.score::numeric, 4), 'match_reason', p.reason,
+    'rank', p.rank, 'match_score', round(p.score::numeric, 4),
+    'match_reason', jobmatch_sentence(p.evidence, p.fit, p.shared_skills, p.cv_quote,
+                                      p.job_quote),
+    'match_parts', jobmatch_match_parts(p.shared_skills, p.cv_quote, p.job_quote),
     'job', json_build_object(
         'id', p.id, 'source', p.source, 'title', p.title, 'company', p.company,
         'location', p.location, 'remote', p.remote, 'salary_min', p.salary_min,
@@ -88,7 +101,7 @@ def recommended_page_json(
     params = _page_params(
         user_id, remote=remote, location=location, min_salary=min_salary, offset=offset, limit=limit
     )
-    row = conn.execute(_PAGE_SQL, params).fetchone()
+    row = conn.execute(f"SELECT ({_PAGE_SQL})::text", params).fetchone()
     assert row is not None  # an aggregate always returns a row
     return str(row[0])
 
@@ -120,23 +133,29 @@ def _pattern(location: str | None) -> str | None:
 
 
 # Ranks count the list's jobs that still exist, before the caller's filters. Reasons are
-# written here from the stored evidence and profiles (`jobmatch_reason`, migration 008),
-# for the page's rows only: profiles are joined after the window and the LIMIT, so the
-# sort that numbers the list moves narrow rows. Each job is fetched by its key (the
-# OFFSET 0 keeps the planner from hashing a scan of `jobs` for small catalogs). The CV's
-# profile may be
-# stored out of line: the CTE takes (and decompresses) it once, where 50 references to
-# the table's column would each fetch it again.
+# written here from the stored evidence and profiles (migrations 008 and 013), for the
+# page's rows only: profiles are joined after the window and the LIMIT, so the sort that
+# numbers the list moves narrow rows. A reason's parts are written once per row, under an
+# OFFSET 0 that keeps them from being inlined into each of their two uses (the sentence
+# and `match_parts`); its ORDER BY, already the rows' order, spares a sort of the wide
+# rows for the aggregate. Each job is fetched by its key (the OFFSET 0 keeps the planner
+# from hashing a scan of `jobs` for small catalogs). The CV's profile may be stored out
+# of line: the CTE takes (and decompresses) it once, where 50 references to the table's
+# column would each fetch it again.
 _PAGE_SQL = (
     "WITH cv AS MATERIALIZED ("
     "  SELECT p.term_keys || ''::bytea AS term_keys, p.quote_text || ''::bytea AS quote_text,"
     "   p.quote_starts || '{}'::int[] AS quote_starts, p.quote_ends || '{}'::int[] AS quote_ends"
     "  FROM recommendation_lists l JOIN cv_text_profiles p ON p.cv_id = l.cv_id"
     "  WHERE l.user_id = %(user_id)s)"
-    f" SELECT coalesce(json_agg({_ITEM_JSON} ORDER BY p.rank), '[]')::text FROM ("
-    "  SELECT page.*, jobmatch_reason(page.evidence, page.fit, jp.term_keys, jp.shown,"
-    "   jp.quote_text, jp.quote_starts, jp.quote_ends, cv.term_keys, cv.quote_text,"
-    "   cv.quote_starts, cv.quote_ends) AS reason"
+    f" SELECT coalesce(json_agg({_ITEM_JSON} ORDER BY p.rank), '[]') FROM ("
+    "  SELECT page.*,"
+    "   jobmatch_shared_skills(page.evidence, jp.term_keys, jp.shown, cv.term_keys)"
+    "    AS shared_skills,"
+    "   jobmatch_cv_quote(page.evidence, cv.quote_text, cv.quote_starts, cv.quote_ends)"
+    "    AS cv_quote,"
+    "   jobmatch_job_quote(page.evidence, jp.quote_text, jp.quote_starts, jp.quote_ends)"
+    "    AS job_quote"
     "  FROM ("
     "   SELECT * FROM ("
     "    SELECT row_number() OVER (ORDER BY e.position) AS rank, e.score, e.evidence, e.fit,"
@@ -158,6 +177,7 @@ _PAGE_SQL = (
     "  ) AS page"
     "  LEFT JOIN job_text_profiles jp ON jp.job_id = page.id"
     "  LEFT JOIN cv ON true"
+    "  ORDER BY page.rank OFFSET 0"
     " ) AS p"
 )
 
@@ -174,6 +194,7 @@ def read_list(
 ) -> ListPage:
     """`list_state` and `recommended_page_json` in one round trip: what the API serves."""
     with conn.cursor(row_factory=class_row(ListPage)) as cur:
+        cur.adapters.register_loader("json", _JsonBytes)
         cur.execute(
             f"SELECT s.*, ({_PAGE_SQL}) AS items FROM ({_STATE_SQL}) AS s",
             _page_params(

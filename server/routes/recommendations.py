@@ -71,7 +71,7 @@ def read_recommendations(
     status = list_status(state, now)
     showable = status != "no_cv" and state.expires_at is not None and state.expires_at > now
     # The page read filters expired rows itself; a user without a CV is never shown scores.
-    items = state.items if showable else "[]"
+    items = state.items if showable else b"[]"
     envelope = RecommendationsEnvelope(
         status=status,
         detail=_detail(status, state),
@@ -81,7 +81,7 @@ def read_recommendations(
         total=state.total if showable else 0,
         offset=offset,
         limit=limit,
-        items=msgspec.Raw(items.encode()),
+        items=msgspec.Raw(items),
     )
     return msgspec.json.encode(envelope), status == "generating"
 

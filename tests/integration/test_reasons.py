@@ -1,16 +1,53 @@
-"""Reasons: short, specific and true — every term and line quoted is in both texts.
+"""Reasons: short, specific and true — every term named is in both texts, every line
+quoted is in its text, and the parts the API returns beside the sentence agree with it.
 
 A reason is found as evidence (embeddings/evidence.py) and written by PostgreSQL
-(`jobmatch_reason`, migration 008), so these run both halves, as a list read does.
+(`jobmatch_reason` and its parts, migrations 008 and 013), so these run both halves, as a
+list read does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
 import numpy as np
+import pytest
 
 from embeddings.evidence import EvidenceFinder, job_key_rows, term_keys
 from embeddings.reasons import TextProfile, location_fit, profile_cv, profile_job
 from schema.database import Connection
+
+
+@dataclass(frozen=True)
+class Parts:
+    shared_skills: list[str]
+    cv_quote: str | None
+    job_quote: str | None
+
+
+def evidence_for(cv: TextProfile, job: TextProfile, catalog: Sequence[TextProfile] = ()) -> int:
+    """The evidence the nightly run stores for this pair, `job` being one job of a
+    catalog with `catalog`'s jobs besides."""
+    finder = EvidenceFinder(job_key_rows([job.keys, *(other.keys for other in catalog)]))
+    (evidence,) = finder.find([term_keys(cv.keys)], np.zeros(1, int), np.zeros(1, int))
+    return int(evidence)
+
+
+def reason_arguments(evidence: int, job: TextProfile, cv: TextProfile) -> dict[str, object]:
+    return {
+        "e": evidence,
+        "jk": job.keys,
+        "shown": list(job.shown),
+        "jq": job.quote_text,
+        "js": list(job.quote_starts),
+        "je": list(job.quote_ends),
+        "ck": cv.keys,
+        "cq": cv.quote_text,
+        "cs": list(cv.quote_starts),
+        "ce": list(cv.quote_ends),
+    }
 
 
 def reason_for(
@@ -21,31 +58,42 @@ def reason_for(
     *,
     written: TextProfile | None = None,
     cv_written: TextProfile | None = None,
+    catalog: Sequence[TextProfile] = (),
 ) -> str:
     """The reason for this pair as a list read writes it; `written` and `cv_written`:
     the job's and the CV's profiles as stored when the list is read, when they were made
-    again since the run."""
-    finder = EvidenceFinder(job_key_rows([job.keys]))
-    (evidence,) = finder.find([term_keys(cv.keys)], np.zeros(1, int), np.zeros(1, int))
-    shown, read_cv = written or job, cv_written or cv
+    again since the run. Its parts are checked to agree with it."""
+    evidence = evidence_for(cv, job, catalog)
+    arguments = reason_arguments(evidence, written or job, cv_written or cv) | {"fit": fit}
     row = conn.execute(
-        "SELECT jobmatch_reason(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (
-            int(evidence),
-            fit,
-            shown.keys,
-            list(shown.shown),
-            shown.quote_text,
-            list(shown.quote_starts),
-            list(shown.quote_ends),
-            read_cv.keys,
-            read_cv.quote_text,
-            list(read_cv.quote_starts),
-            list(read_cv.quote_ends),
-        ),
+        "SELECT jobmatch_reason(%(e)s, %(fit)s, %(jk)s, %(shown)s, %(jq)s, %(js)s, %(je)s,"
+        " %(ck)s, %(cq)s, %(cs)s, %(ce)s),"
+        " jobmatch_shared_skills(%(e)s, %(jk)s, %(shown)s, %(ck)s),"
+        " jobmatch_match_parts(jobmatch_shared_skills(%(e)s, %(jk)s, %(shown)s, %(ck)s),"
+        "  jobmatch_cv_quote(%(e)s, %(cq)s, %(cs)s, %(ce)s),"
+        "  jobmatch_job_quote(%(e)s, %(jq)s, %(js)s, %(je)s))",
+        arguments,
     ).fetchone()
     assert row is not None
-    return str(row[0])
+    reason, shared, parts = cast(tuple[str, list[str], dict[str, Any]], row)
+    assert parts["shared_skills"] == shared
+    assert_agree(reason, Parts(**parts), fit)
+    return reason
+
+
+def assert_agree(reason: str, parts: Parts, fit: str | None) -> None:
+    """The sentence says what its parts say, no more and no less."""
+    fitting = f" · {fit[:1].upper()}{fit[1:]}" if fit else ""
+    if parts.shared_skills:
+        assert reason == (
+            f"You share {', '.join(parts.shared_skills)} · your CV: “{parts.cv_quote}”"
+            f" ↔ the job: “{parts.job_quote}”{fitting}"
+        )
+    else:
+        assert parts.cv_quote is None
+        assert parts.job_quote is None
+        assert reason.startswith("Similar in meaning to your CV overall")
+        assert reason.endswith(fitting)
 
 
 CV = """Jane Doe — backend engineer
@@ -167,3 +215,74 @@ def test_german_words_are_whole_terms_and_function_words_are_not_skills(
         assert noise not in cv.terms
     reason = reason_for(conn, cv, job)
     assert reason.startswith("You share Führungskraft, Buchhaltung, DATEV, SAP")
+
+
+def test_the_most_specific_shared_terms_come_first(conn: Connection) -> None:
+    cv = profile_cv("Management of platform teams; Kubernetes and Python every day.")
+    job = profile_job(
+        "Engineering management", ["management", "python", "kubernetes"], "Kubernetes."
+    )
+    # Every job of the catalog names "management", half "python": "kubernetes" is rarest.
+    catalog = [
+        profile_job(f"Role {n}", ["management", *(["python"] * (n % 2))], "") for n in range(100)
+    ]
+    reason = reason_for(conn, cv, job, catalog=catalog)
+    assert reason.startswith("You share Kubernetes, python, management · ")
+    assert "your CV: “Kubernetes and Python every day.” ↔ the job: “Kubernetes.”" in reason
+    # Alone, the catalog tells nothing: the job's own order (its tags first) stands.
+    assert reason_for(conn, cv, job).startswith("You share management, python, Kubernetes")
+
+
+def test_a_plural_in_the_job_matches_a_singular_in_the_cv(conn: Connection) -> None:
+    cv = profile_cv("Engineer. I designed an API and evaluated a new technology.")
+    job = profile_job("Engineers", [], "Design APIs and evaluate technologies.")
+    reason = reason_for(conn, cv, job)
+    assert reason.startswith("You share ")
+    named = set(reason.removeprefix("You share ").split(" · ")[0].split(", "))
+    assert named == {"Engineers", "APIs", "technologies"}  # as the job writes them
+
+
+def test_quotes_are_cut_at_word_boundaries(conn: Connection) -> None:
+    cv = profile_cv(
+        "Backend engineer with six years of experience building Python services and "
+        "data-heavy APIs for logistics companies in Berlin and Hamburg."
+    )
+    job = profile_job("Python developer", [], "")
+    reason = reason_for(conn, cv, job)
+    assert "your CV: “…of experience building Python services and data-heavy APIs for" in reason
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Python",  # a CV of one word
+        "Go, Rust",
+        "",
+        "私はPythonとKubernetesの経験が五年あります。",  # another language, a skill in it
+        "私はソフトウェアエンジニアです。",  # another language only
+        "Ingeniero de software con experiencia en sistemas distribuidos",
+    ],
+)
+def test_awkward_cvs_get_a_reason_without_error(conn: Connection, body: str) -> None:
+    job = profile_job("Backend Engineer", ["python", "kubernetes"], "Python on Kubernetes.")
+    reason = reason_for(conn, profile_cv(body), job, "remote")
+    assert reason.endswith(" · Remote")
+    if "Python" in body:
+        assert reason.startswith("You share Python")
+    elif not body.startswith("Go"):
+        assert reason.startswith("Similar in meaning to your CV overall, with no exact terms")
+
+
+@pytest.mark.parametrize(
+    ("title", "tags", "description"),
+    [("Python developer", [], ""), ("", ["python"], ""), ("", [], ""), ("Developer", [], " ")],
+)
+def test_jobs_with_an_empty_description_get_a_reason(
+    conn: Connection, title: str, tags: list[str], description: str
+) -> None:
+    cv = profile_cv("Python developer since 2015")
+    reason = reason_for(conn, cv, profile_job(title, tags, description))
+    if title or tags:
+        assert reason.startswith("You share ")
+    else:
+        assert reason == "Similar in meaning to your CV overall, with no exact terms in common"
