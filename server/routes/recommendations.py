@@ -54,10 +54,8 @@ def read_recommendations(
     min_salary: float | None = None,
 ) -> tuple[bytes, bool]:
     """The JSON of `Recommendations` (the small CV check and one indexed read, in one
-    round trip) and whether the caller should queue a generation.
-
-    A stale list that has not expired is still shown while its successor is generated.
-    """
+    round trip) and whether the caller should queue a generation. A stale list that has
+    not expired is still shown while its successor is generated."""
     now = datetime.now(UTC)
     state = read_list(
         db,
