@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ import pytest
 
 from server.app import create_app
 from tests.fakes import FakeEmbedder
+from tests.serving import free_port
 from tests.web.helpers import demo_database
 from workers.pipelines.serving import Embedders
 from workers.settings import Settings
@@ -62,12 +62,6 @@ class LiveApp:
         return ran
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live_app(db_url: str, tmp_path: Path) -> Iterator[LiveApp]:
     """The demo data and the whole app served by uvicorn on 127.0.0.1."""
@@ -77,7 +71,7 @@ def live_app(db_url: str, tmp_path: Path) -> Iterator[LiveApp]:
     settings = Settings(home=tmp_path)
     embedder = FakeEmbedder()
     app = create_app(settings, database_url=db_url, embedder=embedder)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

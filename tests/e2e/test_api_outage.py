@@ -5,9 +5,6 @@ endpoint that needs no database."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_api_serve import ROOT, _free_port
+from tests.serving import serving
 from tests.stoppable_server import StoppableServer, stoppable_server
 
 
@@ -29,32 +26,14 @@ def outage_db() -> Iterator[StoppableServer]:
 @pytest.fixture
 def api(outage_db: StoppableServer, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """(base URL, a user's auth header) of an API on the stoppable database."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": outage_db.url, "JOBMATCH_HOME": str(tmp_path)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli.main", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the API did not start"
-                time.sleep(0.3)
-        email = f"o{port}@example.com"
-        token = httpx.post(f"{base}/users", json={"email": email}).json()["token"]
-        yield base, {"Authorization": f"Bearer {token}"}
-    finally:
-        outage_db.resume()
-        process.terminate()
-        process.wait(timeout=30)
+    with serving(outage_db.url, tmp_path) as root:
+        base = f"{root}/api/v1"
+        try:
+            email = f"o{root.rsplit(':', 1)[1]}@example.com"
+            token = httpx.post(f"{base}/users", json={"email": email}).json()["token"]
+            yield base, {"Authorization": f"Bearer {token}"}
+        finally:
+            outage_db.resume()
 
 
 def _timed(url: str, **kwargs: object) -> tuple[httpx.Response, float]:

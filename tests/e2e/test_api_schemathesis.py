@@ -10,10 +10,8 @@ with the admin token. A few jobs are stored first so `/jobs/{job_id}` finds some
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,8 +20,8 @@ import psycopg
 import pytest
 
 from tests.integration.test_api import insert_job
+from tests.serving import serving
 
-ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "schemathesis-admin-token"
 # Seconds per pass (user API, token listing and issuing, admin): about two minutes in all.
 PASS_SECONDS = int(os.environ.get("JOBMATCH_FUZZ_SECONDS", "40"))
@@ -37,39 +35,10 @@ CHECKS = ",".join(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def api(db_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(base URL, a user's token) of an API serving on a free port."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "JOBMATCH_HOME": str(tmp_path),
-        "JOBMATCH_ADMIN_TOKEN": ADMIN,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli.main", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/api/v1/health", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the API did not start"
-                time.sleep(0.3)
+    with serving(db_url, tmp_path, JOBMATCH_ADMIN_TOKEN=ADMIN) as base:
         with psycopg.connect(db_url, autocommit=True) as conn:
             for n in range(1, 6):
                 insert_job(conn, n)
@@ -77,9 +46,6 @@ def api(db_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
         headers = {"Authorization": f"Bearer {token['token']}"}
         httpx.put(f"{base}/api/v1/users/me/cv", headers=headers, json={"text": "Python"})
         yield base, token["token"]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _schemathesis(base: str, token: str, *selection: str) -> subprocess.CompletedProcess[str]:

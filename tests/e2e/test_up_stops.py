@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from tests.e2e.test_api_serve import ROOT, _free_port
+from tests.serving import ROOT, free_port
 
 
 def _jobmatch(*args: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -74,7 +74,7 @@ def _stop_with_sigterm(process: subprocess.Popen[bytes], log: Path) -> str:
 
 def test_sigterm_stops_the_worker_and_the_embedded_database(tmp_path: Path) -> None:
     env, log = _embedded_home_with_demo(tmp_path)
-    port = _free_port()
+    port = free_port()
     up = _jobmatch("up", "--port", str(port), env=env, log=log)
     try:
         _wait_for_health(f"http://127.0.0.1:{port}/api/v1", up, log)
