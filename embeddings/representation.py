@@ -77,12 +77,17 @@ def encode_pieces(embedder: Embedder, texts: Sequence[Sequence[Piece]]) -> Vecto
     """One unit vector per text (each must have at least one piece)."""
     if not texts:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
-    flat = [piece for pieces in texts for piece in pieces]
+    flat = [piece.text for pieces in texts for piece in pieces]
+    return pool(texts, embedder.encode(flat))
+
+
+def pool(texts: Sequence[Sequence[Piece]], piece_vectors: Vectors) -> Vectors:
+    """Each text's unit vector from its pieces' vectors (`piece_vectors`: one row per
+    piece, texts' pieces end to end); a text without pieces gets zeros."""
     owners = np.repeat(np.arange(len(texts)), [len(pieces) for pieces in texts])
-    weights = np.array([piece.weight for piece in flat], dtype=np.float32)
-    vectors = embedder.encode([piece.text for piece in flat]) * weights[:, None]
-    pooled = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
-    np.add.at(pooled, owners, vectors)
+    weights = np.array([p.weight for pieces in texts for p in pieces], dtype=np.float32)
+    pooled = np.zeros((len(texts), piece_vectors.shape[1]), dtype=np.float32)
+    np.add.at(pooled, owners, piece_vectors * weights[:, None])
     norms = np.linalg.norm(pooled, axis=1, keepdims=True)
     return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
 

@@ -18,7 +18,7 @@ from embeddings.bm25 import BM25
 from embeddings.char_tfidf import CharTfidf
 from embeddings.lexical import QUERY_TERMS, LexicalIndex, term_counts
 from embeddings.model import Embedder
-from embeddings.representation import Piece, cv_pieces, job_pieces
+from embeddings.representation import Piece, cv_pieces, job_pieces, pool
 from embeddings.text import TextOptions, cv_text, job_text
 from workers.evaluation.dataset import Document, Query
 
@@ -58,22 +58,16 @@ class Scorer:
         return np.asarray(queries @ documents.T, dtype=np.float32), rate
 
     def _encode(self, embedder: Embedder, texts: Sequence[Sequence[Piece]]) -> Matrix:
-        """Unit vectors of the texts (a text without pieces gets zeros), pooled from
-        cached piece vectors as `encode_pieces` pools them."""
-        new = list(
-            dict.fromkeys(
-                p.text for ps in texts for p in ps if (embedder.name, p.text) not in self._pieces
-            )
-        )
+        """Unit vectors of the texts (a text without pieces gets zeros), pooled as the
+        product pools them, each distinct piece encoded once per model."""
+        flat = [piece.text for pieces in texts for piece in pieces]
+        new = [t for t in dict.fromkeys(flat) if (embedder.name, t) not in self._pieces]
         if new:
             for text, vector in zip(new, embedder.encode(new), strict=True):
                 self._pieces[embedder.name, text] = vector
-        vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-        for row, pieces in enumerate(texts):
-            for piece in pieces:
-                vectors[row] += np.float32(piece.weight) * self._pieces[embedder.name, piece.text]
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return np.asarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
+        rows = [self._pieces[embedder.name, text] for text in flat]
+        shaped = np.array(rows) if rows else np.zeros((0, embedder.dimension), np.float32)
+        return pool(texts, shaped)
 
     def lexical(self, query_terms: int = QUERY_TERMS) -> Matrix:
         """The product's lexical signal (`embeddings.lexical`), in [0, 1]."""
