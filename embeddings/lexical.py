@@ -68,62 +68,126 @@ def term_counts(text: str) -> TermCounts:
     return TermCounts(keys, np.array([counted[k] for k in keys.tolist()], dtype=np.int32))
 
 
+class TermTable:
+    """Many texts' counts end to end, as the index reads them: every text's keys in one
+    array, its counts in another, and how many distinct words each text has. Built from
+    stored bytes with one join per column, not one small array per text."""
+
+    def __init__(self, keys: Keys, counts: Counts, sizes: npt.NDArray[np.int64]) -> None:
+        self.keys, self.counts, self.sizes = keys, counts, sizes
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    @classmethod
+    def of(cls, texts: Sequence[TermCounts]) -> TermTable:
+        return cls.from_bytes([t.to_bytes() for t in texts])
+
+    @classmethod
+    def from_bytes(cls, stored: Sequence[tuple[bytes, bytes]]) -> TermTable:
+        """From each text's stored (keys, counts), in order."""
+        keys = np.frombuffer(b"".join(k for k, _ in stored), dtype="<i8").astype(np.int64)
+        counts = np.frombuffer(b"".join(c for _, c in stored), dtype="<i4").astype(np.int32)
+        sizes = np.fromiter((len(k) // 8 for k, _ in stored), dtype=np.int64, count=len(stored))
+        return cls(keys, counts, sizes)
+
+    def rows(self, start: int, stop: int) -> TermTable:
+        """The texts `start` to `stop` (views, not copies)."""
+        first, last = int(self.sizes[:start].sum()), int(self.sizes[:stop].sum())
+        return TermTable(self.keys[first:last], self.counts[first:last], self.sizes[start:stop])
+
+    def owners(self) -> npt.NDArray[np.int64]:
+        """Each entry's text (row number)."""
+        return np.repeat(np.arange(len(self.sizes), dtype=np.int64), self.sizes)
+
+    def lengths(self) -> npt.NDArray[np.float32]:
+        """Each text's length in words."""
+        running = np.zeros(len(self.counts) + 1, dtype=np.int64)
+        np.cumsum(self.counts, out=running[1:])
+        ends = np.cumsum(self.sizes)
+        lengths: npt.NDArray[np.float32] = (running[ends] - running[ends - self.sizes]).astype(
+            np.float32
+        )
+        return lengths
+
+
 class LexicalIndex:
     """The catalog's jobs as rows of BM25 weights, ready to score blocks of CVs."""
 
-    def __init__(self, jobs: Sequence[TermCounts], *, query_terms: int = QUERY_TERMS) -> None:
+    def __init__(
+        self, jobs: TermTable | Sequence[TermCounts], *, query_terms: int = QUERY_TERMS
+    ) -> None:
         self.query_terms = query_terms
-        flat = np.concatenate([j.keys for j in jobs]) if jobs else np.empty(0, np.int64)
-        self.vocabulary, columns = np.unique(flat, return_inverse=True)
+        table = jobs if isinstance(jobs, TermTable) else TermTable.of(jobs)
+        # The vocabulary from one sort of the keys (numpy sorts plain int64 with SIMD;
+        # an argsort costs several times more), then each entry's column: a job's keys
+        # ascend, so its row of columns does too.
+        words = np.sort(table.keys)
+        first = np.ones(len(words), dtype=bool)
+        np.not_equal(words[1:], words[:-1], out=first[1:])
+        self.vocabulary: Keys = words[first]
+        columns = _columns(self.vocabulary, table.keys)
         frequency = np.bincount(columns, minlength=len(self.vocabulary))
-        count = max(len(jobs), 1)
+        count = max(len(table), 1)
         self.idf = np.log1p((count - frequency + 0.5) / (frequency + 0.5)).astype(np.float32)
-        lengths = np.array([j.length for j in jobs], dtype=np.float32)
-        average = float(lengths.mean()) if len(jobs) else 1.0
-        tf = np.concatenate([j.counts for j in jobs]).astype(np.float32) if jobs else flat
-        rows = np.repeat(np.arange(len(jobs)), [len(j.keys) for j in jobs])
-        norm = K1 * (1 - B + B * lengths[rows] / max(average, 1e-9))
-        weights = self.idf[columns] * tf * (K1 + 1) / (tf + norm)
-        shape = (len(self.vocabulary), len(jobs))
-        # Terms × jobs, so a block of CV rows times it is (CVs × jobs).
-        self._weights = _canonical(
-            sp.csr_matrix((weights.astype(np.float32), (columns, rows)), shape=shape)
-        )
+        tf = table.counts.astype(np.float32)
+        lengths = table.lengths()
+        average = float(lengths.mean()) if len(table) else 1.0
+        norm = (K1 * (1 - B + B * lengths / max(average, 1e-9))).astype(np.float32)
+        weights = self.idf[columns] * tf * np.float32(K1 + 1) / (tf + np.repeat(norm, table.sizes))
+        starts = np.zeros(len(table) + 1, dtype=np.int64)
+        np.cumsum(table.sizes, out=starts[1:])
+        by_job = sp.csr_matrix((weights, columns, starts), shape=(len(table), len(self.vocabulary)))
+        # Terms × jobs (a counting sort in scipy), so a block of CV rows times it is
+        # (CVs × jobs).
+        self._weights = _canonical(by_job.T.tocsr())
 
     def __len__(self) -> int:
         return int(self._weights.shape[1])
 
-    def cv_rows(self, cvs: Sequence[TermCounts]) -> sp.csr_matrix:
-        """Each CV as 0/1 over its `query_terms` most telling catalog words."""
-        rows: list[npt.NDArray[np.int64]] = []
-        columns: list[npt.NDArray[np.int64]] = []
-        for row, cv in enumerate(cvs):
-            chosen = self._telling(cv)
-            rows.append(np.full(len(chosen), row, dtype=np.int64))
-            columns.append(chosen)
-        flat_rows = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
-        flat_columns = np.concatenate(columns) if columns else np.empty(0, dtype=np.int64)
-        data = np.ones(len(flat_rows), dtype=np.float32)
-        shape = (len(cvs), len(self.vocabulary))
-        return _canonical(sp.csr_matrix((data, (flat_rows, flat_columns)), shape=shape))
-
-    def _telling(self, cv: TermCounts) -> npt.NDArray[np.int64]:
-        """Catalog columns of the CV's most telling words (ties: the smaller key)."""
-        at = np.searchsorted(self.vocabulary, cv.keys)
-        inside = at < len(self.vocabulary)
-        at, counts, keys = at[inside], cv.counts[inside], cv.keys[inside]
-        known = self.vocabulary[at] == keys
-        at, counts = at[known], counts[known]
+    def cv_rows(self, cvs: TermTable | Sequence[TermCounts]) -> sp.csr_matrix:
+        """Each CV as 0/1 over its `query_terms` most telling catalog words (log term
+        frequency × idf; ties: the smaller column)."""
+        table = cvs if isinstance(cvs, TermTable) else TermTable.of(cvs)
+        at = np.searchsorted(self.vocabulary, table.keys)
+        known = at < len(self.vocabulary)
+        known[known] = self.vocabulary[at[known]] == table.keys[known]
+        rows, at, counts = table.owners()[known], at[known], table.counts[known]
         value = (1.0 + np.log(counts.astype(np.float64))) * self.idf[at]
-        order = np.lexsort((at, -value))[: self.query_terms]
-        chosen: npt.NDArray[np.int64] = at[order].astype(np.int64)
-        return chosen
+        # By CV, then most telling first; a CV's columns ascend, so ties keep that order.
+        order = np.lexsort((-value, rows))
+        rows, at = rows[order], at[order]
+        starts = np.searchsorted(rows, rows)  # each entry's CV's first entry
+        chosen = np.arange(len(rows)) - starts < self.query_terms
+        data = np.ones(int(chosen.sum()), dtype=np.float32)
+        shape = (len(table), len(self.vocabulary))
+        return _canonical(sp.csr_matrix((data, (rows[chosen], at[chosen])), shape=shape))
 
-    def scores(self, cvs: sp.csr_matrix) -> npt.NDArray[np.float32]:
-        """(CVs × jobs) BM25 of each CV's words in each job, over the CV's best job."""
-        raw = np.asarray((cvs @ self._weights).toarray(), dtype=np.float32)
-        best = raw.max(axis=1, keepdims=True) if raw.shape[1] else raw[:, :0]
-        return np.asarray(raw / np.maximum(best, np.float32(1e-9)), dtype=np.float32)
+    def scores(self, cvs: sp.csr_matrix, *, weight: float = 1.0) -> npt.NDArray[np.float32]:
+        """(CVs × jobs) BM25 of each CV's words in each job, over the CV's best job, times
+        `weight` (applied in the same pass: the nightly run adds it to the cosines)."""
+        raw: npt.NDArray[np.float32] = (cvs @ self._weights).toarray()
+        if raw.shape[1]:
+            best = raw.max(axis=1, keepdims=True)
+            raw *= np.float32(weight) / np.maximum(best, np.float32(1e-9))
+        return raw
+
+
+def _columns(vocabulary: Keys, keys: Keys) -> npt.NDArray[np.int64]:
+    """The position of each of `keys` in `vocabulary` (sorted; holds every key).
+
+    The same as `np.searchsorted`, 2–3× faster on millions of keys: word keys are
+    uniform hashes, so their top bits split the vocabulary into buckets of a word or
+    two, found by one lookup, and a key's place within its bucket by a few steps."""
+    bits = int(min(22, max(8, np.ceil(np.log2(max(len(vocabulary), 1))) + 1)))
+    shift, offset = np.int64(64 - bits), np.int64(1 << (bits - 1))
+    buckets = np.searchsorted((vocabulary >> shift) + offset, np.arange((1 << bits) + 1))
+    at: npt.NDArray[np.int64] = buckets[(keys >> shift) + offset]
+    pending = np.flatnonzero(vocabulary[at] != keys) if len(vocabulary) else at[:0]
+    while pending.size:
+        at[pending] += 1
+        pending = pending[vocabulary[at[pending]] != keys[pending]]
+    return at
 
 
 def _canonical(matrix: sp.csr_matrix) -> sp.csr_matrix:

@@ -99,7 +99,9 @@ def store_terms(conn: Connection, kind: str, rows: Sequence[StoredTerms]) -> Non
 def catalog_terms(conn: Connection, model_id: int, since: datetime) -> list[StoredTerms]:
     """Current counts of every job a generation run may pick (posted at or after `since`,
     with a vector under the model)."""
-    with conn.cursor(row_factory=class_row(StoredTerms)) as cur:
+    # Binary results: bytea as text is hex, which doubles the bytes sent and costs
+    # more to decode than the rest of the catalog's read.
+    with conn.cursor(row_factory=class_row(StoredTerms), binary=True) as cur:
         cur.execute(
             "SELECT t.job_id AS owner_id, t.content_hash, t.keys, t.counts FROM job_terms t"
             " JOIN jobs j ON j.id = t.job_id AND j.content_hash = t.content_hash"
@@ -112,7 +114,7 @@ def catalog_terms(conn: Connection, model_id: int, since: datetime) -> list[Stor
 
 def cv_terms(conn: Connection, cv_ids: Sequence[int]) -> list[StoredTerms]:
     """Current counts of these CVs."""
-    with conn.cursor(row_factory=class_row(StoredTerms)) as cur:
+    with conn.cursor(row_factory=class_row(StoredTerms), binary=True) as cur:
         cur.execute(
             "SELECT t.cv_id AS owner_id, t.content_hash, t.keys, t.counts FROM cv_terms t"
             " JOIN cvs c ON c.id = t.cv_id AND c.content_hash = t.content_hash"

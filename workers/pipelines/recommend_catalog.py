@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from embeddings.diversity import company_codes
 from embeddings.evidence import EvidenceFinder, job_key_rows
-from embeddings.lexical import LexicalIndex, TermCounts
+from embeddings.lexical import LexicalIndex, TermTable
 from embeddings.reasons import PROFILE_VERSION
 from embeddings.topk import Matrix, normalise
 from schema.database import Connection
@@ -148,13 +148,9 @@ def _job_keys(conn: Connection, model: EmbeddingModel, since: datetime, ids: Row
     return [stored.get(job_id, b"") for job_id in ids.tolist()]
 
 
-def _job_terms(
-    conn: Connection, model: EmbeddingModel, since: datetime, ids: Rows
-) -> list[TermCounts]:
+def _job_terms(conn: Connection, model: EmbeddingModel, since: datetime, ids: Rows) -> TermTable:
     """The jobs' stored word counts, in `ids` order (none for a job not counted yet)."""
-    stored = {row.owner_id: row for row in tt.catalog_terms(conn, model.id, since)}
-    empty = TermCounts.from_bytes(b"", b"")
-    return [
-        TermCounts.from_bytes(stored[i].keys, stored[i].counts) if i in stored else empty
-        for i in ids.tolist()
-    ]
+    stored = {
+        row.owner_id: (row.keys, row.counts) for row in tt.catalog_terms(conn, model.id, since)
+    }
+    return TermTable.from_bytes([stored.get(i, (b"", b"")) for i in ids.tolist()])

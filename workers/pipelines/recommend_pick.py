@@ -14,7 +14,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from embeddings.diversity import capped_selection
-from embeddings.lexical import TermCounts
+from embeddings.lexical import TermTable
 from embeddings.topk import TopK, blocked_top_k
 from schema.database import Connection
 from schema.queries import generation_reads as q
@@ -62,10 +62,11 @@ class Picker:
                 ]
             )
         user_ids = [u.user_id for u in users]
-        terms = self._cv_terms(users) if self.options.lexical_weight else None
+        words = self._cv_words(users) if self.options.lexical_weight else None
 
         def mask(first: int, scores: np.ndarray) -> None:
-            self._combine(scores, terms[first : first + len(scores)] if terms is not None else None)
+            # On the scoring threads: each picks its own rows' telling words.
+            self._combine(scores, self._terms(words, first, first + len(scores)))
             rows, columns = self._ban(user_ids[first : first + len(scores)])
             scores[rows, columns] = -np.inf
 
@@ -76,22 +77,27 @@ class Picker:
             block_size=len(users),
             adjust=mask,
         )
-        return self._select(top, user_ids, queries, terms)
+        return self._select(top, user_ids, queries, words)
 
-    def _cv_terms(self, users: list[q.UserQuery]) -> sp.csr_matrix:
-        """The users' CVs as rows over the catalog's words (a CV not counted yet has none,
-        and gets the dense score alone)."""
-        stored = tt.cv_terms(self.conn, [user.cv_id for user in users])
-        counts = {row.owner_id: TermCounts.from_bytes(row.keys, row.counts) for row in stored}
-        empty = TermCounts.from_bytes(b"", b"")
-        return self.catalog.lexicon.cv_rows([counts.get(user.cv_id, empty) for user in users])
+    def _cv_words(self, users: list[q.UserQuery]) -> TermTable:
+        """The users' CVs' stored word counts (a CV not counted yet has none, and gets
+        the dense score alone)."""
+        stored = {
+            row.owner_id: (row.keys, row.counts)
+            for row in tt.cv_terms(self.conn, [user.cv_id for user in users])
+        }
+        return TermTable.from_bytes([stored.get(user.cv_id, (b"", b"")) for user in users])
+
+    def _terms(self, words: TermTable | None, start: int, stop: int) -> sp.csr_matrix | None:
+        """Rows `start` to `stop` of the block as rows over the catalog's words."""
+        return None if words is None else self.catalog.lexicon.cv_rows(words.rows(start, stop))
 
     def _combine(self, scores: np.ndarray, terms: sp.csr_matrix | None) -> None:
         """Turn cosines into the nightly score, in place: (cosine + w · lexical) / (1 + w),
         in [-1, 1] like a cosine, for every job of the catalog (`embeddings.lexical`)."""
         weight = self.options.lexical_weight
         if weight and terms is not None:
-            scores += np.float32(weight) * self.catalog.lexicon.scores(terms)
+            scores += self.catalog.lexicon.scores(terms, weight=weight)
             scores *= self._scale
 
     def _ban(self, user_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -102,7 +108,7 @@ class Picker:
         return rows, cols.astype(np.int64)
 
     def _select(
-        self, top: TopK, user_ids: list[int], queries: np.ndarray, terms: sp.csr_matrix | None
+        self, top: TopK, user_ids: list[int], queries: np.ndarray, words: TermTable | None
     ) -> FlatPicks:
         """Apply the company cap to a block's candidates; redo in full a row that ran out
         while more jobs were left."""
@@ -127,8 +133,8 @@ class Picker:
         lists = [list(zip(rows, scores, strict=True)) for rows, scores in per_user]
         for row in np.flatnonzero(redo).tolist():
             at = top.start + row
-            row_terms = terms[at : at + 1] if terms is not None else None
-            lists[row] = self._pick_full(user_ids[at], queries[at], row_terms)
+            terms = self._terms(words, at, at + 1)
+            lists[row] = self._pick_full(user_ids[at], queries[at], terms)
         return _flatten(lists)
 
     def _pick_full(self, user_id: int, query: np.ndarray, terms: sp.csr_matrix | None) -> Picks:
