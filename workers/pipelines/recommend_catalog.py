@@ -14,6 +14,7 @@ drops those companies (case-insensitive exact names). Currencies are not convert
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -124,19 +125,24 @@ def load_catalog(
     jobs, vectors = q.candidates(conn, model.id, model.dimension, since)
     companies = [job.company for job in jobs]
     ids = np.array([job.id for job in jobs], dtype=np.int64)
-    keys = _job_keys(conn, model, since, ids)
-    return Catalog(
-        ids=ids,
-        evidence=EvidenceFinder(job_key_rows(keys)),
-        lexicon=LexicalIndex(_job_terms(conn, model, since, ids) if lexical else []),
-        vectors=normalise(vectors),
-        codes=company_codes(companies),
-        company_keys=[name.strip().casefold() for name in companies],
-        locations=[job.location for job in jobs],
-        remote=np.array([job.remote for job in jobs], dtype=bool),
-        salary_top=np.array([np.nan if j.salary_top is None else j.salary_top for j in jobs]),
-        row_of={job.id: row for row, job in enumerate(jobs)},
-    )
+    words = _job_terms(conn, model, since, ids) if lexical else TermTable.of([])
+    # The BM25 index builds on its own thread (numpy releases the GIL) while this one
+    # reads the reasons' keys and builds the rest.
+    with ThreadPoolExecutor(1) as pool:
+        lexicon = pool.submit(LexicalIndex, words)
+        keys = _job_keys(conn, model, since, ids)
+        return Catalog(
+            ids=ids,
+            evidence=EvidenceFinder(job_key_rows(keys)),
+            vectors=normalise(vectors),
+            codes=company_codes(companies),
+            company_keys=[name.strip().casefold() for name in companies],
+            locations=[job.location for job in jobs],
+            remote=np.array([job.remote for job in jobs], dtype=bool),
+            salary_top=np.array([np.nan if j.salary_top is None else j.salary_top for j in jobs]),
+            row_of={job.id: row for row, job in enumerate(jobs)},
+            lexicon=lexicon.result(),
+        )
 
 
 def _job_keys(conn: Connection, model: EmbeddingModel, since: datetime, ids: Rows) -> list[bytes]:
