@@ -30,6 +30,7 @@ from psycopg import pq
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from schema.database import Connection, is_stale, open_pool
+from server.pulse import Pulse
 
 log = logging.getLogger("jobmatch.api")
 POOL_TIMEOUT_S = 2.0  # how long a request waits for a connection before its 503
@@ -113,6 +114,9 @@ class Database:
         self._lock = threading.Lock()
         self._down = False
         self._probing = False
+        self.pulse = Pulse(
+            url, watch=self.watchdog.watch, on_down=self.mark_down, on_up=self._pulse_answered
+        )
 
     @property
     def down(self) -> bool:
@@ -123,6 +127,17 @@ class Database:
         if not self._down:
             log.error("database unreachable; answering 503 until it is back")
         self._down = True
+
+    def problem(self) -> str | None:
+        """What `/health` reports (None: reachable), from memory: the gate, or the pulse."""
+        return "database unreachable" if self._down else self.pulse.problem()
+
+    def _pulse_answered(self) -> None:
+        """Reopen the gate once the pulse gets through, the broken connections dropped."""
+        if self._down:
+            self.pool.check()
+            log.warning("database reachable again")
+            self._down = False
 
     def ready_connection(self) -> Connection | None:
         """An idle, live connection without waiting (for the event loop), else None."""
@@ -164,6 +179,7 @@ class Database:
         if self._down:
             log.warning("database reachable again")
             self._down = False
+            self.pulse.answered()
         return conn
 
     def release(self, conn: Connection) -> None:
@@ -171,6 +187,7 @@ class Database:
         self.pool.putconn(conn)
 
     def close(self) -> None:
+        self.pulse.close()
         self.watchdog.close()
         self.pool.close()
 
