@@ -97,6 +97,24 @@ def test_bad_tokens_are_throttled_per_address(client: TestClient[Litestar]) -> N
     assert 0 < int(client.get(f"{API}/users/me", headers=_auth("x")).headers["retry-after"]) <= 20
 
 
+def test_bad_admin_tokens_are_throttled_with_bad_user_tokens(db_url: str, tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, admin_token="the-admin-token")
+    app = create_app(settings, database_url=db_url, embedder=FakeEmbedder(), limits=TIGHT)
+    with TestClient(app) as client:
+        assert client.get(f"{API}/admin/status", headers=_auth("the-admin-token")).is_success
+        codes = [
+            client.get(f"{API}/admin/status", headers=_auth(f"guess-{n}")).status_code
+            for n in range(2)
+        ]
+        codes.append(client.get(f"{API}/users/me", headers=_auth("user-guess")).status_code)
+        codes.append(client.get(f"{API}/admin/status", headers=_auth("guess-3")).status_code)
+        assert codes == [401, 401, 401, 429]  # one count per address, user and admin guesses
+        refused = client.post(f"{API}/admin/scrape", headers=_auth("guess-4"))
+        assert refused.status_code == 429
+        assert refused.json()["status_code"] == 429
+        assert 0 < int(refused.headers["retry-after"]) <= 20
+
+
 @pytest.mark.parametrize(
     ("path", "params"),
     [
