@@ -32,7 +32,6 @@ from server.throttle import LIMITS, Limits, Throttle
 from server.token_cache import TokenCache
 from server.web import web_router
 from server.web.setup import csrf_config, openapi_render_plugins, static_routers, template_config
-from server.web.signin_throttle import SignInThrottle
 from workers.pipelines.cv_sandbox import CvReader
 from workers.pipelines.database import ready_database_url
 from workers.pipelines.serving import Embedders
@@ -131,7 +130,6 @@ def create_app(
         "embedders": embedders,
         "cv_reader": CvReader(),
         "throttle": Throttle(limits),
-        "signin_throttle": SignInThrottle(),
     }
     return Litestar(
         route_handlers=[

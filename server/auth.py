@@ -71,13 +71,21 @@ async def provide_user(
     return user
 
 
-def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Guard of `/admin`: the caller must send the configured admin token."""
-    settings: Settings = connection.app.state.settings
+async def require_admin(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard of `/admin`: the caller must send the configured admin token. Wrong ones
+    are throttled per address with the bad user tokens (429 with `Retry-After`)."""
+    state = connection.app.state
+    settings: Settings = state.settings
     if not settings.admin_token:
         raise PermissionDeniedException(
             "the admin API is disabled: set JOBMATCH_ADMIN_TOKEN where the API runs"
         )
+    throttle: Throttle = state.throttle
+    limit, ip = throttle.limits.bad_token_per_ip, ip_of(connection)
+    throttle.check(limit, ip)
     token = bearer_token(connection)
     if not hmac.compare_digest(token.encode(), settings.admin_token.encode()):
+        await anyio.to_thread.run_sync(throttle.hit_pooled, state.database, limit, ip)
         raise NotAuthorizedException("invalid admin token")

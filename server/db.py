@@ -9,9 +9,12 @@ outage, healing as soon as the database answers, and never stalling the event lo
   gate, and that request is served.
 - The server cancels any statement after `STATEMENT_TIMEOUT_MS`; a database that stops
   answering altogether (paused, network gone) cannot cancel anything, so a watchdog
-  thread cuts the socket of a query still running after `HUNG_AFTER_S`.
-- Waiting for a connection, probing and every query run on worker threads; the loop
-  only takes an idle connection that is ready.
+  thread cuts the socket of a query still running after `HUNG_AFTER_S`, or after
+  `HUNG_WHILE_SILENT_S` once the pulse (`server.pulse`) gets no answer either.
+- Waiting for a connection and probing run on worker threads; the loop only takes an
+  idle connection that is ready. The few reads that run on the loop (the stored list,
+  a web session: well under a millisecond, cheaper than a thread hop) can stall it
+  only while a silent server goes unnoticed: about 3 s, until the watchdog cuts them.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import socket
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import anyio.to_thread
 import psycopg
@@ -30,12 +33,16 @@ from psycopg import pq
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from schema.database import Connection, is_stale, open_pool
+from server.pulse import Pulse
 
 log = logging.getLogger("jobmatch.api")
 POOL_TIMEOUT_S = 2.0  # how long a request waits for a connection before its 503
 PROBE_CONNECT_TIMEOUT_S = 2  # libpq's smallest connect timeout
 STATEMENT_TIMEOUT_MS = 5_000
 HUNG_AFTER_S = 8.0
+# While the pulse gets no answer either, the server is silent, not slow: cut sooner,
+# since a read on the event loop stalls every request until it is cut.
+HUNG_WHILE_SILENT_S = 2.0
 WATCH_EVERY_S = 0.5
 RETRY_AFTER_S = 2
 
@@ -48,11 +55,13 @@ class Watchdog:
     """Cuts the socket of any watched connection busy on one query for too long.
 
     The blocked thread then gets an error at once (and the connection is discarded)
-    instead of waiting for a server that may never answer.
+    instead of waiting for a server that may never answer. `server_silent` (the pulse,
+    set by `Database`) says when to use the shorter `HUNG_WHILE_SILENT_S`.
     """
 
     def __init__(self, hung_after_s: float = HUNG_AFTER_S) -> None:
         self._hung_after_s = hung_after_s
+        self.server_silent: Callable[[], bool] = lambda: False
         self._connections: weakref.WeakSet[Connection] = weakref.WeakSet()
         self._busy_since: weakref.WeakKeyDictionary[Connection, float] = weakref.WeakKeyDictionary()
         self._stop = threading.Event()
@@ -69,16 +78,17 @@ class Watchdog:
     def _run(self) -> None:
         while not self._stop.wait(WATCH_EVERY_S):
             now = time.monotonic()
+            limit = HUNG_WHILE_SILENT_S if self.server_silent() else self._hung_after_s
             for conn in list(self._connections):
-                self._inspect(conn, now)
+                self._inspect(conn, now, limit)
 
-    def _inspect(self, conn: Connection, now: float) -> None:
+    def _inspect(self, conn: Connection, now: float, limit: float) -> None:
         # Reading the status from another thread is a plain field read in libpq.
         if conn.closed or conn.pgconn.transaction_status != pq.TransactionStatus.ACTIVE:
             self._busy_since.pop(conn, None)
             return
         since = self._busy_since.setdefault(conn, now)
-        if now - since >= self._hung_after_s:
+        if now - since >= limit:
             log.warning("database: no answer for %.0f s; cutting the connection", now - since)
             self._busy_since.pop(conn, None)
             _shut_down(conn)
@@ -113,6 +123,10 @@ class Database:
         self._lock = threading.Lock()
         self._down = False
         self._probing = False
+        self.pulse = Pulse(
+            url, watch=self.watchdog.watch, on_down=self.mark_down, on_up=self._pulse_answered
+        )
+        self.watchdog.server_silent = lambda: self.pulse.problem() is not None
 
     @property
     def down(self) -> bool:
@@ -123,6 +137,17 @@ class Database:
         if not self._down:
             log.error("database unreachable; answering 503 until it is back")
         self._down = True
+
+    def problem(self) -> str | None:
+        """What `/health` reports (None: reachable), from memory: the gate, or the pulse."""
+        return "database unreachable" if self._down else self.pulse.problem()
+
+    def _pulse_answered(self) -> None:
+        """Reopen the gate once the pulse gets through, the broken connections dropped."""
+        if self._down:
+            self.pool.check()
+            log.warning("database reachable again")
+            self._down = False
 
     def ready_connection(self) -> Connection | None:
         """An idle, live connection without waiting (for the event loop), else None."""
@@ -164,6 +189,7 @@ class Database:
         if self._down:
             log.warning("database reachable again")
             self._down = False
+            self.pulse.answered()
         return conn
 
     def release(self, conn: Connection) -> None:
@@ -171,6 +197,7 @@ class Database:
         self.pool.putconn(conn)
 
     def close(self) -> None:
+        self.pulse.close()
         self.watchdog.close()
         self.pool.close()
 

@@ -23,6 +23,7 @@ from litestar.exceptions import TooManyRequestsException
 
 from schema.database import Connection
 from schema.queries.throttle import forget_expired, take
+from server.db import Database
 
 FORGET_EVERY = 1000  # attempts between deletions of expired keys, per process
 
@@ -88,6 +89,16 @@ class Throttle:
                     self._refused_until.clear()
                 self._refused_until[key] = time.monotonic() + wait
             raise _too_many(limit, wait)
+
+    def hit_pooled(self, database: Database, limit: Limit, subject: str) -> None:
+        """`hit` on a connection of `database`'s pool (for guards, which get none);
+        blocking, so on a worker thread."""
+        conn = database.connection()
+        try:
+            conn.autocommit = True
+            self.hit(conn, limit, subject)
+        finally:
+            database.release(conn)
 
     def _tidy(self, conn: Connection) -> None:
         with self._lock:

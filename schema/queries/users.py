@@ -11,6 +11,7 @@ from decimal import Decimal
 from psycopg.rows import class_row
 
 from schema.database import Connection
+from schema.queries.token_listeners import announce_revocation
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,6 @@ class Preferences:
 
 
 NO_PREFERENCES = Preferences([], False, None, [], [])
-# Every API process listens here and forgets the tokens it cached (server/token_cache.py).
-TOKENS_CHANNEL = "jobmatch_tokens_revoked"
 
 
 def hash_token(token: str) -> bytes:
@@ -107,18 +106,16 @@ def tokens_of(conn: Connection, user_id: int) -> list[TokenInfo]:
         return cur.fetchall()
 
 
-def revoke_tokens(conn: Connection, user_id: int, token_id: int | None = None) -> int:
+def revoke_tokens(conn: Connection, user_id: int, token_id: int | None = None) -> int | None:
     """Delete the user's token `token_id` (or all of them) and tell every API process;
-    how many were deleted."""
+    the revocation's number (`schema.queries.token_listeners`), None when none was deleted."""
     with conn.transaction():
         cur = conn.execute(
             "DELETE FROM api_tokens WHERE user_id = %(user_id)s"
             " AND (%(id)s::bigint IS NULL OR id = %(id)s::bigint)",
             {"user_id": user_id, "id": token_id},
         )
-        if cur.rowcount:
-            conn.execute("SELECT pg_notify(%(channel)s, '')", {"channel": TOKENS_CHANNEL})
-    return cur.rowcount
+        return announce_revocation(conn) if cur.rowcount else None
 
 
 def user_by_token(conn: Connection, token: str) -> User | None:

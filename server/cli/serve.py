@@ -43,6 +43,8 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the API; several workers share the database URL resolved here once."""
     import uvicorn
 
+    from server.head_limit import UVICORN_OPTIONS
+
     check_address(args)
     if args.workers < 1:
         raise CliError(f"--workers must be at least 1, got {args.workers}")
@@ -58,5 +60,6 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        **UVICORN_OPTIONS,
     )
     return 0

@@ -43,6 +43,7 @@ def run_up(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.head_limit import UVICORN_OPTIONS
 
     check_address(args)
     exit_cleanly_on_sigterm()
@@ -54,7 +55,8 @@ def run_up(args: argparse.Namespace, settings: Settings) -> int:
     for line in demo_lines:
         console.print(line, highlight=False, soft_wrap=True)
     try:
-        uvicorn.run(create_app(settings, database_url=url), host=args.host, port=args.port)
+        app = create_app(settings, database_url=url)
+        uvicorn.run(app, host=args.host, port=args.port, **UVICORN_OPTIONS)
     finally:
         if worker is not None:
             worker.terminate()

@@ -48,7 +48,7 @@ def _run_out(run: TaskRun) -> TaskRunOut:
     )
 
 
-@with_errors(401, 403, 503)
+@with_errors(401, 403, 429, 503)
 class AdminController(Controller):
     path = "/admin"
     tags = ("admin",)

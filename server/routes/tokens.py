@@ -1,7 +1,7 @@
 """The caller's bearer tokens: list, issue another, revoke one or all.
 
-A revoked token stops working at once in every API process: the revocation notifies
-them all, and each forgets the tokens it had cached (server/token_cache.py).
+A revoked token stops working at once in every API process: the revocation returns
+once each of them has forgotten the tokens it had cached (server/token_cache.py).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from schema.queries.users import issue_token_with_id, revoke_tokens, tokens_of
+from schema.queries.users import issue_token_with_id, tokens_of
 from server.routes.common import MAX_ID, CurrentUser, Db, error_responses, with_errors
 from server.schemas import NewToken, TokenOut, Tokens
-from server.token_cache import TokenCache
+from server.token_cache import revoke_everywhere
 
 TokenId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="a token's id")]
 
@@ -49,18 +49,10 @@ class TokensController(Controller):
     )
     def revoke(self, db: Db, state: State, user: CurrentUser, token_id: TokenId) -> None:
         """The token stops working at once; 404 for a token that is not the caller's."""
-        if not revoke_tokens(db, user.id, token_id):
+        if not revoke_everywhere(db, state.tokens, user.id, token_id):
             raise NotFoundException(f"you have no token {token_id}")
-        _forget(state)
 
     @delete("/", sync_to_thread=True, summary="Revoke every token of the caller")
     def revoke_all(self, db: Db, state: State, user: CurrentUser) -> None:
         """Every token of the caller stops working at once, the one used here included."""
-        revoke_tokens(db, user.id)
-        _forget(state)
-
-
-def _forget(state: State) -> None:
-    """This process forgets at once; the others when the revocation's NOTIFY arrives."""
-    cache: TokenCache = state.tokens
-    cache.forget_all()
+        revoke_everywhere(db, state.tokens, user.id)

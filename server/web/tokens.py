@@ -12,9 +12,9 @@ from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
 from schema.queries.accounts import user_tokens
-from schema.queries.users import issue_token_with_id, revoke_tokens
+from schema.queries.users import issue_token_with_id
 from server.routes.common import Db
-from server.token_cache import TokenCache
+from server.token_cache import revoke_everywhere
 from server.web.auth import Person
 from server.web.common import done_message, form_fields, page, redirect
 
@@ -60,8 +60,8 @@ class TokensController(Controller):
     async def revoke(self, db: Db, state: State, person: Person, token_id: TokenId) -> Redirect:
         """Another person's token id is "not found", never a hint that it exists. The
         token stops working at once in every API process, as with the API's revocation."""
-        if not await anyio.to_thread.run_sync(revoke_tokens, db, person.id, token_id):
+        if not await anyio.to_thread.run_sync(
+            revoke_everywhere, db, state.tokens, person.id, token_id
+        ):
             raise NotFoundException("you have no token with that id")
-        cache: TokenCache = state.tokens
-        cache.forget_all()
         return redirect("/tokens", "token_revoked")
