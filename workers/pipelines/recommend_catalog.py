@@ -156,7 +156,18 @@ def _job_keys(conn: Connection, model: EmbeddingModel, since: datetime, ids: Row
 
 def _job_terms(conn: Connection, model: EmbeddingModel, since: datetime, ids: Rows) -> TermTable:
     """The jobs' stored word counts, in `ids` order (none for a job not counted yet)."""
-    stored = {
-        row.owner_id: (row.keys, row.counts) for row in tt.catalog_terms(conn, model.id, since)
-    }
-    return TermTable.from_bytes([stored.get(i, (b"", b"")) for i in ids.tolist()])
+    stored = tt.catalog_terms(conn, model.id, since)
+    counted = np.array(stored.job_ids, dtype=np.int64)
+    sizes = np.array(stored.sizes, dtype=np.int64)
+    keys = np.frombuffer(stored.keys, dtype="<i8").astype(np.int64)
+    counts = np.frombuffer(stored.counts, dtype="<i4").astype(np.int32)
+    # Both are in id order, so the counts stay in place and only the sizes spread out
+    # to the candidates' rows. A job embedded since the candidates were read is not one.
+    at = np.searchsorted(ids, counted).clip(max=max(len(ids) - 1, 0))
+    found = ids[at] == counted if len(ids) else np.zeros(len(counted), dtype=bool)
+    if not found.all():
+        keep = np.repeat(found, sizes)
+        keys, counts, at, sizes = keys[keep], counts[keep], at[found], sizes[found]
+    spread = np.zeros(len(ids), dtype=np.int64)
+    spread[at] = sizes
+    return TermTable(keys, counts, spread)
