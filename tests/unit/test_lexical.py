@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from embeddings.bm25 import BM25
-from embeddings.lexical import LexicalIndex, TermCounts, term_counts
+from embeddings.lexical import LexicalIndex, TermCounts, TermTable, _columns, term_counts
 
 JOBS = [
     "Senior Python developer: Django, PostgreSQL, APIs",
@@ -51,3 +51,33 @@ def test_counts_survive_storage() -> None:
     assert restored.keys.tolist() == counted.keys.tolist()
     assert sorted(restored.counts.tolist()) == [1, 1, 2]
     assert restored.length == 4  # "and" is a stop word
+
+
+def test_bucketed_lookup_agrees_with_a_binary_search() -> None:
+    rng = np.random.default_rng(7)
+    extremes = np.array([np.iinfo(np.int64).min, -1, 0, 1, np.iinfo(np.int64).max])
+    for size in (1, 5, 300, 70_000):
+        vocabulary = np.unique(
+            np.concatenate([rng.integers(-(2**63), 2**63 - 1, size, dtype=np.int64), extremes])
+        )
+        keys = rng.choice(vocabulary, 50_000)
+        assert np.array_equal(_columns(vocabulary, keys), np.searchsorted(vocabulary, keys))
+
+
+def test_a_table_of_stored_counts_reads_like_the_texts() -> None:
+    texts = [term_counts(j) for j in JOBS] + [term_counts("")]
+    table = TermTable.from_bytes([t.to_bytes() for t in texts])
+    assert table.lengths().tolist() == [t.length for t in texts]
+    middle = table.rows(1, 3)
+    assert middle.keys.tolist() == texts[1].keys.tolist() + texts[2].keys.tolist()
+    assert middle.sizes.tolist() == [len(texts[1].keys), len(texts[2].keys)]
+
+
+def test_cv_rows_pick_each_cvs_own_words_in_a_block() -> None:
+    index = LexicalIndex([term_counts(j) for j in JOBS], query_terms=2)
+    cvs = [term_counts(cv) for cv in ("nurse intensive care", "", "python spark airflow")]
+    block = index.cv_rows(TermTable.of(cvs))
+    one_by_one = [index.cv_rows([cv]) for cv in cvs]
+    for row, alone in enumerate(one_by_one):
+        assert block[row].indices.tolist() == alone.indices.tolist()
+    assert [alone.nnz for alone in one_by_one] == [2, 0, 2]
