@@ -112,3 +112,15 @@ def paired_difference(
 def summarise(per_query: Sequence[Mapping[str, float]]) -> dict[str, Estimate]:
     """Mean and 95% interval of each metric across queries."""
     return {name: bootstrap([q[name] for q in per_query]) for name in METRICS}
+
+
+def wilson(successes: int, trials: int, *, z: float = 1.96) -> Estimate:
+    """A proportion and its Wilson score 95% interval (sound near 0 and 1, unlike the
+    normal approximation, and for small samples)."""
+    if trials == 0:
+        return Estimate(0.0, 0.0, 0.0)
+    share = successes / trials
+    centre = (share + z * z / (2 * trials)) / (1 + z * z / trials)
+    spread = z * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials))
+    spread /= 1 + z * z / trials
+    return Estimate(share, max(0.0, centre - spread), min(1.0, centre + spread))

@@ -10,6 +10,7 @@ from litestar.datastructures import State
 
 from embeddings.model import Embedder
 from schema.database import Connection
+from schema.queries.experiments import record_view
 from schema.queries.job_listing import jobs_by_ids
 from schema.queries.list_pages import ListState, read_list
 from schema.queries.models import EmbeddingModel, active_model
@@ -68,6 +69,9 @@ def read_recommendations(
     )
     status = list_status(state, now)
     showable = status != "no_cv" and state.expires_at is not None and state.expires_at > now
+    if showable and not state.seen and state.generated_at is not None:
+        # Which model made the list this user sees: one write per list, not per read.
+        record_view(db, user_id, state.generated_at)
     # The page read filters expired rows itself; a user without a CV is never shown scores.
     items = state.items if showable else b"[]"
     envelope = RecommendationsEnvelope(

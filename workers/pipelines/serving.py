@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from embeddings.loader import ModelLoader, ModelUnavailableError
+from embeddings.loader import ModelLoader, ModelUnavailableError, fingerprint_of
 from embeddings.model import Embedder
 from embeddings.text import TextOptions, parse_model_key
 from schema.database import connection
@@ -47,6 +47,7 @@ class Embedders:
         self.default_model = default_model
         self._fixed = fixed
         self._loader = ModelLoader(cache_dir=cache_dir)
+        self._reloaded: set[str] = set()  # fingerprints a reload was tried for
 
     def load(self, name: str, backend: str = "auto") -> Embedder:
         """The embedder of `name` (loading the model the first time it is asked for)."""
@@ -61,12 +62,27 @@ class Embedders:
 
     def for_queries(self, model: EmbeddingModel) -> Embedder | None:
         """An embedder that encodes queries comparable with `model`'s stored vectors, or
-        None when this process cannot load it or it is another model."""
+        None when this process cannot load it, it is another model, or other weights."""
+        if model.stale:
+            # Weights retrained in place: new queries against the old vectors would rank
+            # nonsense, so none are encoded until the new set replaces the stale one.
+            return None
         name = parse_model_key(model.name)[0]
         try:
             embedder = self.load(name)
+            if not _same_weights(embedder, model) and model.fingerprint not in self._reloaded:
+                # This process loaded the weights before they were retrained: once, anew.
+                self._reloaded.add(model.fingerprint or "")
+                self._loader.forget(name)
+                embedder = self.load(name)
         except ModelUnavailableError:
             return None
         if embedder.name != name or embedder.dimension != model.dimension:
             return None
-        return embedder
+        return embedder if _same_weights(embedder, model) else None
+
+
+def _same_weights(embedder: Embedder, model: EmbeddingModel) -> bool:
+    """False only when both fingerprints are known and differ."""
+    loaded = fingerprint_of(embedder)
+    return loaded is None or model.fingerprint is None or loaded == model.fingerprint

@@ -1,0 +1,119 @@
+"""`jobmatch models experiment start|stop|status` and `jobmatch models report`: live A/B."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.table import Table
+
+from embeddings.metrics import Estimate
+from schema.database import connection
+from schema.queries.experiments import Experiment, running_experiment, stop_experiment
+from server.cli.common import CliError, Subparsers, add_command, console, database_url, print_json
+from workers.pipelines.experiments import ExperimentError, ExperimentReport, report, start
+from workers.settings import Settings
+
+
+def register_experiments(actions: Subparsers) -> None:
+    """`experiment` (start, stop, status) and `report`, under `jobmatch models`."""
+    experiment = actions.add_parser(
+        "experiment", help="serve a share of users from a shadow model", description=__doc__
+    )
+    steps = experiment.add_subparsers(dest="step", required=True, metavar="STEP")
+    begin = add_command(steps, "start", run_start, "serve a stable share of users from NAME")
+    begin.add_argument("model", metavar="NAME")
+    begin.add_argument("--share", type=float, default=0.2, help="share of users (default 0.2)")
+    begin.add_argument("--days", type=float, default=14, help="how long (default 14)")
+    begin.add_argument("--force", action="store_true", help="start even if its set is incomplete")
+    add_command(steps, "stop", run_stop, "end the running experiment; everyone gets the active")
+    status = add_command(steps, "status", run_status, "the running experiment, if any")
+    status.add_argument("--json", action="store_true", help="print JSON for scripts")
+    summary = add_command(
+        actions, "report", run_report, "per model: save, apply, down-vote rates, mean rank"
+    )
+    summary.add_argument("--json", action="store_true", help="print JSON a page can draw")
+
+
+def run_start(args: argparse.Namespace, settings: Settings) -> int:
+    from server.cli.models import model_named
+
+    url = database_url(settings)
+    model = model_named(url, args.model)
+    try:
+        experiment = start(url, model, share=args.share, days=args.days, force=args.force)
+    except ExperimentError as error:
+        raise CliError(str(error)) from error
+    console.print(
+        f"experiment {experiment.id}: {experiment.share:.0%} of users get lists from "
+        f"{experiment.model} until {experiment.ends_at:%Y-%m-%d %H:%M} UTC (the rest keep "
+        f"{experiment.control_model}); their lists are made again on their next read, "
+        "or by `jobmatch recommend`"
+    )
+    return 0
+
+
+def run_stop(args: argparse.Namespace, settings: Settings) -> int:
+    with connection(database_url(settings)) as conn:
+        stopped = stop_experiment(conn)
+    if stopped is None:
+        raise CliError("no experiment is running")
+    console.print(
+        f"experiment {stopped.id} stopped: every user gets lists from the active model again; "
+        "`jobmatch models report` compares the two"
+    )
+    return 0
+
+
+def run_status(args: argparse.Namespace, settings: Settings) -> int:
+    with connection(database_url(settings)) as conn:
+        running = running_experiment(conn)
+    if args.json:
+        print_json(None if running is None else running.__dict__)
+    elif running is None:
+        console.print("no experiment is running")
+    else:
+        console.print(_describe(running))
+    return 0
+
+
+def _describe(experiment: Experiment) -> str:
+    return (
+        f"experiment {experiment.id}: {experiment.share:.0%} of users on {experiment.model}, "
+        f"the rest on {experiment.control_model}; started {experiment.started_at:%Y-%m-%d %H:%M},"
+        f" ends {experiment.ends_at:%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def run_report(args: argparse.Namespace, settings: Settings) -> int:
+    result = report(database_url(settings))
+    if result is None:
+        raise CliError("no experiment yet: `jobmatch models experiment start NAME` starts one")
+    if args.json:
+        print_json(result.as_json())
+        return 0
+    _print_report(result)
+    return 0
+
+
+def _print_report(result: ExperimentReport) -> None:
+    state = "running" if result.running else "ended"
+    console.print(f"{_describe(result.experiment)} ({state}); 95% intervals")
+    table = Table("model", "users", "saved top 10", "applied top 10", "voted down", "mean rank")
+    for outcome in result.models:
+        table.add_row(
+            f"{outcome.model} ({outcome.role})",
+            str(outcome.users),
+            _share(outcome.save_rate_top10),
+            _share(outcome.apply_rate_top10),
+            _share(outcome.down_vote_rate),
+            f"{_figure(outcome.mean_rank_acted)} (n={outcome.acted_users})",
+        )
+    console.print(table)
+
+
+def _share(estimate: Estimate) -> str:
+    return f"{estimate.mean:.1%} [{estimate.low:.1%}, {estimate.high:.1%}]"
+
+
+def _figure(estimate: Estimate) -> str:
+    return f"{estimate.mean:.1f} [{estimate.low:.1f}, {estimate.high:.1f}]"
