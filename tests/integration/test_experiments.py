@@ -135,6 +135,9 @@ def _simulate(
     assert len(lists) == len(users)
     with conn.transaction():  # one commit: the simulation's speed, not the product's
         for user, model_id, jobs, generated_at in lists:
+            assert isinstance(user, int)
+            assert isinstance(jobs, list)
+            assert isinstance(generated_at, datetime)
             _act(conn, rng, user, jobs, generated_at, better=model_id == shadow.id)
 
 
