@@ -14,6 +14,7 @@ from embeddings.loader import ModelLoader, ModelUnavailableError, fingerprint_of
 from embeddings.model import Embedder
 from embeddings.text import TextOptions, parse_model_key
 from schema.database import connection
+from schema.queries.experiments import running_experiment
 from schema.queries.models import EmbeddingModel, active_model
 
 
@@ -59,6 +60,17 @@ class Embedders:
         """The embedder and text options of the active model (the default before any)."""
         choice = serving_model(url, self.default_model)
         return self.load(choice.name), choice.options
+
+    def experiment_shadow(self, url: str) -> tuple[Embedder, TextOptions] | None:
+        """The running experiment's shadow model, whose set must stay as current as the
+        active one's (its users' lists are made from it); None when none runs."""
+        with connection(url) as conn:
+            running = running_experiment(conn)
+        if running is None:
+            return None
+        name, options = parse_model_key(running.model)
+        embedder = self.load(name)
+        return (embedder, options) if embedder.name == name else None
 
     def for_queries(self, model: EmbeddingModel) -> Embedder | None:
         """An embedder that encodes queries comparable with `model`'s stored vectors, or
