@@ -5,10 +5,13 @@ as users grow."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from litestar.testing import TestClient
 
 from embeddings.metrics import Estimate
 from schema.database import Connection
@@ -16,11 +19,17 @@ from schema.queries.experiments import record_view, stop_experiment
 from schema.queries.jobs import JobRecord, upsert_jobs
 from schema.queries.models import EmbeddingModel, model_by_name
 from schema.queries.saved_jobs import save_job
+from server.app import create_app
+from server.cli.main import main
 from server.routes.recommendations import read_recommendations
 from tests.fakes import FakeEmbedder
 from workers.pipelines.embed import embed_pending
 from workers.pipelines.experiments import ExperimentError, bucket, report, start
 from workers.pipelines.recommend import generate, generate_for_user
+from workers.settings import Settings
+
+API = "/api/v1"
+ADMIN = "admin-secret-for-tests"
 
 FIELDS = ["python backend", "java spring", "nurse hospital", "sales account", "react frontend"]
 
@@ -196,3 +205,49 @@ def test_the_report_finds_the_model_simulated_users_prefer(db_url: str, conn: Co
 
 def _width(estimate: Estimate) -> float:
     return estimate.high - estimate.low
+
+
+def test_the_commands_and_the_admin_route(
+    db_url: str,
+    conn: Connection,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("JOBMATCH_HOME", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "200")
+    users = _seed(conn, 40)
+    _models(db_url, conn)
+    settings = Settings(home=tmp_path, admin_token=ADMIN)
+    app = create_app(settings, database_url=db_url, embedder=FakeEmbedder())
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    with TestClient(app) as client:
+        assert client.get(f"{API}/admin/experiments/report", headers=admin).status_code == 404
+        assert main(["models", "report"]) == 2
+        assert "no experiment yet" in capsys.readouterr().err
+        assert main(["models", "experiment", "start", "fake-b", "--share", "1.5"]) == 2
+        assert "--share must be between 0 and 1" in capsys.readouterr().err
+        assert main(["models", "experiment", "start", "fake-b", "--share", "0.5"]) == 0
+        assert "50% of users get lists from fake-b" in capsys.readouterr().out
+        assert main(["models", "experiment", "status", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["model"] == "fake-b"
+        generate(db_url)
+        _simulate(conn, users, _model(conn, "fake-b"), random.Random(1))
+        assert main(["models", "report", "--json"]) == 0
+        printed = json.loads(capsys.readouterr().out)
+        served = client.get(f"{API}/admin/experiments/report", headers=admin)
+        assert served.status_code == 200
+        assert served.json()["models"] == printed["models"]
+        assert sum(m["users"] for m in printed["models"]) == 40
+        assert main(["models", "experiment", "stop"]) == 0
+        assert main(["models", "experiment", "stop"]) == 2
+        assert "no experiment is running" in capsys.readouterr().err
+        assert main(["models", "report"]) == 0
+        assert "(ended)" in capsys.readouterr().out
+
+
+def _model(conn: Connection, name: str) -> EmbeddingModel:
+    model = model_by_name(conn, name)
+    assert model is not None
+    return model

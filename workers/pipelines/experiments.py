@@ -106,15 +106,20 @@ class ExperimentReport:
 def report(url: str, experiment_id: int | None = None) -> ExperimentReport | None:
     """The latest experiment's (or `experiment_id`'s) report; None when there is none."""
     with connection(url, autocommit=True) as conn:
-        experiment = (
-            q.experiment_by_id(conn, experiment_id)
-            if experiment_id is not None
-            else q.latest_experiment(conn)
-        )
-        if experiment is None:
-            return None
-        outcomes = q.experiment_outcomes(conn, experiment.id)
-        running = q.running_experiment(conn)
+        return report_from(conn, experiment_id)
+
+
+def report_from(conn: Connection, experiment_id: int | None = None) -> ExperimentReport | None:
+    """`report` on an open connection (the API's)."""
+    experiment = (
+        q.experiment_by_id(conn, experiment_id)
+        if experiment_id is not None
+        else q.latest_experiment(conn)
+    )
+    if experiment is None:
+        return None
+    outcomes = q.experiment_outcomes(conn, experiment.id)
+    running = q.running_experiment(conn)
     sides = [
         (experiment.model_id, experiment.model, "shadow"),
         (experiment.control_model_id, experiment.control_model, "control"),
