@@ -59,6 +59,8 @@ class ModelLoader:
         self._embedders: dict[tuple[str, str], Embedder] = {}
         self._models: dict[str, SentenceTransformer] = {}
         self._fingerprints: dict[str, str] = {}
+        # A local folder's files (name, size, mtime) when loaded: a change means new weights.
+        self._signatures: dict[str, tuple[tuple[str, int, int], ...]] = {}
         self._lock = threading.Lock()
 
     def load(self, name_or_path: str, backend: str = "auto") -> Embedder:
@@ -67,24 +69,25 @@ class ModelLoader:
             raise ValueError(
                 f"unknown backend {backend!r}; choose from auto, {', '.join(BACKENDS)}"
             )
+        name = canonical_name(name_or_path)
         with self._lock:
-            key = (canonical_name(name_or_path), backend)
+            if name in self._models and _files_signature(name) != self._signatures[name]:
+                self._forget(name)  # a folder retrained in place since: read it anew
+            key = (name, backend)
             if key not in self._embedders:
                 self._embedders[key] = self._build(name_or_path, backend)
             return self._embedders[key]
 
-    def forget(self, name_or_path: str) -> None:
-        """Drop what was loaded for this model, so the next `load` reads its weights anew."""
-        name = canonical_name(name_or_path)
-        with self._lock:
-            self._models.pop(name, None)
-            self._fingerprints.pop(name, None)
-            for key in [key for key in self._embedders if key[0] == name]:
-                del self._embedders[key]
+    def _forget(self, name: str) -> None:
+        self._models.pop(name, None)
+        self._fingerprints.pop(name, None)
+        for key in [key for key in self._embedders if key[0] == name]:
+            del self._embedders[key]
 
     def _build(self, name_or_path: str, backend: str) -> Embedder:
         name = canonical_name(name_or_path)
         if name not in self._models:
+            self._signatures[name] = _files_signature(name)
             self._models[name] = _load_sentence_transformer(name_or_path, self.threads)
             self._fingerprints[name] = weights_fingerprint(self._models[name])
         build = functools.partial(
@@ -121,6 +124,21 @@ def load_embedder(
     """
     loader = ModelLoader(cache_dir=cache_dir, threads=threads, batch_size=batch_size)
     return loader.load(name_or_path, backend)
+
+
+def _files_signature(name: str) -> tuple[tuple[str, int, int], ...]:
+    """(path, size, mtime) of each file of a local model folder; () for anything else.
+    A few stat calls: cheap enough to check at every load."""
+    folder = Path(name)
+    if not folder.is_dir():
+        return ()
+    return tuple(
+        sorted(
+            (str(path.relative_to(folder)), stat.st_size, stat.st_mtime_ns)
+            for path in folder.rglob("*")
+            if path.is_file() and (stat := path.stat())
+        )
+    )
 
 
 def fingerprint_of(embedder: Embedder) -> str | None:

@@ -14,10 +14,14 @@ from embeddings.loader import ModelUnavailableError, canonical_name, load_embedd
 from schema.database import Connection
 from schema.queries.cvs import replace_active_cv
 from schema.queries.jobs import JobRecord, upsert_jobs
-from schema.queries.models import list_models
+from schema.queries.model_sets import coverage
+from schema.queries.models import list_models, model_by_name
 from schema.queries.users import create_user
+from schema.queries.vectors import stored_cv_hash
 from server.cli.main import main
+from tests.fakes import real_model_tasks
 from tests.tiny_model import make_tiny_model, retrain_in_place
+from workers.pipelines.experiments import start
 from workers.pipelines.serving import Embedders
 
 JOBS = 12
@@ -49,29 +53,30 @@ def _seed(conn: Connection) -> None:
     now = datetime.now(UTC)
     upsert_jobs(
         conn,
-        [
-            JobRecord(
-                source="test",
-                source_id=str(n),
-                title=f"Python developer {n}" if n % 2 else f"Nurse {n}",
-                company=f"Company {n}",
-                location="Berlin",
-                remote=False,
-                salary_min=None,
-                salary_max=None,
-                salary_currency=None,
-                tags=(),
-                category=None,
-                description="Django and PostgreSQL." if n % 2 else "Ward shifts and care.",
-                url=f"https://jobs.example.com/{n}",
-                posted_at=now - timedelta(hours=n),
-            )
-            for n in range(JOBS)
-        ],
+        [_job(n, f"Python developer {n}" if n % 2 else f"Nurse {n}", now) for n in range(JOBS)],
     )
     user = create_user(conn, "ada@example.com")
     assert user is not None
     replace_active_cv(conn, user.id, "Python developer who built Django APIs.")
+
+
+def _job(n: int, title: str, now: datetime | None = None) -> JobRecord:
+    return JobRecord(
+        source="test",
+        source_id=str(n),
+        title=title,
+        company=f"Company {n}",
+        location="Berlin",
+        remote=False,
+        salary_min=None,
+        salary_max=None,
+        salary_currency=None,
+        tags=(),
+        category=None,
+        description="Django and PostgreSQL." if "Python" in title else "Ward shifts and care.",
+        url=f"https://jobs.example.com/{n}",
+        posted_at=(now or datetime.now(UTC)) - timedelta(hours=n),
+    )
 
 
 def _embed(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
@@ -98,13 +103,16 @@ def test_a_model_retrained_in_place_is_stale_and_embed_replaces_it(
     assert _embed(capsys, "--backend", "torch")["embedded"] == 0  # follows the active model
     (before,) = _listed(capsys)
     assert before["state"] == "active"
+    old = next(m for m in list_models(conn) if m.is_active)
+    embedders = Embedders(str(model), tmp_path / "cache")  # a serving process, started now
+    assert embedders.for_queries(old) is not None
 
     retrain_in_place(model)
     (seen,) = _listed(capsys)
     assert seen["state"] == "stale, active (retrained on disk)"
-    old = next(m for m in list_models(conn) if m.is_active)
-    embedders = Embedders(str(model), tmp_path / "cache")
-    assert embedders.for_queries(old) is None  # never new weights against the old vectors
+    # The process sees the folder changed and reads it anew: never new weights against
+    # the old vectors, so search goes without a query vector until the set is remade.
+    assert embedders.for_queries(old) is None
 
     again = _embed(capsys, "--backend", "torch")  # no --model: the active model, reloaded
     assert (again["jobs_embedded"], again["cvs_embedded"]) == (JOBS, 1)
@@ -160,3 +168,25 @@ def test_a_missing_local_path_is_an_error_not_a_hub_name(
         load_embedder("./nowhere/model")
     with pytest.raises(ModelUnavailableError, match="not available offline"):
         load_embedder("someone/not-on-this-machine")  # owner/name stays a hub name
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_an_experiments_shadow_set_is_kept_current_by_the_worker(
+    db_url: str, conn: Connection, model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _seed(conn)
+    other = make_tiny_model(tmp_path / "other", seed=1)
+    _embed(capsys, "--model", str(model), "--backend", "torch")
+    _embed(capsys, "--model", str(other), "--backend", "torch")
+    shadow = model_by_name(conn, str(other))
+    assert shadow is not None
+    start(db_url, shadow, share=0.5, days=1)
+    user = create_user(conn, "bo@example.com")
+    assert user is not None
+    cv = replace_active_cv(conn, user.id, "Nurse on a cardiology ward.")
+    upsert_jobs(conn, [_job(JOBS, "Ward nurse")])
+
+    tasks = real_model_tasks(db_url, tmp_path / "home", model=str(model))
+    tasks.embed_all()
+    assert coverage(conn)[shadow.id].complete  # the new job and CV, in the shadow set too
+    assert stored_cv_hash(conn, shadow.id, cv.id) == cv.content_hash

@@ -48,7 +48,6 @@ class Embedders:
         self.default_model = default_model
         self._fixed = fixed
         self._loader = ModelLoader(cache_dir=cache_dir)
-        self._reloaded: set[str] = set()  # fingerprints a reload was tried for
 
     def load(self, name: str, backend: str = "auto") -> Embedder:
         """The embedder of `name` (loading the model the first time it is asked for)."""
@@ -81,20 +80,12 @@ class Embedders:
             return None
         name = parse_model_key(model.name)[0]
         try:
-            embedder = self.load(name)
-            if not _same_weights(embedder, model) and model.fingerprint not in self._reloaded:
-                # This process loaded the weights before they were retrained: once, anew.
-                self._reloaded.add(model.fingerprint or "")
-                self._loader.forget(name)
-                embedder = self.load(name)
+            embedder = self.load(name)  # a folder changed on disk is read anew
         except ModelUnavailableError:
             return None
         if embedder.name != name or embedder.dimension != model.dimension:
             return None
-        return embedder if _same_weights(embedder, model) else None
-
-
-def _same_weights(embedder: Embedder, model: EmbeddingModel) -> bool:
-    """False only when both fingerprints are known and differ."""
-    loaded = fingerprint_of(embedder)
-    return loaded is None or model.fingerprint is None or loaded == model.fingerprint
+        loaded = fingerprint_of(embedder)
+        if loaded is not None and model.fingerprint is not None and loaded != model.fingerprint:
+            return None
+        return embedder
