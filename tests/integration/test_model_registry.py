@@ -190,3 +190,17 @@ def test_an_experiments_shadow_set_is_kept_current_by_the_worker(
     tasks.embed_all()
     assert coverage(conn)[shadow.id].complete  # the new job and CV, in the shadow set too
     assert stored_cv_hash(conn, shadow.id, cv.id) == cv.content_hash
+
+    # A CV uploaded during the experiment: embedded under both, listed by its user's arm.
+    late = create_user(conn, "cy@example.com")
+    assert late is not None
+    upload = replace_active_cv(conn, late.id, "Python developer, Django.")
+    tasks.process_new_cv(upload.id)
+    assert stored_cv_hash(conn, shadow.id, upload.id) == upload.content_hash
+    served = conn.execute(
+        "SELECT model_id, jobmatch_serving_model(user_id) FROM recommendation_lists"
+        " WHERE user_id = %s",
+        (late.id,),
+    ).fetchone()
+    assert served is not None
+    assert served[0] == served[1]
