@@ -120,7 +120,7 @@ def run_add(args: argparse.Namespace, settings: Settings) -> int:
         backend=args.backend,
         template=args.template,
         long_text=args.long_text,
-        force=args.force,
+        force=getattr(args, "force", False),
         json=False,
     )
     code = run_embed(embed_args, settings)
