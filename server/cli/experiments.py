@@ -10,7 +10,7 @@ from embeddings.metrics import Estimate
 from schema.database import connection
 from schema.queries.experiments import Experiment, running_experiment, stop_experiment
 from server.cli.common import CliError, Subparsers, add_command, console, database_url, print_json
-from workers.pipelines.experiments import ExperimentError, ExperimentReport, report, start
+from workers.pipelines.experiments import RATES, ExperimentError, ExperimentReport, report, start
 from workers.settings import Settings
 
 
@@ -108,12 +108,22 @@ def _print_report(result: ExperimentReport) -> None:
             _share(outcome.down_vote_rate),
             f"{_figure(outcome.mean_rank_acted)} (n={outcome.acted_users})",
         )
+    difference = result.difference
+    table.add_row(
+        "difference (shadow − control)",
+        "",
+        *(_share(difference[name], signed=True) for name in RATES),
+        _figure(difference["mean_rank_acted"], signed=True),
+    )
     console.print(table)
+    console.print("a difference whose interval excludes 0 is one the data supports")
 
 
-def _share(estimate: Estimate) -> str:
-    return f"{estimate.mean:.1%} [{estimate.low:.1%}, {estimate.high:.1%}]"
+def _share(estimate: Estimate, *, signed: bool = False) -> str:
+    sign = "+" if signed else ""
+    return f"{estimate.mean:{sign}.1%} [{estimate.low:{sign}.1%}, {estimate.high:{sign}.1%}]"
 
 
-def _figure(estimate: Estimate) -> str:
-    return f"{estimate.mean:.1f} [{estimate.low:.1f}, {estimate.high:.1f}]"
+def _figure(estimate: Estimate, *, signed: bool = False) -> str:
+    sign = "+" if signed else ""
+    return f"{estimate.mean:{sign}.1f} [{estimate.low:{sign}.1f}, {estimate.high:{sign}.1f}]"

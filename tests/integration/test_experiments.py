@@ -195,12 +195,16 @@ def test_the_report_finds_the_model_simulated_users_prefer(db_url: str, conn: Co
     assert b.save_rate_top10.low > a.save_rate_top10.high
     assert b.down_vote_rate.high < a.down_vote_rate.low
     assert b.mean_rank_acted.high < a.mean_rank_acted.low  # saves nearer the top
+    better = final.difference
+    assert better["save_rate_top10"].low > 0
+    assert better["down_vote_rate"].high < 0
+    assert better["mean_rank_acted"].high < 0
     for grown, small in zip(final.models, early.models, strict=True):
         for name in ("save_rate_top10", "apply_rate_top10", "down_vote_rate"):
             ratio = _width(getattr(grown, name)) / _width(getattr(small, name))
             assert 0.35 < ratio < 0.7, (name, ratio)  # about sqrt(500 / 2000) = 0.5
     drawn = final.as_json()
-    assert {"experiment", "running", "models"} <= drawn.keys()
+    assert {"experiment", "running", "models", "difference"} <= drawn.keys()
 
 
 def _width(estimate: Estimate) -> float:

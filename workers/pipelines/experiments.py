@@ -11,9 +11,9 @@ user's actions are not independent of each other, users are).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
-from embeddings.metrics import Estimate, bootstrap, wilson
+from embeddings.metrics import Estimate, bootstrap, mean_difference, rate_difference, wilson
 from schema.database import Connection, connection
 from schema.queries import experiments as q
 from schema.queries.model_sets import coverage
@@ -56,7 +56,9 @@ def start(
         raise ExperimentError(f"--days must be between 0 and 365, got {days}")
     with connection(url, autocommit=True) as conn:
         active = active_model(conn)
-        if active is None or active.id == model.id:
+        if active is None:
+            raise ExperimentError("no model is active yet: `jobmatch embed` makes the first one")
+        if active.id == model.id:
             raise ExperimentError(f"{model.name} is the active model: compare a shadow model")
         share_covered = coverage(conn)[model.id]
         if not share_covered.complete and not force:
@@ -88,18 +90,42 @@ class ModelOutcome:
     down_vote_rate: Estimate
     mean_rank_acted: Estimate
     acted_users: int  # users whose mean rank is counted (they acted on a listed job)
+    ranks: list[float] = field(default_factory=list, repr=False)  # per acting user
+
+
+RATES = ("save_rate_top10", "apply_rate_top10", "down_vote_rate")
 
 
 @dataclass(frozen=True)
 class ExperimentReport:
     experiment: q.Experiment
     running: bool
-    models: list[ModelOutcome]
+    models: list[ModelOutcome]  # the shadow model, then the control
+
+    @property
+    def difference(self) -> dict[str, Estimate]:
+        """Shadow minus control for each figure, with its 95% interval: the model is
+        better (or worse) where the interval excludes 0."""
+        shadow, control = self.models
+        figures = {
+            name: rate_difference(getattr(shadow, name), getattr(control, name)) for name in RATES
+        }
+        figures["mean_rank_acted"] = mean_difference(shadow.ranks, control.ranks)
+        return figures
 
     def as_json(self) -> dict[str, object]:
-        """Plain JSON-able figures: what a page draws (one bar and interval per model)."""
-        return {"experiment": asdict(self.experiment), "running": self.running} | {
-            "models": [asdict(outcome) for outcome in self.models]
+        """Plain JSON-able figures: what a page draws (a bar and interval per model and
+        figure, and the difference's)."""
+        models = [
+            {key: value for key, value in asdict(outcome).items() if key != "ranks"}
+            for outcome in self.models
+        ]
+        difference = {name: asdict(value) for name, value in self.difference.items()}
+        return {
+            "experiment": asdict(self.experiment),
+            "running": self.running,
+            "models": models,
+            "difference": difference,
         }
 
 
@@ -144,4 +170,5 @@ def _outcome(model_id: int, name: str, role: str, users: list[q.UserOutcome]) ->
         down_vote_rate=wilson(sum(u.voted_down for u in users), len(users)),
         mean_rank_acted=bootstrap(ranks),
         acted_users=len(ranks),
+        ranks=ranks,
     )
