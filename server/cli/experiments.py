@@ -96,32 +96,46 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_report(result: ExperimentReport) -> None:
+    """Figures as rows, the two models and their difference as columns: 80 columns."""
     state = "running" if result.running else "ended"
-    console.print(f"{_describe(result.experiment)} ({state}); 95% intervals")
-    table = Table("model", "users", "saved top 10", "applied top 10", "voted down", "mean rank")
-    for outcome in result.models:
-        table.add_row(
-            f"{outcome.model} ({outcome.role})",
-            str(outcome.users),
-            _share(outcome.save_rate_top10),
-            _share(outcome.apply_rate_top10),
-            _share(outcome.down_vote_rate),
-            f"{_figure(outcome.mean_rank_acted)} (n={outcome.acted_users})",
-        )
+    x = result.experiment
+    console.print(
+        f"experiment {x.id} ({state}): {x.share:.0%} of users on {x.model} (shadow), the rest "
+        f"on {x.control_model} (control)\n{x.started_at:%Y-%m-%d %H:%M} to "
+        f"{x.stopped_at or x.ends_at:%Y-%m-%d %H:%M} UTC",
+        highlight=False,
+    )
+    shadow, control = result.models
     difference = result.difference
+    columns = ("95% intervals", "shadow", "control", "shadow − control")
+    table = Table(*columns, box=None, pad_edge=False)
+    table.add_row("users", str(shadow.users), str(control.users), "")
+    labels = ("saved, top 10", "applied, top 10", "voted down")
+    for name, label in zip(RATES, labels, strict=True):
+        table.add_row(
+            label,
+            _share(getattr(shadow, name)),
+            _share(getattr(control, name)),
+            _points(difference[name]),
+        )
     table.add_row(
-        "difference (shadow − control)",
-        "",
-        *(_share(difference[name], signed=True) for name in RATES),
+        "mean rank acted",
+        f"{_figure(shadow.mean_rank_acted)} n={shadow.acted_users}",
+        f"{_figure(control.mean_rank_acted)} n={control.acted_users}",
         _figure(difference["mean_rank_acted"], signed=True),
     )
-    console.print(table)
+    console.print(table, highlight=False)
     console.print("a difference whose interval excludes 0 is one the data supports")
 
 
-def _share(estimate: Estimate, *, signed: bool = False) -> str:
-    sign = "+" if signed else ""
-    return f"{estimate.mean:{sign}.1%} [{estimate.low:{sign}.1%}, {estimate.high:{sign}.1%}]"
+def _share(estimate: Estimate) -> str:
+    return f"{estimate.mean:.1%} [{100 * estimate.low:.1f}, {100 * estimate.high:.1f}]"
+
+
+def _points(estimate: Estimate) -> str:
+    """A difference of rates, in percentage points."""
+    low, mean, high = (100 * value for value in (estimate.low, estimate.mean, estimate.high))
+    return f"{mean:+.1f} [{low:+.1f}, {high:+.1f}] pp"
 
 
 def _figure(estimate: Estimate, *, signed: bool = False) -> str:
