@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from embeddings.backends import BACKENDS, Backend, auto_backends, build_backend
+from embeddings.fingerprint import weights_fingerprint
 from embeddings.model import Embedder
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 BUNDLED_ALIASES = frozenset({DEFAULT_MODEL, "all-MiniLM-L6-v2", "bundled"})
+FINGERPRINT_ATTRIBUTE = "fingerprint"
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,9 @@ class ModelLoader:
         self.batch_size = batch_size
         self._embedders: dict[tuple[str, str], Embedder] = {}
         self._models: dict[str, SentenceTransformer] = {}
+        self._fingerprints: dict[str, str] = {}
+        # A local folder's files (name, size, mtime) when loaded: a change means new weights.
+        self._signatures: dict[str, tuple[tuple[str, int, int], ...]] = {}
         self._lock = threading.Lock()
 
     def load(self, name_or_path: str, backend: str = "auto") -> Embedder:
@@ -64,25 +69,40 @@ class ModelLoader:
             raise ValueError(
                 f"unknown backend {backend!r}; choose from auto, {', '.join(BACKENDS)}"
             )
+        name = canonical_name(name_or_path)
         with self._lock:
-            key = (name_or_path, backend)
+            if name in self._models and _files_signature(name) != self._signatures[name]:
+                self._forget(name)  # a folder retrained in place since: read it anew
+            key = (name, backend)
             if key not in self._embedders:
                 self._embedders[key] = self._build(name_or_path, backend)
             return self._embedders[key]
 
+    def _forget(self, name: str) -> None:
+        self._models.pop(name, None)
+        self._fingerprints.pop(name, None)
+        for key in [key for key in self._embedders if key[0] == name]:
+            del self._embedders[key]
+
     def _build(self, name_or_path: str, backend: str) -> Embedder:
-        if name_or_path not in self._models:
-            self._models[name_or_path] = _load_sentence_transformer(name_or_path, self.threads)
+        name = canonical_name(name_or_path)
+        if name not in self._models:
+            self._signatures[name] = _files_signature(name)
+            self._models[name] = _load_sentence_transformer(name_or_path, self.threads)
+            self._fingerprints[name] = weights_fingerprint(self._models[name])
         build = functools.partial(
             build_backend,
-            model=self._models[name_or_path],
-            name=DEFAULT_MODEL if name_or_path in BUNDLED_ALIASES else name_or_path,
+            model=self._models[name],
+            name=name,
             threads=self.threads,
             cache_dir=self.cache_dir,
             batch_size=self.batch_size,
         )
         chosen = cast("Backend", backend)  # checked against BACKENDS by `load`
-        return _build_auto(build) if backend == "auto" else build(chosen)
+        embedder = _build_auto(build) if backend == "auto" else build(chosen)
+        # Every backend is a plain object; the registry reads this beside `backend`.
+        setattr(embedder, FINGERPRINT_ATTRIBUTE, self._fingerprints[name])
+        return embedder
 
 
 def load_embedder(
@@ -104,6 +124,52 @@ def load_embedder(
     """
     loader = ModelLoader(cache_dir=cache_dir, threads=threads, batch_size=batch_size)
     return loader.load(name_or_path, backend)
+
+
+def _files_signature(name: str) -> tuple[tuple[str, int, int], ...]:
+    """(path, size, mtime) of each file of a local model folder; () for anything else.
+    A few stat calls: cheap enough to check at every load."""
+    folder = Path(name)
+    if not folder.is_dir():
+        return ()
+    return tuple(
+        sorted(
+            (str(path.relative_to(folder)), stat.st_size, stat.st_mtime_ns)
+            for path in folder.rglob("*")
+            if path.is_file() and (stat := path.stat())
+        )
+    )
+
+
+def fingerprint_of(embedder: Embedder) -> str | None:
+    """The weights' fingerprint of an embedder this module loaded (None for others)."""
+    value = getattr(embedder, FINGERPRINT_ATTRIBUTE, None)
+    return value if isinstance(value, str) else None
+
+
+def disk_fingerprint(name_or_path: str) -> str:
+    """The fingerprint of the weights `name_or_path` loads today (a load: seconds)."""
+    return weights_fingerprint(_load_sentence_transformer(name_or_path, _usable_cores()))
+
+
+def canonical_name(name_or_path: str) -> str:
+    """One name per model: the bundled model's aliases are one name, and a local folder is
+    its absolute, resolved path (so `./m`, `m/` and `/home/me/m` are one model)."""
+    if name_or_path in BUNDLED_ALIASES:
+        return DEFAULT_MODEL
+    if looks_like_path(name_or_path) or Path(name_or_path).expanduser().exists():
+        return str(Path(name_or_path).expanduser().resolve())
+    return name_or_path
+
+
+def looks_like_path(name_or_path: str) -> bool:
+    """A name that can only mean a folder: a hub name is `model` or `owner/model`."""
+    return (
+        name_or_path.startswith(("/", "./", "../", "~"))
+        or name_or_path in (".", "..")
+        or name_or_path.endswith("/")
+        or name_or_path.count("/") > 1
+    )
 
 
 def _build_auto(build: Callable[[Backend], Embedder]) -> Embedder:
@@ -135,6 +201,8 @@ def resolve_model(name_or_path: str) -> str:
                 f"{path} holds no sentence-transformers model (no modules.json or config.json)"
             )
         return str(path.resolve())
+    if looks_like_path(name_or_path):
+        raise ModelUnavailableError(f"no model folder at {path.resolve()}: it does not exist")
     return name_or_path
 
 

@@ -112,3 +112,39 @@ def paired_difference(
 def summarise(per_query: Sequence[Mapping[str, float]]) -> dict[str, Estimate]:
     """Mean and 95% interval of each metric across queries."""
     return {name: bootstrap([q[name] for q in per_query]) for name in METRICS}
+
+
+def wilson(successes: int, trials: int, *, z: float = 1.96) -> Estimate:
+    """A proportion and its Wilson score 95% interval (sound near 0 and 1, unlike the
+    normal approximation, and for small samples)."""
+    if trials == 0:
+        return Estimate(0.0, 0.0, 0.0)
+    share = successes / trials
+    centre = (share + z * z / (2 * trials)) / (1 + z * z / trials)
+    spread = z * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials))
+    spread /= 1 + z * z / trials
+    return Estimate(share, max(0.0, centre - spread), min(1.0, centre + spread))
+
+
+def rate_difference(first: Estimate, second: Estimate) -> Estimate:
+    """`first - second` of two independent Wilson estimates, with Newcombe's hybrid score
+    95% interval (method 10), built from the two intervals."""
+    difference = first.mean - second.mean
+    below = math.hypot(first.mean - first.low, second.high - second.mean)
+    above = math.hypot(first.high - first.mean, second.mean - second.low)
+    return Estimate(difference, difference - below, difference + above)
+
+
+def mean_difference(
+    first: Sequence[float], second: Sequence[float], *, samples: int = 2000, seed: int = 0
+) -> Estimate:
+    """Mean of `first` minus mean of `second` (independent groups), with a percentile
+    bootstrap 95% interval resampling each group on its own."""
+    a, b = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
+    if a.size == 0 or b.size == 0:
+        return Estimate(0.0, 0.0, 0.0)
+    rng = np.random.default_rng(seed)
+    means_a = a[rng.integers(0, a.size, size=(samples, a.size))].mean(axis=1)
+    means_b = b[rng.integers(0, b.size, size=(samples, b.size))].mean(axis=1)
+    low, high = np.percentile(means_a - means_b, [2.5, 97.5])
+    return Estimate(float(a.mean() - b.mean()), float(low), float(high))

@@ -140,7 +140,9 @@ class _Registrar:
         def process_new_cv_task(cv_id: int) -> None:
             def work(counts: Counts) -> None:
                 embedder, options = embedders.serving(url)
-                counts.update(process_new_cv(url, embedder, options, cv_id).counts())
+                shadow = embedders.experiment_shadow(url)
+                also = [shadow] if shadow else []
+                counts.update(process_new_cv(url, embedder, options, cv_id, also=also).counts())
 
             self.guarded(TaskName.PROCESS_NEW_CV, work, f"cv-{cv_id}", cv_id)
 
@@ -188,6 +190,11 @@ class _Registrar:
         embedder, options = self.embedders.serving(self.url)
         summary = embed_pending(self.url, embedder, text_options=options)
         counts["embedded"] = summary.as_counts()
+        shadow = self.embedders.experiment_shadow(self.url)
+        if shadow is not None:  # its users' lists are made from it: keep it as current
+            embedder, options = shadow
+            summary = embed_pending(self.url, embedder, text_options=options)
+            counts["embedded_shadow"] = summary.as_counts()
 
     def _cleanup_tasks(self) -> dict[str, Any]:
         made: dict[str, Any] = {}

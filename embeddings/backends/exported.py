@@ -10,7 +10,6 @@ processes exporting at once never leave a half-written file.
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 import re
 import tempfile
@@ -23,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.backends import BackendUnavailableError
+from embeddings.fingerprint import weights_fingerprint
 from embeddings.model import Vectors
 
 if TYPE_CHECKING:
@@ -60,13 +60,7 @@ def transformer_of(model: SentenceTransformer) -> Any:
 
 def model_dir(model: SentenceTransformer, name: str, cache_dir: Path) -> Path:
     """`cache_dir/<name>-<fingerprint of the weights>`: new weights, new folder."""
-    import torch
-
-    digest = hashlib.sha256(f"torch {torch.__version__}".encode())
-    for key, tensor in sorted(transformer_of(model).state_dict().items()):
-        digest.update(key.encode())
-        digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
-    folder = cache_dir / f"{_SLUG.sub('_', name)[-60:]}-{digest.hexdigest()[:16]}"
+    folder = cache_dir / f"{_SLUG.sub('_', name)[-60:]}-{weights_fingerprint(model)[:16]}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

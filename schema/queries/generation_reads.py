@@ -17,6 +17,7 @@ from psycopg.rows import class_row
 
 from schema.binary_copy import read_vectors
 from schema.database import Connection
+from schema.queries.experiments import Arm
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,17 @@ _USERS = (
     "FROM cvs c JOIN cv_embeddings e ON e.cv_id = c.id AND e.model_id = %(model_id)s"
     " WHERE c.is_active AND c.user_id %% %(shards)s = %(shard)s"
     " AND (%(user_ids)s::bigint[] IS NULL OR c.user_id = ANY(%(user_ids)s))"
+    " AND (%(experiment_id)s::int IS NULL"
+    "      OR (jobmatch_experiment_bucket(%(experiment_id)s, c.user_id) < %(share)s)"
+    "         = %(treated)s)"
 )
+
+
+def _arm_params(arm: Arm | None) -> dict[str, object]:
+    """Only the arm's users (the experiment's share, or the rest); everyone without one."""
+    if arm is None:
+        return {"experiment_id": None, "share": None, "treated": None}
+    return {"experiment_id": arm.experiment_id, "share": arm.share, "treated": arm.treated}
 
 
 def users_to_recommend(
@@ -109,11 +120,13 @@ def users_to_recommend(
     user_ids: Sequence[int] | None = None,
     shard: int = 0,
     shards: int = 1,
+    arm: Arm | None = None,
 ) -> tuple[list[UserQuery], np.ndarray]:
     """Users with an embedded active CV (optionally only `user_ids`, or one shard of
-    `user_id % shards`), by user id, and their CV vectors as one float32 matrix (row i
-    is user i), read like the candidates' (`candidates`)."""
-    params = {"model_id": model_id, "shard": shard, "shards": shards, "user_ids": user_ids}
+    `user_id % shards`, or one experiment arm), by user id, and their CV vectors as one
+    float32 matrix (row i is user i), read like the candidates' (`candidates`)."""
+    params: dict[str, object] = {"model_id": model_id, "shard": shard, "shards": shards}
+    params |= {"user_ids": user_ids} | _arm_params(arm)
     select = "SELECT c.user_id, c.id, e.embedding " + _USERS + " ORDER BY c.user_id"
     ids, matrix = read_vectors(conn, select, params, dimension, ids=2)
     return [UserQuery(user_id, cv_id) for user_id, cv_id in ids.tolist()], matrix
@@ -122,7 +135,7 @@ def users_to_recommend(
 def count_users_to_recommend(conn: Connection, model_id: int) -> int:
     """How many users have an embedded active CV under the model."""
     params = {"model_id": model_id, "shard": 0, "shards": 1, "user_ids": None}
-    row = conn.execute("SELECT count(*) " + _USERS, params).fetchone()
+    row = conn.execute("SELECT count(*) " + _USERS, params | _arm_params(None)).fetchone()
     return int(str(row[0])) if row else 0
 
 

@@ -22,16 +22,21 @@ class ListState:
     generated_at: datetime | None
     expires_at: datetime | None
     model: str | None
-    model_is_active: bool | None
+    model_is_active: bool | None  # the model that should make this user's list now
     total: int
     listed: int  # picks the list was made with (0: nothing fitted; deletions not counted)
+    seen: bool | None  # this list was read before (kept in `list_views`)
 
 
 _STATE_SQL = (
     "SELECT c.id AS cv_id, c.created_at AS cv_created_at,"
-    " l.generated_at, l.expires_at, em.name AS model, em.is_active AS model_is_active,"
+    " l.generated_at, l.expires_at, em.name AS model,"
+    # The active model, or a running experiment's for the users in its share (018).
+    " l.model_id = jobmatch_serving_model(%(user_id)s) AS model_is_active,"
     " coalesce((SELECT count(*) FROM jobs j WHERE j.id = ANY (l.job_ids)), 0)::int AS total,"
-    " coalesce(cardinality(l.job_ids), 0) AS listed"
+    " coalesce(cardinality(l.job_ids), 0) AS listed,"
+    " EXISTS (SELECT 1 FROM list_views v WHERE v.user_id = %(user_id)s"
+    "         AND v.generated_at = l.generated_at) AS seen"
     " FROM (SELECT 1) AS one"
     " LEFT JOIN cvs c ON c.user_id = %(user_id)s AND c.is_active"
     " LEFT JOIN recommendation_lists l ON l.user_id = %(user_id)s"

@@ -193,6 +193,17 @@ def delete_cv_vectors(conn: Connection, model_id: int, cv_ids: Sequence[int]) ->
     )
 
 
+def mark_set_stale(conn: Connection, model_id: int) -> None:
+    """Every vector of the set is to be made again (`--force`): an empty content hash
+    never equals a text's, so each is pending, yet keeps serving until it is replaced."""
+    with conn.transaction():
+        for table in ("job_embeddings", "cv_embeddings"):
+            conn.execute(
+                f"UPDATE {table} SET content_hash = ''::bytea WHERE model_id = %(model_id)s",
+                {"model_id": model_id},
+            )
+
+
 def stored_dimension(conn: Connection, model_id: int) -> int | None:
     """The dimension of the vectors stored under `model_id` (None when there are none)."""
     row = conn.execute(

@@ -48,9 +48,10 @@ def run_cv_add(args: argparse.Namespace, settings: Settings) -> int:
     with console.status("embedding the CV and building the list…", spinner="dots"):
         try:
             embedder, options = embedders.serving(url)
+            shadow = embedders.experiment_shadow(url)  # an experiment's model, kept current
         except ModelUnavailableError as error:
             raise CliError(str(error)) from error
-        processed = process_new_cv(url, embedder, options, cv.id)
+        processed = process_new_cv(url, embedder, options, cv.id, also=[shadow] if shadow else [])
     _print_processed(processed, user.email)
     return 0
 

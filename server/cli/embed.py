@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
+from pathlib import Path
 
 from rich.progress import (
     BarColumn,
@@ -16,14 +18,15 @@ from rich.table import Table
 
 from embeddings.backends import BACKENDS, BackendUnavailableError
 from embeddings.loader import (
-    BUNDLED_ALIASES,
-    DEFAULT_MODEL,
     ModelUnavailableError,
+    canonical_name,
     load_embedder,
+    looks_like_path,
 )
 from embeddings.model import Embedder
-from embeddings.text import LONG_TEXT_CHOICES, TEMPLATE_CHOICES, TextOptions
-from schema.queries.models import DimensionMismatchError
+from embeddings.text import LONG_TEXT_CHOICES, TEMPLATE_CHOICES, TextOptions, parse_model_key
+from schema.database import connection
+from schema.queries.models import DimensionMismatchError, active_model
 from server.cli.common import CliError, Subparsers, add_command, console, database_url, print_json
 from workers.pipelines.embed import EmbedSummary, embed_pending, up_to_date
 from workers.pipelines.runs import AlreadyRunningError, TaskName, logged_run
@@ -35,27 +38,35 @@ def register(subparsers: Subparsers) -> None:
         subparsers, "embed", run_embed, "embed every job and CV that is new or changed"
     )
     embed.add_argument(
-        "--model", help="sentence-transformers name or folder (default: JOBMATCH_MODEL)"
+        "--model",
+        help="sentence-transformers name or folder (default: the active model, else "
+        "JOBMATCH_MODEL)",
     )
-    embed.add_argument(
+    add_text_options(embed)
+    embed.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def add_text_options(parser: argparse.ArgumentParser) -> None:
+    """--backend, --template, --long-text and --force, for `embed` and `models add`."""
+    parser.add_argument(
         "--backend",
         choices=("auto", *BACKENDS),
         default="auto",
         help="how to run the model (auto: the fastest that keeps the ranking)",
     )
-    embed.add_argument(
+    parser.add_argument(
         "--long-text",
         choices=LONG_TEXT_CHOICES,
-        default="truncate",
-        help="texts over the model's 256 word pieces: truncate (default) or chunk and average",
+        help="texts over the model's 256 word pieces (default: the followed set's, else sections)",
     )
-    embed.add_argument(
+    parser.add_argument(
         "--template",
         choices=TEMPLATE_CHOICES,
-        default="full",
-        help="which job fields the model reads (default: full)",
+        help="which job fields the model reads (default: the followed set's, else full)",
     )
-    embed.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.add_argument(
+        "--force", action="store_true", help="embed every text again, even unchanged ones"
+    )
 
 
 def load(settings: Settings, name: str, backend: str) -> Embedder:
@@ -68,15 +79,17 @@ def load(settings: Settings, name: str, backend: str) -> Embedder:
 
 def run_embed(args: argparse.Namespace, settings: Settings) -> int:
     url = database_url(settings)
-    options = TextOptions(template=args.template, long_text=args.long_text)
-    name = args.model or settings.model
+    name, options = _what_to_embed(url, args, settings)
+    force = bool(getattr(args, "force", False))
     try:
         with logged_run(url, TaskName.EMBED_ALL, "embed") as counts:
             # Nothing new or changed: answer without loading the model (seconds of start-up).
-            summary = up_to_date(url, _stored_name(name), options)
+            # A folder may have been retrained in place: only loading it tells.
+            local = looks_like_path(name) or Path(name).expanduser().exists()
+            summary = None if force or local else up_to_date(url, name, options)
             if summary is None:
                 embedder = load(settings, name, args.backend)
-                summary = _embed_with_progress(url, embedder, options, quiet=args.json)
+                summary = _embed_with_progress(url, embedder, options, quiet=args.json, force=force)
             counts.update(summary.as_counts())
     except AlreadyRunningError as error:
         raise CliError(f"{error} (a worker is embedding); try again when it finishes") from error
@@ -89,13 +102,28 @@ def run_embed(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _stored_name(name: str) -> str:
-    """The name the loader registers `name` under (the bundled model's aliases are one)."""
-    return DEFAULT_MODEL if name in BUNDLED_ALIASES else name
+def _what_to_embed(
+    url: str, args: argparse.Namespace, settings: Settings
+) -> tuple[str, TextOptions]:
+    """The model and text options: those asked for, else the active set's, else
+    JOBMATCH_MODEL with the product's default options."""
+    name: str | None = args.model
+    base = TextOptions()
+    if name is None:
+        with connection(url) as conn:
+            active = active_model(conn)
+        if active is not None:
+            name, base = parse_model_key(active.name)
+    chosen = replace(
+        base,
+        template=args.template or base.template,
+        long_text=args.long_text or base.long_text,
+    )
+    return canonical_name(name or settings.model), chosen
 
 
 def _embed_with_progress(
-    url: str, embedder: Embedder, options: TextOptions, *, quiet: bool
+    url: str, embedder: Embedder, options: TextOptions, *, quiet: bool, force: bool
 ) -> EmbedSummary:
     columns = (
         "[progress.description]{task.description}",
@@ -111,7 +139,7 @@ def _embed_with_progress(
         def progress(done: int, total: int) -> None:
             bar.update(task_id, completed=done, total=total)
 
-        return embed_pending(url, embedder, progress=progress, text_options=options)
+        return embed_pending(url, embedder, progress=progress, text_options=options, force=force)
 
 
 def _print_summary(summary: EmbedSummary) -> None:
@@ -128,3 +156,8 @@ def _print_summary(summary: EmbedSummary) -> None:
     console.print(table)
     if summary.activated:
         console.print(f"{summary.model} is now the active model (it was the first)")
+    if summary.replaced:
+        console.print(
+            f"{summary.model} was retrained in place: its new set now serves users, and each "
+            "list is made again with it (on its next read, or by `jobmatch recommend`)"
+        )

@@ -13,7 +13,15 @@ from embeddings.loader import ModelUnavailableError
 from embeddings.metrics import Estimate
 from embeddings.model import Embedder
 from embeddings.text import LONG_TEXT_CHOICES, TEMPLATE_CHOICES, TextOptions
-from server.cli.common import CliError, Subparsers, add_command, console, database_url, print_json
+from server.cli.common import (
+    CliError,
+    Subparsers,
+    add_command,
+    console,
+    database_url,
+    err_console,
+    print_json,
+)
 from workers.evaluation import build, dataset
 from workers.evaluation.feedback import FeedbackResult
 from workers.evaluation.report import write_report
@@ -21,6 +29,7 @@ from workers.evaluation.run import (
     BASELINES,
     SystemResult,
     SystemSpec,
+    empty_warnings,
     evaluate,
     feedback_session,
 )
@@ -127,6 +136,9 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out_dir = args.out or settings.home / "eval" / stamp
     payload, paths = write_report(out_dir, labelled, results, session)
+    queries = len(labelled.judged_queries())
+    for line in empty_warnings(results, len(labelled.documents), queries):
+        err_console.print(line, highlight=False, soft_wrap=True)
     if args.json:
         print_json(payload)
         return 0

@@ -6,14 +6,16 @@ from collections.abc import Callable
 
 from litestar import Controller, get, post
 from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from schema.queries.models import active_model
 from schema.queries.runs import TaskRun, last_run_per_task, recent_runs
 from schema.queries.status import migration_level, table_row_counts
 from server.auth import require_admin
-from server.routes.common import Db, TaskQueue, with_errors
+from server.routes.common import Db, TaskQueue, error_responses, with_errors
 from server.schemas import AdminStatus, Queued, TaskRunOut
+from workers.pipelines.experiments import report_from
 from workers.pipelines.runs import TaskName, close_stale_runs
 from workers.tasks import TRIGGER_LOCKS, Tasks
 
@@ -73,6 +75,16 @@ class AdminController(Controller):
     def cleanup(self, state: State) -> Queued:
         """Drop expired saved jobs and lists, and old jobs nobody applied to."""
         return _trigger(state, lambda t: t.cleanup_all, TaskName.CLEANUP_ALL)
+
+    @get("/experiments/report", sync_to_thread=True, responses=error_responses(404))
+    def experiment_report(self, db: Db) -> dict[str, object]:
+        """The latest model experiment: per model, save and apply rates in the top 10,
+        down-vote rate and mean rank of the jobs acted on, each with a 95% interval (the
+        JSON of `jobmatch models report --json`)."""
+        found = report_from(db)
+        if found is None:
+            raise NotFoundException("no experiment yet: `jobmatch models experiment start`")
+        return found.as_json()
 
     @get("/status", sync_to_thread=True)
     def status(self, db: Db, state: State) -> AdminStatus:

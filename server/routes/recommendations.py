@@ -10,6 +10,7 @@ from litestar.datastructures import State
 
 from embeddings.model import Embedder
 from schema.database import Connection
+from schema.queries.experiments import record_view
 from schema.queries.job_listing import jobs_by_ids
 from schema.queries.list_pages import ListState, read_list
 from schema.queries.models import EmbeddingModel, active_model
@@ -67,7 +68,7 @@ def read_recommendations(
         limit=limit,
     )
     status = list_status(state, now)
-    showable = status != "no_cv" and state.expires_at is not None and state.expires_at > now
+    showable = _shown(db, user_id, state, status, now)
     # The page read filters expired rows itself; a user without a CV is never shown scores.
     items = state.items if showable else b"[]"
     envelope = RecommendationsEnvelope(
@@ -82,6 +83,15 @@ def read_recommendations(
         items=msgspec.Raw(items),
     )
     return msgspec.json.encode(envelope), status == "generating"
+
+
+def _shown(db: Connection, user_id: int, state: ListState, status: str, now: datetime) -> bool:
+    """Whether the list is shown; the first showing of each list is kept (`list_views`:
+    which model made what the user saw), so later reads write nothing."""
+    showable = status != "no_cv" and state.expires_at is not None and state.expires_at > now
+    if showable and not state.seen and state.generated_at is not None:
+        record_view(db, user_id, state.generated_at)
+    return showable
 
 
 def _detail(status: str, state: ListState) -> str:

@@ -239,7 +239,7 @@ def test_recommendations_envelope_states(
     jobs = [insert_job(db, n) for n in range(1, 8)]
     model_row = db.execute(
         "INSERT INTO embedding_models (name, dimension, is_active) VALUES ('m', 32, true)"
-        " ON CONFLICT (name) DO UPDATE SET is_active = true RETURNING id"
+        " ON CONFLICT (name) WHERE is_current DO UPDATE SET is_active = true RETURNING id"
     ).fetchone()
     assert model_row is not None
     model_id, expires = int(str(model_row[0])), datetime.now(UTC) + timedelta(days=3)
@@ -281,7 +281,7 @@ def test_recommendation_pages_rank_before_filters_and_close_up(
     jobs = [insert_job(db, n) for n in range(101, 108)]  # even n remote, odd n in Berlin
     model_row = db.execute(
         "INSERT INTO embedding_models (name, dimension, is_active) VALUES ('m', 32, true)"
-        " ON CONFLICT (name) DO UPDATE SET is_active = true RETURNING id"
+        " ON CONFLICT (name) WHERE is_current DO UPDATE SET is_active = true RETURNING id"
     ).fetchone()
     assert model_row is not None
     expires = datetime.now(UTC) + timedelta(days=3)

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.loader import ModelUnavailableError, load_embedder, resolve_model
+from embeddings.loader import (
+    ModelUnavailableError,
+    canonical_name,
+    load_embedder,
+    looks_like_path,
+    resolve_model,
+)
 
 
 @pytest.fixture
@@ -50,3 +56,22 @@ def test_the_bundled_model_resolves_to_the_wheels_folder() -> None:
     folder = Path(resolve_model("sentence-transformers/all-MiniLM-L6-v2"))
     assert (folder / "modules.json").exists()
     assert resolve_model("all-MiniLM-L6-v2") == str(folder)
+
+
+def test_a_folder_has_one_name_by_any_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "models" / "mine"
+    folder.mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    absolute = str(folder.resolve())
+    for spelling in ("models/mine", "./models/mine", "models/mine/", "./models/../models/mine"):
+        assert canonical_name(spelling) == absolute, spelling
+    assert canonical_name(absolute) == absolute
+    assert canonical_name("bundled") == canonical_name("all-MiniLM-L6-v2")
+    assert canonical_name("owner/model") == "owner/model"  # a hub name stays one
+
+
+def test_what_can_only_be_a_path_is_one() -> None:
+    for path in ("/abs/m", "./m", "../m", "~/m", "a/b/c", "m/", "."):
+        assert looks_like_path(path), path
+    for hub in ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+        assert not looks_like_path(hub), hub

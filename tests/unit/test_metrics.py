@@ -7,15 +7,19 @@ import math
 import pytest
 
 from embeddings.metrics import (
+    Estimate,
     average_precision,
     bootstrap,
     judged_at,
+    mean_difference,
     ndcg_at,
     paired_difference,
     per_query_metrics,
+    rate_difference,
     recall_at,
     reciprocal_rank,
     summarise,
+    wilson,
 )
 
 # Grades: a=2 (highly relevant), b=1 (related), c=0 (judged irrelevant); d unjudged.
@@ -89,3 +93,25 @@ def test_summarise_averages_each_metric() -> None:
     )
     assert summary["mrr"].mean == pytest.approx(0.75)
     assert summary["ndcg@10"].mean == pytest.approx(0.5)
+
+
+def test_wilson_intervals_match_the_published_values() -> None:
+    # Newcombe (1998), Statistics in Medicine 17: 0/10 and 5/10 (method 3).
+    none, half = wilson(0, 10), wilson(5, 10)
+    assert (none.low, round(none.high, 4)) == (0.0, 0.2775)
+    assert (round(half.low, 4), round(half.high, 4)) == (0.2366, 0.7634)
+    assert wilson(0, 0) == Estimate(0.0, 0.0, 0.0)
+
+
+def test_a_difference_of_rates_has_newcombes_interval() -> None:
+    # The same paper's example: 56/70 against 48/80, method 10: 0.0524 to 0.3339.
+    difference = rate_difference(wilson(56, 70), wilson(48, 80))
+    assert round(difference.mean, 4) == 0.2
+    assert (round(difference.low, 4), round(difference.high, 4)) == (0.0524, 0.3339)
+
+
+def test_a_difference_of_means_of_independent_groups() -> None:
+    near = mean_difference([1.0, 2.0, 3.0, 2.0] * 50, [6.0, 7.0, 8.0, 7.0] * 50)
+    assert near.mean == -5.0
+    assert near.low < -5.0 < near.high < 0
+    assert mean_difference([], [1.0]) == Estimate(0.0, 0.0, 0.0)

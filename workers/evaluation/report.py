@@ -41,6 +41,8 @@ def report_payload(
                 },
                 "texts_per_second": result.texts_per_second,
                 "seconds": round(result.seconds, 3),
+                "empty_documents": result.empty_documents,
+                "empty_queries": result.empty_queries,
                 "per_query": [asdict(query) for query in result.per_query],
             }
             for result in results

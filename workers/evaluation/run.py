@@ -60,6 +60,10 @@ class SystemResult:
     seconds: float
     # Per metric: this system minus the first system, paired by query (None for the first).
     versus_first: dict[str, Estimate] | None = None
+    # Documents and queries its template left with no text: they score 0, so a ranking
+    # of them says nothing about the model (`empty_warnings` says so).
+    empty_documents: int = 0
+    empty_queries: int = 0
 
 
 def evaluate(
@@ -84,12 +88,35 @@ def evaluate(
         ]
         versus = _versus(per_query, results[0].per_query) if results else None
         elapsed = time.perf_counter() - started
+        empty = (
+            scorer.empty.get(spec.text.template, (0, 0)) if spec.model not in BASELINES else (0, 0)
+        )
         results.append(
             SystemResult(
-                spec, summarise([q.metrics for q in per_query]), per_query, rate, elapsed, versus
+                spec,
+                summarise([q.metrics for q in per_query]),
+                per_query,
+                rate,
+                elapsed,
+                versus,
+                *empty,
             )
         )
     return results
+
+
+def empty_warnings(results: Sequence[SystemResult], documents: int, queries: int) -> list[str]:
+    """One line per template that left documents or queries without any text."""
+    lines: dict[str, str] = {}
+    for result in results:
+        if result.empty_documents or result.empty_queries:
+            template = result.spec.text.template
+            lines[template] = (
+                f"warning: template {template!r} leaves {result.empty_documents} of "
+                f"{documents} documents and {result.empty_queries} of {queries} queries "
+                "empty; they score 0, so its figures say little (try --template full)"
+            )
+    return list(lines.values())
 
 
 def feedback_session(labelled: LabelledSet, spec: SystemSpec, load: LoadEmbedder) -> FeedbackResult:

@@ -36,6 +36,8 @@ class Scorer:
         self._lexical: dict[int, Matrix] = {}
         # Pieces' vectors by (model, text): sweeps over weights encode each window once.
         self._pieces: dict[tuple[str, str], Matrix] = {}
+        # Per template: documents and queries it leaves with no text (they score 0).
+        self.empty: dict[str, tuple[int, int]] = {}
 
     def vectors(
         self, embedder: Embedder, backend: str, options: TextOptions
@@ -46,6 +48,10 @@ class Scorer:
             started = time.perf_counter()
             docs = [job_pieces(doc, options) for doc in self.documents]
             cvs = [cv_pieces(query.text, options) for query in self.queries]
+            self.empty[options.template] = (
+                sum(not pieces for pieces in docs),
+                sum(not pieces for pieces in cvs),
+            )
             doc_vectors = self._encode(embedder, docs)
             cv_vectors = self._encode(embedder, cvs)
             self._rates[key] = (len(docs) + len(cvs)) / (time.perf_counter() - started)

@@ -14,17 +14,20 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Protocol, TypeVar
 
+from embeddings.loader import fingerprint_of
 from embeddings.model import Embedder, Vectors
 from embeddings.representation import Piece, cv_pieces, encode_pieces, job_pieces
 from embeddings.text import TextOptions, model_key
 from schema.database import Connection, connection
 from schema.queries import vectors as q
+from schema.queries.model_sets import coverage
 from schema.queries.models import (
     DimensionMismatchError,
     EmbeddingModel,
     activate_if_none,
     model_by_name,
     register_model,
+    take_over_stale_active,
 )
 from schema.queries.text_profiles import CvText
 from schema.queries.text_terms import CvForTerms
@@ -49,6 +52,7 @@ class EmbedSummary:
     unchanged: int = 0
     skipped_empty: int = 0
     activated: bool = False
+    replaced: str | None = None  # the stale active set this one took over (retrained)
     seconds: float = 0.0  # embedding only
     profiled: int = 0  # job and CV texts profiled for reasons (see text_profiles)
     profile_seconds: float = 0.0
@@ -77,16 +81,22 @@ def embed_pending(
     progress: Progress | None = None,
     text_options: TextOptions | None = None,
     page: int = PAGE,
+    force: bool = False,
 ) -> EmbedSummary:
-    """Embed every job and active CV whose vector under `embedder`'s model is missing or stale.
+    """Embed every job and active CV whose vector under `embedder`'s model is missing or
+    stale (every one with `force`).
 
     Raises `DimensionMismatchError` when the database holds vectors of another dimension
-    for this model name. Empty texts are skipped and counted in `skipped_empty`.
+    for this model name. Empty texts are skipped and counted in `skipped_empty`. When the
+    active set is this model's name made by other weights (retrained in place), this set
+    takes its place once complete.
     """
     options = text_options or TextOptions()
     started = time.perf_counter()
     with connection(url, autocommit=True) as conn:
         model = prepare_model(conn, embedder, options)
+        if force:
+            q.mark_set_stale(conn, model.id)
         summary = EmbedSummary(model.name, model.id, getattr(embedder, "backend", "unknown"))
         total = q.count_pending_jobs(conn, model.id) + q.count_pending_cvs(conn, model.id)
         summary.unchanged = q.count_jobs(conn) + q.count_active_cvs(conn) - total
@@ -98,8 +108,16 @@ def embed_pending(
             texts = [cv_pieces(cv.body, options) for cv in cvs]
             summary.cvs_embedded += run.page(texts, [(c.id, c.content_hash) for c in cvs], "cv")
         summary.activated = activate_if_none(conn, model.id)
+        summary.replaced = _take_over(conn, model)
         _finish(conn, summary, started)
     return summary
+
+
+def _take_over(conn: Connection, model: EmbeddingModel) -> str | None:
+    """The active set's name when `model`, complete, replaced its stale self; else None."""
+    if not coverage(conn)[model.id].complete:
+        return None
+    return model.name if take_over_stale_active(conn, model) else None
 
 
 def _finish(conn: Connection, summary: EmbedSummary, started: float) -> None:
@@ -203,7 +221,8 @@ def embed_cv(
 
 def prepare_model(conn: Connection, embedder: Embedder, options: TextOptions) -> EmbeddingModel:
     """The embedder's model row (registered on first use), after the dimension checks."""
-    model = register_model(conn, model_key(embedder.name, options), embedder.dimension)
+    key = model_key(embedder.name, options)
+    model = register_model(conn, key, embedder.dimension, fingerprint_of(embedder))
     stored = q.stored_dimension(conn, model.id)
     if stored is not None and stored != embedder.dimension:
         raise DimensionMismatchError(

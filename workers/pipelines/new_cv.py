@@ -6,6 +6,7 @@ upload and inline for `jobmatch cv add`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from embeddings.model import Embedder
@@ -45,9 +46,19 @@ def store_cv(url: str, user_id: int, text: str, filename: str | None) -> CV:
         return replace_active_cv(conn, user_id, text, filename=filename)
 
 
-def process_new_cv(url: str, embedder: Embedder, options: TextOptions, cv_id: int) -> ProcessedCv:
-    """Embed the CV, then regenerate its owner's list; nothing when it was replaced."""
+def process_new_cv(
+    url: str,
+    embedder: Embedder,
+    options: TextOptions,
+    cv_id: int,
+    *,
+    also: Sequence[tuple[Embedder, TextOptions]] = (),
+) -> ProcessedCv:
+    """Embed the CV (also under `also`: a running experiment's shadow model), then
+    regenerate its owner's list; nothing when it was replaced."""
     embedded = embed_cv(url, embedder, cv_id, text_options=options)
+    for other, other_options in also:
+        embed_cv(url, other, cv_id, text_options=other_options)
     with connection(url) as conn:
         owner = active_cv_owner(conn, cv_id)
     if owner is None:

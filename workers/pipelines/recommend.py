@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from embeddings.topk import normalise
 from schema.database import Connection, connection
 from schema.queries import generation_reads as q
 from schema.queries.models import EmbeddingModel, active_model
+from workers.pipelines.experiments import serving_arms
 from workers.pipelines.recommend_catalog import load_catalog
 from workers.pipelines.recommend_feedback import with_feedback
 from workers.pipelines.recommend_options import RecommendOptions
@@ -97,18 +99,18 @@ def generate(
         # Scoring reads stored profiles (reasons) and word counts (the lexical score):
         # make any that are missing first (new texts, or all after their rules changed).
         summary.profiled = prepare_texts(conn)
-        users, vectors = q.users_to_recommend(
-            conn, model.id, model.dimension, user_ids=user_ids, shard=shard, shards=shards
+        read_users = partial(
+            q.users_to_recommend, conn, user_ids=user_ids, shard=shard, shards=shards
         )
-        if options.feedback:
-            vectors = with_feedback(conn, model, users, vectors)
-        if not users:
+        run = partial(_Run, url, conn, options=options, now=now, summary=summary, progress=progress)
+        for arm_model, arm in serving_arms(conn, model):  # one, or two during an experiment
+            users, vectors = read_users(arm_model.id, arm_model.dimension, arm=arm)
+            if users:
+                if options.feedback:
+                    vectors = with_feedback(conn, arm_model, users, vectors)
+                run(model=arm_model).execute(users, vectors)
+        if summary.users == 0:
             summary.skipped = "no user has a CV embedded under the active model"
-            return summary
-        run = _Run(
-            url, conn, model=model, options=options, now=now, summary=summary, progress=progress
-        )
-        run.execute(users, vectors)
     return summary
 
 

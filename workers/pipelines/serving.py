@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from embeddings.loader import ModelLoader, ModelUnavailableError
+from embeddings.loader import ModelLoader, ModelUnavailableError, fingerprint_of
 from embeddings.model import Embedder
 from embeddings.text import TextOptions, parse_model_key
 from schema.database import connection
+from schema.queries.experiments import running_experiment
 from schema.queries.models import EmbeddingModel, active_model
 
 
@@ -59,14 +60,32 @@ class Embedders:
         choice = serving_model(url, self.default_model)
         return self.load(choice.name), choice.options
 
+    def experiment_shadow(self, url: str) -> tuple[Embedder, TextOptions] | None:
+        """The running experiment's shadow model, whose set must stay as current as the
+        active one's (its users' lists are made from it); None when none runs."""
+        with connection(url) as conn:
+            running = running_experiment(conn)
+        if running is None:
+            return None
+        name, options = parse_model_key(running.model)
+        embedder = self.load(name)
+        return (embedder, options) if embedder.name == name else None
+
     def for_queries(self, model: EmbeddingModel) -> Embedder | None:
         """An embedder that encodes queries comparable with `model`'s stored vectors, or
-        None when this process cannot load it or it is another model."""
+        None when this process cannot load it, it is another model, or other weights."""
+        if model.stale:
+            # Weights retrained in place: new queries against the old vectors would rank
+            # nonsense, so none are encoded until the new set replaces the stale one.
+            return None
         name = parse_model_key(model.name)[0]
         try:
-            embedder = self.load(name)
+            embedder = self.load(name)  # a folder changed on disk is read anew
         except ModelUnavailableError:
             return None
         if embedder.name != name or embedder.dimension != model.dimension:
+            return None
+        loaded = fingerprint_of(embedder)
+        if loaded is not None and model.fingerprint is not None and loaded != model.fingerprint:
             return None
         return embedder
