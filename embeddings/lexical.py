@@ -163,6 +163,15 @@ class LexicalIndex:
         shape = (len(table), len(self.vocabulary))
         return _canonical(sp.csr_matrix((data, (rows[chosen], at[chosen])), shape=shape))
 
+    def add_scores(
+        self, scores: npt.NDArray[np.float32], cvs: sp.csr_matrix, weight: float
+    ) -> None:
+        """`scores += weight × self.scores(cvs)`, in place, by the compiled kernel (the
+        nightly run's inner loop; `embeddings.lexical_kernel`)."""
+        from embeddings.lexical_kernel import add_weighted_rows  # numba: nightly only
+
+        add_weighted_rows(scores, cvs, self._weights, weight)
+
     def scores(self, cvs: sp.csr_matrix, *, weight: float = 1.0) -> npt.NDArray[np.float32]:
         """(CVs × jobs) BM25 of each CV's words in each job, over the CV's best job, times
         `weight` (applied in the same pass: the nightly run adds it to the cosines)."""

@@ -81,3 +81,16 @@ def test_cv_rows_pick_each_cvs_own_words_in_a_block() -> None:
     for row, alone in enumerate(one_by_one):
         assert block[row].indices.tolist() == alone.indices.tolist()
     assert [alone.nnz for alone in one_by_one] == [2, 0, 2]
+
+
+def test_the_compiled_kernel_adds_what_the_sparse_product_gives() -> None:
+    index = LexicalIndex([term_counts(j) for j in JOBS], query_terms=3)
+    cvs = index.cv_rows(
+        [term_counts(cv) for cv in ("python django spark", "zzz", "chef kitchen nurse")]
+    )
+    cosines = np.random.default_rng(3).random((3, len(JOBS)), dtype=np.float32)
+    expected = cosines + index.scores(cvs, weight=0.3)
+    index.add_scores(cosines, cvs, 0.3)
+    assert np.array_equal(cosines, expected)
+    with pytest.raises(ValueError, match="do not fit"):
+        index.add_scores(np.zeros((2, len(JOBS)), np.float32), cvs, 0.3)

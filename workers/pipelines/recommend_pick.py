@@ -97,7 +97,7 @@ class Picker:
         in [-1, 1] like a cosine, for every job of the catalog (`embeddings.lexical`)."""
         weight = self.options.lexical_weight
         if weight and terms is not None:
-            scores += self.catalog.lexicon.scores(terms, weight=weight)
+            self.catalog.lexicon.add_scores(scores, terms, weight)
             scores *= self._scale
 
     def _ban(self, user_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
