@@ -3,12 +3,13 @@ and any feed reader reads the feed at its secret address."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import PathParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from schema.queries.notifications import notification_state
@@ -16,7 +17,7 @@ from schema.queries.users import User
 from server.routes.common import CurrentUser, Db, error_responses, with_errors
 from server.schemas import FeedTurnedOn, Notifications
 from server.throttle import Throttle, ip_of
-from workers.pipelines.feed import feed_for_token
+from workers.pipelines.feed import MAX_FEED_TOKEN, feed_for_token
 from workers.pipelines.notifications import (
     feed_url,
     turn_off_digest,
@@ -26,6 +27,10 @@ from workers.pipelines.notifications import (
 )
 from workers.settings import Settings
 
+FeedToken = Annotated[
+    str,
+    PathParameter(min_length=1, max_length=MAX_FEED_TOKEN, description="the feed's secret token"),
+]
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 NO_FEED = "no feed at this address: it was never issued, was replaced or was turned off"
 FEED_ON = (
@@ -67,7 +72,7 @@ class FeedsController(Controller):
         },
     )
     def feed(
-        self, request: Request[Any, Any, Any], db: Db, state: State, token: str
+        self, request: Request[Any, Any, Any], db: Db, state: State, token: FeedToken
     ) -> Response[bytes]:
         """The person's top 20 matches, each with its score and reason. An unknown, replaced
         or turned-off address is a 404, whichever it is; guessing is throttled (429)."""
