@@ -68,7 +68,7 @@ class FeedsController(Controller):
             200: ResponseSpec(
                 str, media_type="application/atom+xml", description="an Atom 1.0 feed"
             ),
-            **error_responses(404, 429, 503),
+            **error_responses(400, 404, 429, 503),
         },
     )
     def feed(
