@@ -23,7 +23,7 @@ from server.demo import DemoLoad, embed_and_recommend, load_demo
 from tests.fakes import FakeEmbedder, immediate_tasks
 from tests.integration.recommend_data import add_job
 from tests.smtp_server import PASSWORD, USER, Inbox, free_port, local_ca, smtp_server
-from tests.web.helpers import web_client
+from tests.web.helpers import post_form, sign_up, web_client
 from workers.pipelines.digest import DEPTH, DigestError, send_digests
 from workers.pipelines.notifications import turn_on_digest
 from workers.pipelines.serving import Embedders
@@ -316,3 +316,28 @@ def test_the_cli_dry_run_says_who_would_get_what(  # noqa: PLR0917 (fixtures)
     assert _sent_jobs(conn, demo.users[1].id) == set()
     assert main(["digest"]) == 2
     assert "JOBMATCH_SMTP_URL is not set" in capsys.readouterr().err
+
+
+def test_the_api_and_the_page_turn_the_digest_on_and_off(
+    conn: Connection, db_url: str, tmp_path: Path, demo: DemoLoad
+) -> None:
+    maya = demo.users[0]
+    auth = {"Authorization": f"Bearer {maya.token}"}
+    with web_client(db_url, tmp_path / "web") as client:
+        on = client.post("/api/v1/users/me/notifications/digest", headers=auth)
+        assert on.status_code == 200
+        assert (on.json()["digest"], on.json()["digest_email"]) == (True, maya.email)
+        assert notification_state(conn, maya.id).digest_enabled
+        off = client.delete("/api/v1/users/me/notifications/digest", headers=auth)
+        assert off.status_code == 204
+        assert not notification_state(conn, maya.id).digest_enabled
+        assert client.post("/api/v1/users/me/notifications/digest").status_code == 401
+
+        sign_up(client, "web@example.com")
+        page = client.get("/notifications")
+        assert "The digest is <strong>off</strong>" in page.text
+        assert "sends no e-mail yet" in page.text  # no JOBMATCH_SMTP_URL here
+        turned = post_form(client, "/notifications/digest", {}, page="/notifications")
+        assert "The digest is <strong>on</strong>" in turned.text
+        turned = post_form(client, "/notifications/digest/off", {}, page="/notifications")
+        assert "The digest is <strong>off</strong>" in turned.text
