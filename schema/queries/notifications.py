@@ -52,38 +52,63 @@ class DigestRecipient:
 
 
 # The person's list is read here and nowhere else in this module: when lists are keyed by
-# a named CV, pointing this at the active CV's list is the one change needed. Ranks count
-# the list's jobs that still exist (as the API's page does); an expired list and jobs the
-# person voted down are left out.
-_MATCHES_SQL = (
-    "SELECT r.rank, r.score, r.reason, j.id AS job_id, j.title, j.company, j.location,"
-    " j.remote, j.url, j.posted_at, j.updated_at, r.generated_at"
-    " FROM job_recommendations r JOIN jobs j ON j.id = r.job_id"
-    " WHERE r.user_id = %(user_id)s AND r.expires_at > now()"
-    " AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.user_id = r.user_id"
-    "                 AND f.job_id = r.job_id AND f.vote = 'down')"
+# a named CV, pointing `_TOP_SQL` at the active CV's list is the one change needed. As the
+# API's page (list_pages.py): ranks count the list's jobs that still exist and that the
+# person has not voted down, an expired list counts as none, each job is fetched by its
+# key (the OFFSET 0 keeps the planner from hashing a scan of `jobs`, which the
+# `job_recommendations` view did: a scan of the catalog per person), and reasons are
+# written from the stored evidence only for the rows returned.
+_TOP_SQL = (
+    "SELECT row_number() OVER (ORDER BY e.position) AS rank, e.score, e.evidence, e.fit,"
+    " j.id AS job_id, j.title, j.company, j.location, j.remote, j.url, j.posted_at,"
+    " j.updated_at, l.generated_at"
+    " FROM recommendation_lists l"
+    " CROSS JOIN LATERAL unnest(l.job_ids, l.scores, l.evidence, l.fits) WITH ORDINALITY"
+    "   AS e (job_id, score, evidence, fit, position)"
+    " JOIN LATERAL (SELECT * FROM jobs WHERE jobs.id = e.job_id OFFSET 0) j ON true"
+    " WHERE l.user_id = %(user_id)s AND l.expires_at > now()"
+    " AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.user_id = l.user_id"
+    "                 AND f.job_id = e.job_id AND f.vote = 'down')"
+    " ORDER BY e.position LIMIT %(limit)s"
 )
+_CV_PROFILE = (
+    "SELECT p.term_keys, p.quote_text, p.quote_starts, p.quote_ends"
+    " FROM recommendation_lists l JOIN cv_text_profiles p ON p.cv_id = l.cv_id"
+    " WHERE l.user_id = %(user_id)s"
+)
+
+
+def _matches_sql(where: str = "true") -> str:
+    """The top `limit` of the list that pass `where` (over `top`), reasons written."""
+    return (
+        f"WITH cv AS MATERIALIZED ({_CV_PROFILE})"
+        " SELECT top.rank, top.score, jobmatch_reason(top.evidence, top.fit,"
+        "   jp.term_keys, jp.shown, jp.quote_text, jp.quote_starts, jp.quote_ends,"
+        "   cv.term_keys, cv.quote_text, cv.quote_starts, cv.quote_ends) AS reason,"
+        " top.job_id, top.title, top.company, top.location, top.remote, top.url,"
+        " top.posted_at, top.updated_at, top.generated_at"
+        f" FROM ({_TOP_SQL}) AS top"
+        " LEFT JOIN job_text_profiles jp ON jp.job_id = top.job_id"
+        " LEFT JOIN cv ON true"
+        f" WHERE {where} ORDER BY top.rank"
+    )
 
 
 def top_matches(conn: Connection, user_id: int, limit: int) -> list[Match]:
     """The first `limit` matches of the person's stored list, best first."""
     with conn.cursor(row_factory=class_row(Match)) as cur:
-        cur.execute(
-            f"{_MATCHES_SQL} ORDER BY r.rank LIMIT %(limit)s", {"user_id": user_id, "limit": limit}
-        )
+        cur.execute(_matches_sql(), {"user_id": user_id, "limit": limit})
         return cur.fetchall()
 
 
 def unsent_top_matches(conn: Connection, user_id: int, depth: int) -> list[Match]:
     """Those of the person's first `depth` matches that no digest has carried yet."""
+    unsent = (
+        "NOT EXISTS (SELECT 1 FROM digest_sent_jobs s"
+        " WHERE s.user_id = %(user_id)s AND s.job_id = top.job_id)"
+    )
     with conn.cursor(row_factory=class_row(Match)) as cur:
-        cur.execute(
-            f"SELECT * FROM ({_MATCHES_SQL} ORDER BY r.rank LIMIT %(depth)s) AS top"
-            " WHERE NOT EXISTS (SELECT 1 FROM digest_sent_jobs s"
-            "                   WHERE s.user_id = %(user_id)s AND s.job_id = top.job_id)"
-            " ORDER BY top.rank",
-            {"user_id": user_id, "depth": depth},
-        )
+        cur.execute(_matches_sql(unsent), {"user_id": user_id, "limit": depth})
         return cur.fetchall()
 
 
