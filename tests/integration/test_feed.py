@@ -159,3 +159,11 @@ def test_the_web_page_turns_the_feed_on_and_off(client: TestClient[Any]) -> None
     assert off.status_code == 200  # followed the redirect
     assert "Your feed is <strong>off</strong>" in off.text
     assert client.get(urlsplit(url).path).status_code == 404
+
+
+def test_guessing_feed_addresses_is_throttled(client: TestClient[Any]) -> None:
+    statuses = [client.get(f"/api/v1/feeds/guess-{n}").status_code for n in range(25)]
+    assert statuses[0] == 404
+    assert statuses[-1] == 429  # past the bad-token limit of the address (20 a minute)
+    refused = client.get("/api/v1/feeds/guess-again")
+    assert int(refused.headers["retry-after"]) >= 1
