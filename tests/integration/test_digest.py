@@ -341,3 +341,22 @@ def test_the_api_and_the_page_turn_the_digest_on_and_off(
         assert "The digest is <strong>on</strong>" in turned.text
         turned = post_form(client, "/notifications/digest/off", {}, page="/notifications")
         assert "The digest is <strong>off</strong>" in turned.text
+
+
+def test_an_address_the_server_cannot_carry_fails_only_that_persons_mail(
+    conn: Connection, demo: DemoLoad, make_tasks: Any
+) -> None:
+    maya, ines = demo.users[0], demo.users[2]
+    conn.execute(
+        "UPDATE users SET email = 'inês@demo.jobmatch.dev' WHERE id = %(id)s", {"id": ines.id}
+    )
+    turn_on_digest(conn, maya.id)
+    turn_on_digest(conn, ines.id)
+    with smtp_server() as smtp:  # no SMTPUTF8: a non-ASCII address cannot be sent
+        make_tasks(_plain_smtp(smtp.port)).send_digests()
+    assert [e.rcpt_tos for e in smtp.inbox.received] == [[maya.email]]
+    (status, counts, error) = _runs(conn)[-1]
+    assert (status, counts["sent"], counts["failed"]) == ("failed", 1, 1)
+    assert error is not None
+    assert f"were refused, to be retried next run: user {ines.id}: " in error
+    assert _sent_jobs(conn, ines.id) == set()

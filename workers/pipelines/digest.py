@@ -32,6 +32,15 @@ from workers.settings import DEFAULT_PUBLIC_URL, Settings, SmtpServer
 DEPTH = 10
 SMTP_TIMEOUT_S = 30.0
 NOT_CONFIGURED = "JOBMATCH_SMTP_URL not set"
+# Failures of one person's mail, after which the session still serves the others: the
+# server refused the recipient, the sender or the message, or cannot carry the address
+# (a non-ASCII one to a server without SMTPUTF8), or the address cannot be written.
+ONE_PERSON = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPResponseException,
+    smtplib.SMTPNotSupportedError,
+    ValueError,
+)
 
 
 class DigestError(RuntimeError):
@@ -122,23 +131,23 @@ def _send_each(
     public_url = settings.public_url or DEFAULT_PUBLIC_URL
     with connection(url, autocommit=True, vectors=False) as conn:
         for recipient, matches in due:
-            message = compose_digest(
-                recipient, matches, public_url=public_url, mail_from=settings.mail_from
-            )
             try:
+                message = compose_digest(
+                    recipient, matches, public_url=public_url, mail_from=settings.mail_from
+                )
                 client.send_message(message)
-            except smtplib.SMTPServerDisconnected as error:
-                why = f"the SMTP server dropped the connection: {error}"
-                raise DigestError(why, summary) from error
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
+            except ONE_PERSON as error:
                 summary.failures[recipient.user_id] = _answer(error)
                 continue
+            except OSError as error:  # smtplib's errors are OSErrors too: these are the rest
+                why = f"the SMTP server stopped answering: {_reason(error)}"
+                raise DigestError(why, summary) from error
             record_digest(conn, recipient.user_id, [m.job_id for m in matches])
             summary.sent += 1
             summary.jobs_sent += len(matches)
 
 
-def _answer(error: smtplib.SMTPException) -> str:
+def _answer(error: Exception) -> str:
     """The server's reply to a refused mail, in one line."""
     text: bytes | str
     if isinstance(error, smtplib.SMTPRecipientsRefused):
@@ -146,7 +155,7 @@ def _answer(error: smtplib.SMTPException) -> str:
     elif isinstance(error, smtplib.SMTPResponseException):
         code, text = error.smtp_code, error.smtp_error
     else:
-        return str(error)
+        return f"{type(error).__name__}: {error}"
     reply = text.decode(errors="replace") if isinstance(text, bytes) else text
     return f"{code} {' '.join(reply.split())}"
 
