@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import smtplib
 import sys
 import time
@@ -166,7 +167,8 @@ def main() -> None:
         build(url, args.users, args.jobs)
         took = compare_reads(url)
         people = args.users
-        print(f"{people:,} people, {args.jobs:,} jobs, lists of {LIST_LENGTH}")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"{people:,} people, {args.jobs:,} jobs, lists of {LIST_LENGTH}; load {load}")
         print(
             f"what is due: digest read {took['digest'] * 1000 / people:.3f} ms a person,"
             f" the page filtered in Python {took['naive'] * 1000 / people:.3f} ms:"
