@@ -14,6 +14,7 @@ each, so consumers on several hosts share it.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from workers.settings import Settings
 
 SHARD_USERS = 2000  # users per generation shard: about a second of scoring each
 RECOVER = "recover_interrupted_runs"
+log = logging.getLogger("jobmatch.tasks")
 # The lock each manual trigger's task runs under: a trigger while it is held, or while
 # an earlier trigger is still queued, joins that run.
 TRIGGER_LOCKS = {
@@ -228,6 +230,8 @@ def digest_work(url: str, settings: Settings, counts: Counts) -> None:
             counts.update(error.summary.counts())
         raise
     counts.update(summary.counts())
+    if summary.skipped:
+        log.info("%s skipped: %s", TaskName.SEND_DIGESTS.value, summary.skipped)
     summary.raise_if_failed()
 
 

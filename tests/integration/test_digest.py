@@ -317,6 +317,14 @@ def test_the_cli_dry_run_says_who_would_get_what(  # noqa: PLR0917 (fixtures)
     assert main(["digest"]) == 2
     assert "JOBMATCH_SMTP_URL is not set" in capsys.readouterr().err
 
+    with smtp_server() as smtp:
+        monkeypatch.setenv("JOBMATCH_SMTP_URL", f"smtp+plain://127.0.0.1:{smtp.port}")
+        assert main(["digest", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["sent"] == 1
+    assert [e.rcpt_tos for e in smtp.inbox.received] == [[demo.users[1].email]]
+    assert _sent_jobs(conn, demo.users[1].id) == set(expected)
+    assert _runs(conn)[-1][0] == "succeeded"
+
 
 def test_the_api_and_the_page_turn_the_digest_on_and_off(
     conn: Connection, db_url: str, tmp_path: Path, demo: DemoLoad
