@@ -19,31 +19,21 @@ import pytest
 from schema.database import Connection
 from schema.queries.notifications import notification_state, top_matches
 from server.cli.main import main
-from server.demo import DemoLoad, embed_and_recommend, load_demo
-from tests.fakes import FakeEmbedder, immediate_tasks
+from server.demo import DemoLoad, embed_and_recommend
+from tests.fakes import immediate_tasks
+from tests.integration.notify_data import FROM, PUBLIC, demo_with_lists, fake_embedders
 from tests.integration.recommend_data import add_job
-from tests.smtp_server import PASSWORD, USER, Inbox, free_port, local_ca, smtp_server
+from tests.smtp_server import Inbox, free_port, smtp_server
 from tests.web.helpers import post_form, sign_up, web_client
-from workers.pipelines.digest import DEPTH, DigestError, send_digests
+from workers.pipelines.digest import DEPTH
 from workers.pipelines.notifications import turn_on_digest
-from workers.pipelines.serving import Embedders
-from workers.settings import Settings, SmtpServer
+from workers.settings import SmtpServer
 from workers.tasks import Tasks
-
-FROM = "jobmatch <digest@jobmatch.test>"
-PUBLIC = "https://jobs.example.org"
 
 
 @pytest.fixture
 def demo(db_url: str, tmp_path: Path) -> DemoLoad:
-    """The demo's jobs and three people, each with a stored list (fake embedder)."""
-    loaded = load_demo(db_url)
-    embed_and_recommend(db_url, _embedders(tmp_path), say=lambda _: None)
-    return loaded
-
-
-def _embedders(home: Path) -> Embedders:
-    return Embedders("fake", home / "models", fixed=FakeEmbedder())
+    return demo_with_lists(db_url, tmp_path)
 
 
 def _plain_smtp(port: int) -> SmtpServer:
@@ -163,7 +153,7 @@ def test_a_later_run_sends_only_what_is_new(
         ).fetchone()
         assert cv is not None
         new_job = add_job(conn, None, None, title="Exactly your next job", description=str(cv[0]))
-        embed_and_recommend(db_url, _embedders(tmp_path), say=lambda _: None)
+        embed_and_recommend(db_url, fake_embedders(tmp_path), say=lambda _: None)
         tasks.send_digests()
     assert len(smtp.inbox.received) == 2
     fresh = [m for m in top_matches(conn, maya.id, DEPTH) if m.job_id not in first]
@@ -249,52 +239,6 @@ def test_one_refused_mail_does_not_stop_the_others(
     assert [e.rcpt_tos for e in inbox.received] == [[tomas.email], [maya.email]]
     (status, counts, _) = _runs(conn)[-1]
     assert (status, counts["sent"], counts["nothing_new"]) == ("succeeded", 1, 1)
-
-
-def _tls_settings(tmp_path: Path, port: int, security: str, password: str) -> Settings:
-    smtp = SmtpServer("127.0.0.1", port, security, username=USER, password=password)
-    return Settings(home=tmp_path, smtp=smtp, mail_from=FROM, public_url=PUBLIC)
-
-
-def test_starttls_with_a_login(
-    conn: Connection, db_url: str, tmp_path: Path, demo: DemoLoad
-) -> None:
-    turn_on_digest(conn, demo.users[0].id)
-    ca = local_ca()
-    with smtp_server(starttls=ca.server, require_login=True) as smtp:
-        wrong = _tls_settings(tmp_path, smtp.port, "starttls", "not-the-password")
-        with pytest.raises(DigestError, match="refused the credentials") as refused:
-            send_digests(db_url, wrong, tls_context=ca.client)
-        assert "not-the-password" not in str(refused.value)
-        right = _tls_settings(tmp_path, smtp.port, "starttls", PASSWORD)
-        with pytest.raises(DigestError, match="certificate verify failed"):
-            send_digests(db_url, right)  # the system's CAs do not know the test CA
-        summary = send_digests(db_url, right, tls_context=ca.client)
-    assert (summary.sent, summary.jobs_sent) == (1, DEPTH)
-    assert smtp.inbox.logins == [USER]
-    assert len(smtp.inbox.received) == 1
-
-
-def test_smtps_with_a_login(conn: Connection, db_url: str, tmp_path: Path, demo: DemoLoad) -> None:
-    turn_on_digest(conn, demo.users[0].id)
-    ca = local_ca()
-    with smtp_server(implicit_tls=ca.server, require_login=True) as smtp:
-        settings = _tls_settings(tmp_path, smtp.port, "tls", PASSWORD)
-        summary = send_digests(db_url, settings, tls_context=ca.client)
-    assert summary.sent == 1
-    assert smtp.inbox.logins == [USER]
-
-
-def test_smtp_never_falls_back_to_plain_text(
-    conn: Connection, db_url: str, tmp_path: Path, demo: DemoLoad
-) -> None:
-    turn_on_digest(conn, demo.users[0].id)
-    with smtp_server() as smtp:  # offers no STARTTLS
-        settings = _tls_settings(tmp_path, smtp.port, "starttls", PASSWORD)
-        with pytest.raises(DigestError, match="does not offer STARTTLS"):
-            send_digests(db_url, settings)
-    assert smtp.inbox.received == []
-    assert smtp.inbox.logins == []
 
 
 def test_the_cli_dry_run_says_who_would_get_what(  # noqa: PLR0917 (fixtures)

@@ -14,21 +14,16 @@ from urllib.parse import urlsplit
 import pytest
 from litestar.testing import TestClient
 
-from server.demo import DemoLoad, embed_and_recommend, load_demo
-from tests.fakes import FakeEmbedder
+from server.demo import DemoLoad
+from tests.integration.notify_data import demo_with_lists
 from tests.web.helpers import post_form, sign_up, web_client
-from workers.pipelines.serving import Embedders
 
 A = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
 def demo(db_url: str, tmp_path: Path) -> DemoLoad:
-    """The demo's jobs and three people, each with a stored list (fake embedder)."""
-    loaded = load_demo(db_url)
-    embedders = Embedders("fake", tmp_path / "models", fixed=FakeEmbedder())
-    embed_and_recommend(db_url, embedders, say=lambda _: None)
-    return loaded
+    return demo_with_lists(db_url, tmp_path)
 
 
 @pytest.fixture
