@@ -25,6 +25,7 @@ from server.routes.common import TaskQueue
 from server.routes.feedback import FeedbackController
 from server.routes.health import HealthController
 from server.routes.jobs import JobsController
+from server.routes.notifications import FeedsController, NotificationsController
 from server.routes.saved import SavedJobsController
 from server.routes.tokens import TokensController
 from server.routes.users import UsersController
@@ -55,6 +56,8 @@ CONTROLLERS = (
     FeedbackController,
     AdminController,
     TokensController,
+    NotificationsController,
+    FeedsController,
 )
 
 

@@ -288,3 +288,20 @@ def job_from_row(row: Any) -> Job:
         posted_at=row.posted_at,
         snippet=row.snippet,
     )
+
+
+class Notifications(msgspec.Struct):
+    """The caller's feed and digest: both off until turned on."""
+
+    feed: bool
+    feed_enabled_at: datetime | None
+    digest: bool
+    digest_email: str
+    last_digest_at: datetime | None
+    # Whether this install sends mail at all (JOBMATCH_SMTP_URL set where the API runs).
+    mail_configured: bool
+
+
+class FeedTurnedOn(msgspec.Struct):
+    url: str
+    detail: str

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import platformdirs
 
@@ -13,6 +14,7 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # The daily scrape's default sources; The Muse may be added with JOBMATCH_SOURCES.
 DEFAULT_SOURCES = ("remoteok", "remotive", "arbeitnow", "adzuna")
 KNOWN_SOURCES = (*DEFAULT_SOURCES, "themuse")
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"  # where `jobmatch up` serves the web app
 
 
 class SettingsError(ValueError):
@@ -28,6 +30,24 @@ class Schedule:
     cleanup_jobs: tuple[int, int] = (0, 10)
     scrape: tuple[int, int] = (6, 0)
     recommend: tuple[int, int] = (7, 0)
+    digest: tuple[int, int] = (8, 0)
+
+
+# How each JOBMATCH_SMTP_URL scheme secures the connection, and its default port.
+SMTP_SCHEMES = {"smtp": ("starttls", 587), "smtps": ("tls", 465), "smtp+plain": ("none", 25)}
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where the digest is sent (`JOBMATCH_SMTP_URL`): `smtp://` upgrades with STARTTLS
+    (required), `smtps://` is TLS from the start, `smtp+plain://` a local relay without
+    TLS (never with credentials)."""
+
+    host: str
+    port: int
+    security: str  # starttls | tls | none
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -48,6 +68,13 @@ class Settings:
     secret_key: str | None = None
     source_urls: Mapping[str, str] = field(default_factory=dict)
     schedule: Schedule = field(default_factory=Schedule)
+    # The e-mail digest: off while `smtp` is None.
+    smtp: SmtpServer | None = None
+    mail_from: str = "jobmatch@localhost"
+    # The address people reach the web app at, for links in mails and feeds (no trailing
+    # slash); unset, the API answers with the address it was asked at, mails with
+    # `DEFAULT_PUBLIC_URL`.
+    public_url: str | None = None
 
     @property
     def pgdata(self) -> Path:
@@ -73,6 +100,9 @@ class Settings:
             secret_key=env.get("JOBMATCH_SECRET_KEY") or None,
             source_urls=_parse_source_urls(env.get("JOBMATCH_SOURCE_URLS")),
             schedule=_parse_schedule(env),
+            smtp=_parse_smtp_url(env.get("JOBMATCH_SMTP_URL")),
+            mail_from=env.get("JOBMATCH_MAIL_FROM") or "jobmatch@localhost",
+            public_url=_parse_public_url(env.get("JOBMATCH_PUBLIC_URL")),
         )
 
 
@@ -129,3 +159,43 @@ def _parse_schedule(env: Mapping[str, str]) -> Schedule:
         if env.get(variable):
             times[name] = _parse_time(variable, env[variable])
     return Schedule(**times)
+
+
+def _parse_smtp_url(value: str | None) -> SmtpServer | None:
+    """`smtp://user:pass@host:port` and the like (see `SmtpServer`); None when unset."""
+    if not value:
+        return None
+    # Never echo the URL back: it may hold a password.
+    usage = (
+        "JOBMATCH_SMTP_URL must look like smtp://user:password@host:587 (STARTTLS), "
+        "smtps://user:password@host:465 (TLS) or smtp+plain://host:25 (a local relay)"
+    )
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as error:
+        raise SettingsError(usage) from error
+    if parts.scheme not in SMTP_SCHEMES or not parts.hostname or parts.path not in ("", "/"):
+        raise SettingsError(usage)
+    security, default_port = SMTP_SCHEMES[parts.scheme]
+    username = unquote(parts.username) if parts.username else None
+    if username and security == "none":
+        raise SettingsError("JOBMATCH_SMTP_URL: credentials need smtp:// or smtps:// (TLS)")
+    return SmtpServer(
+        host=parts.hostname,
+        port=port or default_port,
+        security=security,
+        username=username,
+        password=unquote(parts.password) if parts.password is not None else None,
+    )
+
+
+def _parse_public_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(
+            f"JOBMATCH_PUBLIC_URL must be the web app's http(s):// address, got {value!r}"
+        )
+    return value.strip().rstrip("/")

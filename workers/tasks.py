@@ -14,6 +14,7 @@ each, so consumers on several hosts share it.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from schema.database import connection
 from schema.queries.generation_reads import count_users_to_recommend
 from schema.queries.models import active_model
 from workers.pipelines.cleanup import CLEANUP_PARTS, cleanup
+from workers.pipelines.digest import DigestError, send_digests
 from workers.pipelines.embed import embed_pending
 from workers.pipelines.new_cv import process_new_cv
 from workers.pipelines.recommend import generate, generate_for_user
@@ -37,6 +39,7 @@ from workers.settings import Settings
 
 SHARD_USERS = 2000  # users per generation shard: about a second of scoring each
 RECOVER = "recover_interrupted_runs"
+log = logging.getLogger("jobmatch.tasks")
 # The lock each manual trigger's task runs under: a trigger while it is held, or while
 # an earlier trigger is still queued, joins that run.
 TRIGGER_LOCKS = {
@@ -65,6 +68,7 @@ class Tasks:
     cleanup_saved_jobs: Callable[[], object]
     cleanup_recommendations: Callable[[], object]
     cleanup_jobs: Callable[[], object]
+    send_digests: Callable[[], object]
     retry: RetryPolicy = DEFAULT_POLICY
 
     def enqueue(self, task: str, args: list[object]) -> bool:
@@ -128,6 +132,7 @@ class _Registrar:
             scrape_and_embed=self.periodic(TaskName.SCRAPE_AND_EMBED, self._scrape_and_embed),
             embed_all=self.task(TaskName.EMBED_ALL, self._embed_all),
             **self._cleanup_tasks(),
+            send_digests=self.periodic(TaskName.SEND_DIGESTS, self._send_digests),
             retry=self.retry,
         )
         # Every minute: runs whose worker died are closed and queued again.
@@ -196,6 +201,11 @@ class _Registrar:
             summary = embed_pending(self.url, embedder, text_options=options)
             counts["embedded_shadow"] = summary.as_counts()
 
+    def _send_digests(self) -> None:
+        self.guarded(
+            TaskName.SEND_DIGESTS, lambda counts: digest_work(self.url, self.settings, counts)
+        )
+
     def _cleanup_tasks(self) -> dict[str, Any]:
         made: dict[str, Any] = {}
         for name, parts in CLEANUP_PARTS.items():
@@ -208,6 +218,21 @@ class _Registrar:
             scheduled = name is not TaskName.CLEANUP_ALL
             made[name.value] = self.periodic(name, run) if scheduled else self.task(name, run)
         return made
+
+
+def digest_work(url: str, settings: Settings, counts: Counts) -> None:
+    """Send the digests, their counts recorded; a failure (the server unusable, or some
+    mails refused) fails the run with what was sent, and the next run retries the rest."""
+    try:
+        summary = send_digests(url, settings)
+    except DigestError as error:
+        if error.summary is not None:
+            counts.update(error.summary.counts())
+        raise
+    counts.update(summary.counts())
+    if summary.skipped:
+        log.info("%s skipped: %s", TaskName.SEND_DIGESTS.value, summary.skipped)
+    summary.raise_if_failed()
 
 
 def _fan_out(url: str, shard_task: Callable[[int, int], object], counts: Counts) -> None:

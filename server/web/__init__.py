@@ -20,6 +20,7 @@ from server.web.auth import (
     provide_person,
 )
 from server.web.browse import BrowseController
+from server.web.notifications import NotificationsController, UnsubscribeController
 from server.web.profile import ProfileController
 from server.web.recommended import RecommendedController
 from server.web.tokens import TokensController
@@ -49,6 +50,8 @@ def web_router() -> Router:
             BrowseController,
             ProfileController,
             TokensController,
+            NotificationsController,
+            UnsubscribeController,
             AdminPageController,
         ],
         dependencies={

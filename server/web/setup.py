@@ -26,8 +26,10 @@ from workers.settings import Settings
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-# The API is authenticated by bearer tokens, never by cookies: CSRF cannot reach it.
-CSRF_EXEMPT = ["^/api/", "^/schema"]
+# The API is authenticated by bearer tokens, never by cookies: CSRF cannot reach it. An
+# unsubscribe link's token is its only credential, and mail programs POST to it
+# themselves (RFC 8058), without any form.
+CSRF_EXEMPT = ["^/api/", "^/schema", "^/unsubscribe/"]
 CSRF_FIELD = "_csrf_token"  # the form field Litestar's CSRF middleware reads
 CSRF_HEADER = "x-csrftoken"  # the header htmx requests carry instead
 FAVICON = "<link rel='icon' type='image/svg+xml' href='/static/favicon.svg'>"

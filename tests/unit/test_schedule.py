@@ -38,7 +38,8 @@ def test_design_times(tmp_path: Path) -> None:
     assert _due(tasks, 0, 10) == {"cleanup_jobs"}
     assert _due(tasks, 6, 0) == {"scrape_and_embed"}
     assert _due(tasks, 7, 0) == {"generate_all_recommendations"}
-    quiet = [(0, 1), (0, 6), (5, 59), (6, 1), (7, 1), (12, 0), (23, 59)]
+    assert _due(tasks, 8, 0) == {"send_digests"}  # after the lists are made
+    quiet = [(0, 1), (0, 6), (5, 59), (6, 1), (7, 1), (8, 1), (12, 0), (23, 59)]
     assert all(_due(tasks, h, m) == set() for h, m in quiet)
 
 
@@ -47,6 +48,9 @@ def test_times_move_with_the_environment() -> None:
     tasks = _tasks(settings)
     assert _due(tasks, 5, 30) == {"generate_all_recommendations"}
     assert _due(tasks, 7, 0) == set()
+    moved = _tasks(Settings.from_env({"JOBMATCH_AT_DIGEST": "09:15", "JOBMATCH_HOME": "/tmp/x"}))
+    assert _due(moved, 9, 15) == {"send_digests"}
+    assert _due(moved, 8, 0) == set()
 
 
 def test_aware_times_are_read_as_utc_and_next_runs() -> None:

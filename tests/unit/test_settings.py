@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.settings import DEFAULT_MODEL, DEFAULT_SOURCES, Settings, SettingsError
+from workers.settings import DEFAULT_MODEL, DEFAULT_SOURCES, Settings, SettingsError, SmtpServer
 
 
 def test_defaults_use_embedded_database_and_bundled_model(tmp_path: Path) -> None:
@@ -65,3 +65,38 @@ def test_unusable_values_are_refused_with_their_name(
     with pytest.raises(SettingsError, match=message) as caught:
         Settings.from_env({variable: value})
     assert variable in str(caught.value)
+
+
+def test_the_smtp_url_says_how_the_connection_is_secured() -> None:
+    starttls = Settings.from_env(
+        {"JOBMATCH_HOME": "/h", "JOBMATCH_SMTP_URL": "smtp://me%40x.org:p%3Ass@mail.x.org"}
+    ).smtp
+    assert starttls == SmtpServer("mail.x.org", 587, "starttls", "me@x.org", "p:ss")
+    tls = Settings.from_env({"JOBMATCH_HOME": "/h", "JOBMATCH_SMTP_URL": "smtps://u:p@h:2465"})
+    assert tls.smtp == SmtpServer("h", 2465, "tls", "u", "p")
+    relay = Settings.from_env({"JOBMATCH_HOME": "/h", "JOBMATCH_SMTP_URL": "smtp+plain://relay"})
+    assert relay.smtp == SmtpServer("relay", 25, "none")
+    assert Settings.from_env({"JOBMATCH_HOME": "/h"}).smtp is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://u:hunter2@mail.x.org",
+        "smtp://u:hunter2@",
+        "smtp://u:hunter2@h:notaport",
+        "smtp://u:hunter2@h/path",
+        "smtp+plain://u:hunter2@h",  # credentials in clear text: refused
+    ],
+)
+def test_an_unusable_smtp_url_is_refused_without_echoing_its_password(url: str) -> None:
+    with pytest.raises(SettingsError, match="JOBMATCH_SMTP_URL") as refused:
+        Settings.from_env({"JOBMATCH_HOME": "/h", "JOBMATCH_SMTP_URL": url})
+    assert "hunter2" not in str(refused.value)
+
+
+def test_the_public_url_must_be_a_web_address() -> None:
+    env = {"JOBMATCH_HOME": "/h", "JOBMATCH_PUBLIC_URL": "https://jobs.example.org/"}
+    assert Settings.from_env(env).public_url == "https://jobs.example.org"
+    with pytest.raises(SettingsError, match="JOBMATCH_PUBLIC_URL"):
+        Settings.from_env({"JOBMATCH_HOME": "/h", "JOBMATCH_PUBLIC_URL": "jobs.example.org"})
