@@ -19,6 +19,7 @@ PERIODIC: dict[TaskName, str] = {
     TaskName.CLEANUP_JOBS: "cleanup_jobs",
     TaskName.SCRAPE_AND_EMBED: "scrape",
     TaskName.GENERATE_ALL: "recommend",
+    TaskName.CHECK_CLOSED: "check_closed",
 }
 
 

@@ -100,8 +100,12 @@ def record_checks(conn: Connection, checks: Sequence[NewCheck]) -> int:
         return cur.rowcount
 
 
-def check_counts(conn: Connection, since: datetime) -> CheckCounts:
-    """Checks by outcome, all and since `since`; closed jobs; the last check's time."""
+def check_counts(conn: Connection, since: datetime) -> CheckCounts | None:
+    """Checks by outcome, all and since `since`; closed jobs; the last check's time.
+    None on a database without migration 019."""
+    exists = conn.execute("SELECT to_regclass('job_checks') IS NOT NULL").fetchone()
+    if not exists or not exists[0]:
+        return None
     rows = conn.execute(
         "SELECT outcome, count(*), count(*) FILTER (WHERE checked_at >= %(since)s),"
         " max(checked_at) FROM job_checks GROUP BY outcome",

@@ -10,6 +10,7 @@ import psycopg
 
 from schema.errors import DatabaseError
 from server.cli import (
+    check_closed,
     cleanup,
     cv,
     demo,
@@ -41,6 +42,7 @@ COMMANDS = (
     embed,
     recommend,
     cleanup,
+    check_closed,
     users,
     cv,
     demo,

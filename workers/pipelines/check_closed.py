@@ -10,6 +10,7 @@ run after the nightly one does not knock on the same doors twice.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -37,9 +38,15 @@ class CheckSummary:
 
 
 def check_closed(
-    url: str, config: PostingCheck, *, limit: int | None = None, now: datetime | None = None
+    url: str,
+    config: PostingCheck,
+    *,
+    limit: int | None = None,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> CheckSummary:
-    """Check the open jobs in any user's first `config.top` places (at most `limit`)."""
+    """Check the open jobs in any user's first `config.top` places (at most `limit`);
+    `progress(done, total)` after each."""
     now = now or datetime.now(UTC)
     summary = CheckSummary()
     with connection(url, autocommit=True, vectors=False) as conn:
@@ -59,6 +66,8 @@ def check_closed(
             pending.append(_as_row(result))
             if len(pending) >= BATCH:
                 flush()
+            if progress is not None:
+                progress(summary.checked, len(targets))
 
         postings = [Posting(target.job_id, target.url) for target in targets]
         try:

@@ -47,6 +47,7 @@ class TaskName(StrEnum):
     CLEANUP_RECOMMENDATIONS = "cleanup_recommendations"
     CLEANUP_JOBS = "cleanup_jobs"
     CLEANUP_ALL = "cleanup_all"
+    CHECK_CLOSED = "check_closed"
 
 
 class AlreadyRunningError(RuntimeError):
