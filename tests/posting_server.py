@@ -12,6 +12,7 @@ path, User-Agent, monotonic start time) and the bytes a huge body really sent co
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -54,7 +55,7 @@ class PostingSite:
         self.huge_sent = 0
         self._busy_seen: set[str] = set()
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server = _QuietServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
 
@@ -75,6 +76,14 @@ class PostingSite:
     def add_huge_sent(self, count: int) -> None:
         with self._lock:
             self.huge_sent += count
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hung up (a timeout, a cut body) is expected here, not an error."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 def _handler(site: PostingSite) -> type[BaseHTTPRequestHandler]:
