@@ -6,8 +6,9 @@ The path's first segment picks the behaviour (the rest is the posting's id):
 302 to itself with a counter, forever; `slow` answers after `slow_s`; `drip` sends
 headers at once, then a byte every half second; `huge` refuses HEAD and streams
 `huge_bytes` of body to a GET; `busy` 503 with `Retry-After: 1` the first time, 200
-after; `nohead` 405 to HEAD, 200 to GET; `broken` 500. Every request is logged (method,
-path, User-Agent, monotonic start time) and the bytes a huge body really sent counted.
+after; `limited` 429 without Retry-After, always; `nohead` 405 to HEAD, 200 to GET;
+`broken` 500. Every request is logged (method, path, User-Agent, monotonic start time)
+and the bytes a huge body really sent counted.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ KINDS = (
     "drip",
     "huge",
     "busy",
+    "limited",
     "nohead",
     "broken",
 )
@@ -128,6 +130,8 @@ def _handler(site: PostingSite) -> type[BaseHTTPRequestHandler]:
             elif kind == "loop":
                 step = int(rest.rpartition("-")[2]) if "-" in rest else 0
                 self._send(302, location=f"/loop/{rest.partition('-')[0]}-{(step + 1) % 3}")
+            elif kind == "limited":
+                self._send(429, b"slow down", method)
             elif kind == "busy":
                 if site.first_busy(self.path):
                     self._send(503, b"busy", method, headers={"Retry-After": "1"})

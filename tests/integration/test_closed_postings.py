@@ -1,7 +1,7 @@
 """Closed postings end to end on a real PostgreSQL and a real local job site: the check
 of the jobs in users' top places, closed jobs leaving every list at once and never
 picked again, unknowns never closed, an applied-to job kept through cleanup, and the
-CLI's `check-closed` and `status`."""
+CLI's `check-closed` and `status`, and the daily task."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from schema.database import Connection
 from schema.queries.job_listing import JobFilters, list_jobs
 from schema.queries.list_pages import read_list
 from server.cli.main import main
+from tests.fakes import immediate_tasks
 from tests.integration.recommend_data import add_job, add_model, add_user, store_list, unit
 from tests.posting_server import PostingSite, posting_site
 from workers.pipelines.check_closed import check_closed
@@ -189,3 +190,25 @@ def test_the_cli_checks_and_status_shows_the_counts(
     assert runs == (2,)
     assert main(["status"]) == 0
     assert "jobs marked closed: 1" in capsys.readouterr().out
+
+
+def test_the_daily_task_checks_and_is_recorded(
+    db_url: str, conn: Connection, site: PostingSite, tmp_path: Path
+) -> None:
+    model = add_model(conn)
+    vector = unit(np.ones(DIM))
+    jobs = [_job(conn, model, vector, site.url(kind, "task")) for kind in ("open", "gone410")]
+    user = add_user(conn, model, vector)
+    store_list(conn, user, model, jobs, expires_at=datetime.now(UTC) + timedelta(days=1))
+    tasks = immediate_tasks(db_url, tmp_path, posting_check=CONFIG)
+    try:
+        tasks.check_closed()
+    finally:
+        tasks.huey.storage.close()
+    assert _closed(conn) == {jobs[1]}
+    row = conn.execute(
+        "SELECT status, counts FROM task_runs WHERE task = 'check_closed'"
+    ).fetchone()
+    assert row is not None
+    assert row[0] == "succeeded"
+    assert row[1] == {"checked": 2, "open": 1, "closed": 1, "unknown": 0, "newly_closed": 1}

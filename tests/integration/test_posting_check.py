@@ -124,6 +124,14 @@ def test_a_retry_after_beyond_the_cap_is_unknown_not_waited(site: PostingSite) -
     assert len(site.hits) == 1
 
 
+def test_a_429_is_retried_once_after_backing_off_then_unknown(site: PostingSite) -> None:
+    result = _check([site.url("limited", "12")])[site.url("limited", "12")]
+    assert (result.outcome, result.http_status) == (Outcome.UNKNOWN, 429)
+    asked = [hit.at for hit in site.hits]
+    assert len(asked) == 2
+    assert asked[1] - asked[0] >= 5 * FAST.host_interval_s * 0.95  # five intervals
+
+
 def test_a_refused_connection_and_a_bad_url_are_unknown() -> None:
     with posting_site() as gone:
         closed_port = gone.url("open", "1")
