@@ -232,6 +232,8 @@ class ApplicationItem(msgspec.Struct):
     note: str
     applied_at: datetime
     job: Job
+    # When the posting was found closed (`jobmatch check-closed`); None while open.
+    job_closed_at: datetime | None = None
 
 
 class Applications(msgspec.Struct):

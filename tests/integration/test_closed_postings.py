@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from schema.database import Connection
+from schema.queries.applications import applications
 from schema.queries.job_listing import JobFilters, list_jobs
 from schema.queries.list_pages import read_list
 from server.cli.main import main
@@ -147,8 +148,8 @@ def test_an_applied_to_closed_job_survives_cleanup_marked_closed(
     cleanup(db_url)
 
     assert _closed(conn) == {applied}  # kept, marked closed; the other one went
-    applications = conn.execute("SELECT job_id FROM applications").fetchall()
-    assert [int(str(row[0])) for row in applications] == [applied]
+    shown = applications(conn, user, limit=10, offset=0)  # what the user's list shows
+    assert [(row.id, row.job_closed_at is not None) for row in shown] == [(applied, True)]
 
 
 @pytest.fixture
