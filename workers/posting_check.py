@@ -4,8 +4,9 @@ Politeness: one request at a time per host (a URL's host and port), at least
 `host_interval_s` from the end of one to the start of the next, however many postings a
 host has; `concurrency` requests in flight over all hosts; a User-Agent naming jobmatch
 and the operator's contact. HEAD first; GET when HEAD is refused (400, 403, 405, 406,
-501). A 429 or 503 with `Retry-After` up to `retry_after_max_s` holds the host that long
-and is asked once more (a 429 without one: after five intervals).
+501) or answers 404 or 410 (closed is decided on a GET's word). A 429 or 503 with
+`Retry-After` up to `retry_after_max_s` holds the host that long and is asked once more
+(a 429 without one: after five intervals).
 
 Limits: connect and read timeouts of `timeout_s` and a whole request cut at twice that
 (a server sending a byte now and then never reaches the read timeout); redirects followed
@@ -208,8 +209,10 @@ class _Checker:
         return wait <= self.config.retry_after_max_s
 
     async def _ask(self, url: str) -> _Answer:
+        """HEAD; GET when HEAD is refused, and to confirm a HEAD's 404 or 410 (some
+        servers route HEAD apart from GET): a job is closed on a GET's word only."""
         answer = await self._request("HEAD", url)
-        if answer.status in REFUSED_HEAD:
+        if answer.status in REFUSED_HEAD or answer.status in GONE:
             answer = await self._request("GET", url)
         return answer
 

@@ -17,6 +17,7 @@ from schema.database import Connection
 from schema.queries.applications import applications
 from schema.queries.job_listing import JobFilters, list_jobs
 from schema.queries.list_pages import read_list
+from schema.queries.search import SearchFilters, search_jobs
 from server.cli.main import main
 from tests.fakes import immediate_tasks
 from tests.integration.recommend_data import add_job, add_model, add_user, store_list, unit
@@ -97,6 +98,19 @@ def test_closed_jobs_leave_lists_at_once_and_unknowns_stay(
     listed_ids = {job.id for job in list_jobs(conn, JobFilters(), after=None, limit=100)}
     assert jobs["gone"] not in listed_ids
     assert jobs["open"] in listed_ids
+    # Search, by meaning and by words: every job is an "Engineer" with a vector.
+    hits = search_jobs(
+        conn,
+        model_id=model,
+        dimension=DIM,
+        query_vector=unit(np.ones(DIM)),
+        query_text="engineer",
+        filters=SearchFilters(),
+        limit=100,
+    )
+    found = {hit.job_id for hit in hits}
+    assert jobs["open"] in found
+    assert not found & _closed(conn)
 
     # The next run asks only the jobs that moved up into the top 10 (the tail's last
     # three); what was checked within the day is not asked again.

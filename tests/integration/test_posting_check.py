@@ -64,6 +64,11 @@ def test_head_refused_then_get(site: PostingSite) -> None:
     ]
 
 
+def test_a_gone_head_is_confirmed_by_a_get(site: PostingSite) -> None:
+    _check([site.url("gone410", "8")])
+    assert [hit.method for hit in site.hits] == ["HEAD", "GET"]
+
+
 def test_every_request_names_jobmatch_and_the_contact(site: PostingSite) -> None:
     _check([site.url("open", "1"), site.url("to-search", "2")])
     agents = {hit.user_agent for hit in site.hits}
