@@ -99,7 +99,7 @@ def test_closed_jobs_leave_lists_at_once_and_unknowns_stay(
     assert jobs["gone"] not in listed_ids
     assert jobs["open"] in listed_ids
     # Search, by meaning and by words: every job is an "Engineer" with a vector.
-    hits = search_jobs(
+    search = search_jobs(
         conn,
         model_id=model,
         dimension=DIM,
@@ -108,7 +108,7 @@ def test_closed_jobs_leave_lists_at_once_and_unknowns_stay(
         filters=SearchFilters(),
         limit=100,
     )
-    found = {hit.job_id for hit in hits}
+    found = {hit.job_id for hit in search}
     assert jobs["open"] in found
     assert not found & _closed(conn)
 
