@@ -12,21 +12,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from litestar.testing import TestClient
 
 from schema.database import Connection
 from schema.queries.applications import applications
 from schema.queries.job_listing import JobFilters, list_jobs
 from schema.queries.list_pages import read_list
 from schema.queries.search import SearchFilters, search_jobs
+from server.app import create_app
 from server.cli.main import main
-from tests.fakes import immediate_tasks
+from tests.fakes import FakeEmbedder, immediate_tasks
 from tests.integration.recommend_data import add_job, add_model, add_user, store_list, unit
 from tests.posting_server import PostingSite, posting_site
 from workers.pipelines.check_closed import check_closed
 from workers.pipelines.cleanup import cleanup
 from workers.pipelines.recommend import generate_for_user
-from workers.settings import PostingCheck
+from workers.settings import PostingCheck, Settings
 
+API = "/api/v1"
 DIM = 8
 CONFIG = PostingCheck(host_interval_s=0.05, timeout_s=1.0, max_body_bytes=100_000)
 
@@ -227,3 +230,30 @@ def test_the_daily_task_checks_and_is_recorded(
     assert row is not None
     assert row[0] == "succeeded"
     assert row[1] == {"checked": 2, "open": 1, "closed": 1, "unknown": 0, "newly_closed": 1}
+
+
+def test_the_api_shows_a_closed_application_and_the_counts(
+    db_url: str, conn: Connection, site: PostingSite, tmp_path: Path
+) -> None:
+    model = add_model(conn)
+    vector = unit(np.ones(DIM))
+    job = _job(conn, model, vector, site.url("gone404", "api"))
+    lister = add_user(conn, model, vector)
+    store_list(conn, lister, model, [job], expires_at=datetime.now(UTC) + timedelta(days=1))
+    settings = Settings(home=tmp_path, admin_token="admin-secret")
+    app = create_app(settings, database_url=db_url, embedder=FakeEmbedder())
+    with TestClient(app) as client:
+        token = client.post(f"{API}/users", json={"email": "ann@example.com"}).json()["token"]
+        ann = {"Authorization": f"Bearer {token}"}
+        assert client.post(f"{API}/jobs/{job}/applications", headers=ann).status_code == 201
+
+        check_closed(db_url, CONFIG)
+
+        mine = client.get(f"{API}/users/me/applications", headers=ann).json()["items"]
+        assert [item["job"]["id"] for item in mine] == [job]
+        assert mine[0]["job_closed_at"] is not None
+        listed = client.get(f"{API}/jobs", headers=ann).json()["items"]
+        assert job not in [item["id"] for item in listed]
+        admin = {"Authorization": "Bearer admin-secret"}
+        checks = client.get(f"{API}/admin/status", headers=admin).json()["posting_checks"]
+        assert (checks["closed_jobs"], checks["checks"]["closed"]) == (1, 1)
