@@ -232,6 +232,8 @@ class ApplicationItem(msgspec.Struct):
     note: str
     applied_at: datetime
     job: Job
+    # When the posting was found closed (`jobmatch check-closed`); None while open.
+    job_closed_at: datetime | None = None
 
 
 class Applications(msgspec.Struct):
@@ -262,12 +264,22 @@ class TaskRunOut(msgspec.Struct):
     error: str | None
 
 
+class PostingChecksOut(msgspec.Struct):
+    """Checks of postings by outcome (all kept, and the last 24 hours), closed jobs."""
+
+    checks: dict[str, int]
+    last_day: dict[str, int]
+    closed_jobs: int
+    last_checked_at: datetime | None
+
+
 class AdminStatus(msgspec.Struct):
     active_model: str | None
     migrations: dict[str, Any]
     counts: dict[str, int]
     last_runs: list[TaskRunOut]
     recent_runs: list[TaskRunOut]
+    posting_checks: PostingChecksOut | None = None  # None before migration 019
 
 
 def job_from_row(row: Any) -> Job:

@@ -20,6 +20,7 @@ PERIODIC: dict[TaskName, str] = {
     TaskName.SCRAPE_AND_EMBED: "scrape",
     TaskName.GENERATE_ALL: "recommend",
     TaskName.SEND_DIGESTS: "digest",
+    TaskName.CHECK_CLOSED: "check_closed",
 }
 
 

@@ -30,6 +30,8 @@ class Schedule:
     cleanup_jobs: tuple[int, int] = (0, 10)
     scrape: tuple[int, int] = (6, 0)
     recommend: tuple[int, int] = (7, 0)
+    # After the scrape and the day's lists: the postings users see today are checked.
+    check_closed: tuple[int, int] = (7, 30)
     digest: tuple[int, int] = (8, 0)
 
 
@@ -48,6 +50,26 @@ class SmtpServer:
     security: str  # starttls | tls | none
     username: str | None = None
     password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class PostingCheck:
+    """How politely the closed-postings check asks (workers/posting_check.py)."""
+
+    host_interval_s: float = 1.0  # at least this long between requests to one host
+    timeout_s: float = 10.0  # connect and read, each; a whole request gets twice this
+    max_body_bytes: int = 1_000_000  # a GET body longer than this is cut: unknown
+    retry_after_max_s: float = 30.0  # a longer Retry-After is not waited for: unknown
+    # A URL or e-mail in the User-Agent, so a site's operator can reach whoever runs it.
+    contact: str = ""
+    top: int = 10  # the positions of each stored list whose jobs are checked
+    concurrency: int = 8  # requests in flight at once, over all hosts
+
+    @property
+    def user_agent(self) -> str:
+        """The User-Agent every check sends: the product, its purpose and a contact."""
+        contact = f"; contact: {self.contact}" if self.contact else ""
+        return f"jobmatch-posting-check/0.1 (checks whether a job posting is still open{contact})"
 
 
 @dataclass(frozen=True)
@@ -75,6 +97,7 @@ class Settings:
     # slash); unset, the API answers with the address it was asked at, mails with
     # `DEFAULT_PUBLIC_URL`.
     public_url: str | None = None
+    posting_check: PostingCheck = field(default_factory=PostingCheck)
 
     @property
     def pgdata(self) -> Path:
@@ -103,6 +126,7 @@ class Settings:
             smtp=_parse_smtp_url(env.get("JOBMATCH_SMTP_URL")),
             mail_from=env.get("JOBMATCH_MAIL_FROM") or "jobmatch@localhost",
             public_url=_parse_public_url(env.get("JOBMATCH_PUBLIC_URL")),
+            posting_check=_parse_posting_check(env),
         )
 
 
@@ -199,3 +223,34 @@ def _parse_public_url(value: str | None) -> str | None:
             f"JOBMATCH_PUBLIC_URL must be the web app's http(s):// address, got {value!r}"
         )
     return value.strip().rstrip("/")
+
+
+def _parse_positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise SettingsError(f"{name} must be a positive number of seconds, got {raw!r}")
+    return value
+
+
+def _parse_posting_check(env: Mapping[str, str]) -> PostingCheck:
+    """JOBMATCH_CHECK_* settings of the closed-postings check."""
+    default = PostingCheck()
+    return PostingCheck(
+        host_interval_s=_parse_positive_float(
+            env, "JOBMATCH_CHECK_HOST_INTERVAL", default.host_interval_s
+        ),
+        timeout_s=_parse_positive_float(env, "JOBMATCH_CHECK_TIMEOUT", default.timeout_s),
+        max_body_bytes=_parse_positive_int(env, "JOBMATCH_CHECK_MAX_BYTES", default.max_body_bytes),
+        retry_after_max_s=_parse_positive_float(
+            env, "JOBMATCH_CHECK_RETRY_AFTER_MAX", default.retry_after_max_s
+        ),
+        contact=env.get("JOBMATCH_CHECK_CONTACT") or default.contact,
+        top=_parse_positive_int(env, "JOBMATCH_CHECK_TOP", default.top),
+        concurrency=_parse_positive_int(env, "JOBMATCH_CHECK_CONCURRENCY", default.concurrency),
+    )

@@ -69,6 +69,7 @@ class Tasks:
     cleanup_recommendations: Callable[[], object]
     cleanup_jobs: Callable[[], object]
     send_digests: Callable[[], object]
+    check_closed: Callable[[], object]
     retry: RetryPolicy = DEFAULT_POLICY
 
     def enqueue(self, task: str, args: list[object]) -> bool:
@@ -133,6 +134,7 @@ class _Registrar:
             embed_all=self.task(TaskName.EMBED_ALL, self._embed_all),
             **self._cleanup_tasks(),
             send_digests=self.periodic(TaskName.SEND_DIGESTS, self._send_digests),
+            check_closed=self.periodic(TaskName.CHECK_CLOSED, self._check_closed),
             retry=self.retry,
         )
         # Every minute: runs whose worker died are closed and queued again.
@@ -187,6 +189,14 @@ class _Registrar:
             self._embed(counts)
 
         self.guarded(TaskName.SCRAPE_AND_EMBED, work)
+
+    def _check_closed(self) -> None:
+        from workers.pipelines.check_closed import check_closed  # HTTP client: the worker's
+
+        def work(counts: Counts) -> None:
+            counts.update(check_closed(self.url, self.settings.posting_check).counts())
+
+        self.guarded(TaskName.CHECK_CLOSED, work)
 
     def _embed_all(self) -> None:
         self.guarded(TaskName.EMBED_ALL, self._embed, TRIGGER_LOCKS[TaskName.EMBED_ALL])

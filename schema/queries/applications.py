@@ -22,12 +22,14 @@ class Application:
 
 @dataclass(frozen=True)
 class ApplicationWithJob(JobSummary):
-    """A job as lists show it, with the application's id, status, note and time."""
+    """A job as lists show it, with the application's id, status, note and time, and
+    when the posting was found closed (019; None while open)."""
 
     application_id: int
     status: str
     note: str
     applied_at: datetime
+    job_closed_at: datetime | None
 
 
 class AlreadyAppliedError(Exception):
@@ -63,6 +65,7 @@ def applications(
     with conn.cursor(row_factory=class_row(ApplicationWithJob)) as cur:
         cur.execute(
             "SELECT a.id AS application_id, a.status, a.note, a.applied_at,"
+            " j.closed_at AS job_closed_at,"
             f" {SUMMARY_COLUMNS}"
             " FROM applications a JOIN jobs j ON j.id = a.job_id"
             " WHERE a.user_id = %(user_id)s"

@@ -102,7 +102,8 @@ def list_jobs(
     with conn.cursor(row_factory=class_row(JobSummary)) as cur:
         cur.execute(
             f"SELECT {SUMMARY_COLUMNS} FROM jobs j"
-            " WHERE (%(remote)s::boolean IS NULL OR j.remote = %(remote)s)"
+            " WHERE j.closed_at IS NULL"  # a posting found closed is no longer listed (019)
+            " AND (%(remote)s::boolean IS NULL OR j.remote = %(remote)s)"
             " AND (%(location)s::text IS NULL OR j.location ILIKE %(location)s)"
             " AND (%(company)s::text IS NULL OR j.company ILIKE %(company)s)"
             " AND (%(category)s::text IS NULL OR lower(j.category) = lower(%(category)s))"

@@ -33,7 +33,9 @@ _STATE_SQL = (
     " l.generated_at, l.expires_at, em.name AS model,"
     # The active model, or a running experiment's for the users in its share (018).
     " l.model_id = jobmatch_serving_model(%(user_id)s) AS model_is_active,"
-    " coalesce((SELECT count(*) FROM jobs j WHERE j.id = ANY (l.job_ids)), 0)::int AS total,"
+    # Closed postings (019) leave the list at once: counted and served as if deleted.
+    " coalesce((SELECT count(*) FROM jobs j WHERE j.id = ANY (l.job_ids)"
+    "           AND j.closed_at IS NULL), 0)::int AS total,"
     " coalesce(cardinality(l.job_ids), 0) AS listed,"
     " EXISTS (SELECT 1 FROM list_views v WHERE v.user_id = %(user_id)s"
     "         AND v.generated_at = l.generated_at) AS seen"
@@ -146,7 +148,7 @@ def _pattern(location: str | None) -> str | None:
 # rows for the aggregate. Each job is fetched by its key (the OFFSET 0 keeps the planner
 # from hashing a scan of `jobs` for small catalogs). The CV's profile may be stored out
 # of line: the CTE takes (and decompresses) it once, where 50 references to the table's
-# column would each fetch it again.
+# column would each fetch it again. A job found closed (019) counts as deleted.
 _PAGE_SQL = (
     "WITH cv AS MATERIALIZED ("
     "  SELECT p.term_keys || ''::bytea AS term_keys, p.quote_text || ''::bytea AS quote_text,"
@@ -168,7 +170,8 @@ _PAGE_SQL = (
     "     FROM recommendation_lists l"
     "     CROSS JOIN LATERAL unnest(l.job_ids, l.scores, l.evidence, l.fits) WITH ORDINALITY"
     "       AS e (job_id, score, evidence, fit, position)"
-    "     JOIN LATERAL (SELECT * FROM jobs WHERE jobs.id = e.job_id OFFSET 0) j ON true"
+    "     JOIN LATERAL (SELECT * FROM jobs WHERE jobs.id = e.job_id"
+    "                   AND jobs.closed_at IS NULL OFFSET 0) j ON true"
     "     WHERE l.user_id = %(user_id)s AND l.expires_at > now()"
     "     AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.user_id = l.user_id"
     "                     AND f.job_id = e.job_id AND f.vote = 'down')"

@@ -53,9 +53,9 @@ class DigestRecipient:
 
 # The person's list is read here and nowhere else in this module: when lists are keyed by
 # a named CV, pointing `_TOP_SQL` at the active CV's list is the one change needed. As the
-# API's page (list_pages.py): ranks count the list's jobs that still exist and that the
-# person has not voted down, an expired list counts as none, each job is fetched by its
-# key (the OFFSET 0 keeps the planner from hashing a scan of `jobs`, which the
+# API's page (list_pages.py): ranks count the list's jobs that still exist, are not
+# closed and that the person has not voted down, an expired list counts as none, each job
+# is fetched by its key (the OFFSET 0 keeps the planner from hashing a scan of `jobs`, which the
 # `job_recommendations` view did: a scan of the catalog per person), and reasons are
 # written from the stored evidence only for the rows returned.
 _TOP_SQL = (
@@ -65,7 +65,8 @@ _TOP_SQL = (
     " FROM recommendation_lists l"
     " CROSS JOIN LATERAL unnest(l.job_ids, l.scores, l.evidence, l.fits) WITH ORDINALITY"
     "   AS e (job_id, score, evidence, fit, position)"
-    " JOIN LATERAL (SELECT * FROM jobs WHERE jobs.id = e.job_id OFFSET 0) j ON true"
+    " JOIN LATERAL (SELECT * FROM jobs WHERE jobs.id = e.job_id AND jobs.closed_at IS NULL"
+    "   OFFSET 0) j ON true"
     " WHERE l.user_id = %(user_id)s AND l.expires_at > now()"
     " AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.user_id = l.user_id"
     "                 AND f.job_id = e.job_id AND f.vote = 'down')"

@@ -217,7 +217,8 @@ def _lexical(where: sql.Composable, *, enabled: bool) -> sql.Composed:
 
 def _filters(filters: SearchFilters) -> tuple[sql.Composable, dict[str, object]]:
     """The WHERE conditions on `jobs j` and their parameters."""
-    conditions: list[sql.Composable] = [sql.SQL("true")]
+    # A posting found closed (019) is no longer offered.
+    conditions: list[sql.Composable] = [sql.SQL("j.closed_at IS NULL")]
     params: dict[str, object] = {}
     if filters.remote is not None:
         conditions.append(sql.SQL("j.remote = %(remote)s"))

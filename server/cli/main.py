@@ -10,6 +10,7 @@ import psycopg
 
 from schema.errors import DatabaseError
 from server.cli import (
+    check_closed,
     cleanup,
     cv,
     demo,
@@ -43,6 +44,7 @@ COMMANDS = (
     recommend,
     cleanup,
     digest,
+    check_closed,
     users,
     cv,
     demo,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from psycopg import errors as pg_errors
 from rich.table import Table
 
 from schema.database import Connection, connection, describe
+from schema.queries.job_checks import OUTCOMES, check_counts
 from schema.queries.runs import last_run_per_task
 from schema.queries.status import migration_level, table_row_counts
 from server.cli.common import Subparsers, add_command, console, located_database_url, print_json
@@ -32,6 +33,7 @@ class StatusReport:
     migrations: dict[str, object]
     tables: dict[str, int]
     schedule: list[dict[str, object]]
+    posting_checks: dict[str, object] | None  # None before migration 019
 
 
 def collect_status(settings: Settings) -> StatusReport:
@@ -47,6 +49,7 @@ def collect_status(settings: Settings) -> StatusReport:
             migrations=migration_level(conn),
             tables=table_row_counts(conn),
             schedule=periodic_tasks(conn, settings),
+            posting_checks=posting_checks(conn),
         )
 
 
@@ -81,6 +84,12 @@ def periodic_tasks(conn: Connection, settings: Settings) -> list[dict[str, objec
     return rows
 
 
+def posting_checks(conn: Connection) -> dict[str, object] | None:
+    """Checks of postings by outcome (all kept, and the last day's) and closed jobs."""
+    counts = check_counts(conn, datetime.now(UTC) - timedelta(days=1))
+    return asdict(counts) if counts else None
+
+
 def run_status(args: argparse.Namespace, settings: Settings) -> int:
     report = collect_status(settings)
     if args.json:
@@ -94,6 +103,8 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
         table.add_row(name, str(count))
     console.print(table)
     _print_schedule(report.schedule)
+    if report.posting_checks is not None:
+        _print_posting_checks(report.posting_checks)
     return 0
 
 
@@ -109,3 +120,16 @@ def _print_schedule(rows: list[dict[str, object]]) -> None:
             f"{row['next_run']:%Y-%m-%d %H:%M}" if isinstance(row["next_run"], datetime) else "",
         )
     console.print(table)
+
+
+def _print_posting_checks(checks: dict[str, object]) -> None:
+    table = Table("outcome", "checks", "last 24 h", title="posting checks (check-closed)")
+    total, last_day = checks["checks"], checks["last_day"]
+    assert isinstance(total, dict)
+    assert isinstance(last_day, dict)
+    for outcome in OUTCOMES:
+        table.add_row(outcome, str(total[outcome]), str(last_day[outcome]))
+    console.print(table)
+    last = checks["last_checked_at"]
+    when = f"{last:%Y-%m-%d %H:%M} UTC" if isinstance(last, datetime) else "never"
+    console.print(f"jobs marked closed: {checks['closed_jobs']} · last check: {when}")

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.status_codes import HTTP_202_ACCEPTED
 
+from schema.queries.job_checks import check_counts
 from schema.queries.models import active_model
 from schema.queries.runs import TaskRun, last_run_per_task, recent_runs
 from schema.queries.status import migration_level, table_row_counts
 from server.auth import require_admin
 from server.routes.common import Db, TaskQueue, error_responses, with_errors
-from server.schemas import AdminStatus, Queued, TaskRunOut
+from server.schemas import AdminStatus, PostingChecksOut, Queued, TaskRunOut
 from workers.pipelines.experiments import report_from
 from workers.pipelines.runs import TaskName, close_stale_runs
 from workers.tasks import TRIGGER_LOCKS, Tasks
@@ -99,4 +101,17 @@ class AdminController(Controller):
             counts=table_row_counts(db),
             last_runs=[_run_out(r) for r in last_run_per_task(db)],
             recent_runs=[_run_out(r) for r in recent_runs(db, 20)],
+            posting_checks=_posting_checks(db),
         )
+
+
+def _posting_checks(db: Db) -> PostingChecksOut | None:
+    counts = check_counts(db, datetime.now(UTC) - timedelta(days=1))
+    if counts is None:
+        return None
+    return PostingChecksOut(
+        checks=counts.checks,
+        last_day=counts.last_day,
+        closed_jobs=counts.closed_jobs,
+        last_checked_at=counts.last_checked_at,
+    )

@@ -66,6 +66,7 @@ class ApplicationsController(Controller):
                 note=r.note,
                 applied_at=r.applied_at,
                 job=job_from_row(r),
+                job_closed_at=r.job_closed_at,
             )
             for r in rows
         ]

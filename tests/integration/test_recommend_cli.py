@@ -104,8 +104,10 @@ def test_recommend_for_one_user_and_for_all(
         "scrape_and_embed",
         "generate_all_recommendations",
         "send_digests",
+        "check_closed",
     }
     assert schedule["send_digests"]["at_utc"] == "08:00"
+    assert schedule["check_closed"]["at_utc"] == "07:30"
     assert schedule["generate_all_recommendations"]["last_status"] == "succeeded"
     assert schedule["generate_all_recommendations"]["at_utc"] == "07:00"
     assert schedule["scrape_and_embed"]["last_started"] is None

@@ -39,7 +39,8 @@ def test_design_times(tmp_path: Path) -> None:
     assert _due(tasks, 6, 0) == {"scrape_and_embed"}
     assert _due(tasks, 7, 0) == {"generate_all_recommendations"}
     assert _due(tasks, 8, 0) == {"send_digests"}  # after the lists are made
-    quiet = [(0, 1), (0, 6), (5, 59), (6, 1), (7, 1), (8, 1), (12, 0), (23, 59)]
+    assert _due(tasks, 7, 30) == {"check_closed"}
+    quiet = [(0, 1), (0, 6), (5, 59), (6, 1), (7, 1), (7, 31), (8, 1), (12, 0), (23, 59)]
     assert all(_due(tasks, h, m) == set() for h, m in quiet)
 
 

@@ -57,6 +57,11 @@ def test_every_variable_is_read() -> None:
         ("JOBMATCH_AT_SCRAPE", "25:00", "UTC time HH:MM"),
         ("JOBMATCH_SOURCE_URLS", "monster=http://x", "source=http"),
         ("JOBMATCH_SOURCE_URLS", "remotive=ftp://x", "source=http"),
+        ("JOBMATCH_CHECK_HOST_INTERVAL", "0", "positive number of seconds"),
+        ("JOBMATCH_CHECK_TIMEOUT", "soon", "positive number of seconds"),
+        ("JOBMATCH_CHECK_RETRY_AFTER_MAX", "inf", "positive number of seconds"),
+        ("JOBMATCH_CHECK_MAX_BYTES", "1e6", "positive whole number"),
+        ("JOBMATCH_AT_CHECK_CLOSED", "7:60", "UTC time HH:MM"),
     ],
 )
 def test_unusable_values_are_refused_with_their_name(
@@ -100,3 +105,25 @@ def test_the_public_url_must_be_a_web_address() -> None:
     assert Settings.from_env(env).public_url == "https://jobs.example.org"
     with pytest.raises(SettingsError, match="JOBMATCH_PUBLIC_URL"):
         Settings.from_env({"JOBMATCH_HOME": "/h", "JOBMATCH_PUBLIC_URL": "jobs.example.org"})
+
+
+def test_the_posting_check_settings() -> None:
+    default = Settings.from_env({"JOBMATCH_HOME": "/x"}).posting_check
+    assert (default.host_interval_s, default.timeout_s, default.top) == (1.0, 10.0, 10)
+    assert default.user_agent.startswith("jobmatch-posting-check/")
+    assert "contact" not in default.user_agent
+    check = Settings.from_env(
+        {
+            "JOBMATCH_HOME": "/x",
+            "JOBMATCH_CHECK_HOST_INTERVAL": "2.5",
+            "JOBMATCH_CHECK_TIMEOUT": "4",
+            "JOBMATCH_CHECK_MAX_BYTES": "50000",
+            "JOBMATCH_CHECK_RETRY_AFTER_MAX": "60",
+            "JOBMATCH_CHECK_CONTACT": "https://ops.example.org/bots",
+            "JOBMATCH_CHECK_TOP": "5",
+            "JOBMATCH_CHECK_CONCURRENCY": "3",
+        }
+    ).posting_check
+    assert (check.host_interval_s, check.timeout_s, check.max_body_bytes) == (2.5, 4.0, 50_000)
+    assert (check.retry_after_max_s, check.top, check.concurrency) == (60.0, 5, 3)
+    assert check.user_agent.endswith("; contact: https://ops.example.org/bots)")

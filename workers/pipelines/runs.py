@@ -48,6 +48,7 @@ class TaskName(StrEnum):
     CLEANUP_JOBS = "cleanup_jobs"
     CLEANUP_ALL = "cleanup_all"
     SEND_DIGESTS = "send_digests"
+    CHECK_CLOSED = "check_closed"
 
 
 class AlreadyRunningError(RuntimeError):
