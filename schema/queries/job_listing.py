@@ -15,8 +15,11 @@ from schema.database import Connection
 SUMMARY_COLUMNS = (
     "j.id, j.source, j.title, j.company, j.location, j.remote,"
     " j.salary_min::float8 AS salary_min, j.salary_max::float8 AS salary_max,"
-    " j.salary_currency, j.tags, j.category, j.url, j.posted_at, j.snippet"
+    " j.salary_currency, j.tags, j.category, j.url, j.posted_at, j.snippet,"
+    " jobmatch_also_at(j.id) AS also_at"
 )
+# Lists and search show one job per repost group (migration 020): the canonical one.
+CANONICAL = "j.duplicate_of IS NULL"
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,11 @@ class JobFields:
 
 @dataclass(frozen=True)
 class JobSummary(JobFields):
-    """A job as lists show it: a snippet instead of the description."""
+    """A job as lists show it: a snippet instead of the description, and the other
+    postings of the same job (`{source, url}` each: exact duplicates and reposts)."""
 
     snippet: str
+    also_at: list[dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,8 @@ def list_jobs(
     with conn.cursor(row_factory=class_row(JobSummary)) as cur:
         cur.execute(
             f"SELECT {SUMMARY_COLUMNS} FROM jobs j"
-            " WHERE (%(remote)s::boolean IS NULL OR j.remote = %(remote)s)"
+            f" WHERE {CANONICAL}"
+            " AND (%(remote)s::boolean IS NULL OR j.remote = %(remote)s)"
             " AND (%(location)s::text IS NULL OR j.location ILIKE %(location)s)"
             " AND (%(company)s::text IS NULL OR j.company ILIKE %(company)s)"
             " AND (%(category)s::text IS NULL OR lower(j.category) = lower(%(category)s))"

@@ -10,7 +10,7 @@ from psycopg.adapt import Loader
 from psycopg.rows import class_row
 
 from schema.database import Connection
-from schema.queries.job_listing import SUMMARY_COLUMNS
+from schema.queries.job_listing import CANONICAL, SUMMARY_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,8 @@ _STATE_SQL = (
     " l.generated_at, l.expires_at, em.name AS model,"
     # The active model, or a running experiment's for the users in its share (018).
     " l.model_id = jobmatch_serving_model(%(user_id)s) AS model_is_active,"
-    " coalesce((SELECT count(*) FROM jobs j WHERE j.id = ANY (l.job_ids)), 0)::int AS total,"
+    " coalesce((SELECT count(*) FROM jobs j WHERE j.id = ANY (l.job_ids)"
+    f"           AND {CANONICAL}), 0)::int AS total,"
     " coalesce(cardinality(l.job_ids), 0) AS listed,"
     " EXISTS (SELECT 1 FROM list_views v WHERE v.user_id = %(user_id)s"
     "         AND v.generated_at = l.generated_at) AS seen"
@@ -85,7 +86,7 @@ _ITEM_JSON = """json_build_object(
         'salary_max', p.salary_max, 'salary_currency', p.salary_currency, 'tags', p.tags,
         'category', p.category, 'url', p.url,
         'posted_at', to_char(p.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-        'snippet', p.snippet))"""
+        'snippet', p.snippet, 'also_at', p.also_at))"""
 
 
 def recommended_page_json(
@@ -169,7 +170,8 @@ _PAGE_SQL = (
     "     CROSS JOIN LATERAL unnest(l.job_ids, l.scores, l.evidence, l.fits) WITH ORDINALITY"
     "       AS e (job_id, score, evidence, fit, position)"
     "     JOIN LATERAL (SELECT * FROM jobs WHERE jobs.id = e.job_id OFFSET 0) j ON true"
-    "     WHERE l.user_id = %(user_id)s AND l.expires_at > now()"
+    # A list made before its job became a repost: the repost is left out.
+    f"     WHERE l.user_id = %(user_id)s AND l.expires_at > now() AND {CANONICAL}"
     "     AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.user_id = l.user_id"
     "                     AND f.job_id = e.job_id AND f.vote = 'down')"
     "   ) AS ranked"

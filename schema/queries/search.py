@@ -217,7 +217,8 @@ def _lexical(where: sql.Composable, *, enabled: bool) -> sql.Composed:
 
 def _filters(filters: SearchFilters) -> tuple[sql.Composable, dict[str, object]]:
     """The WHERE conditions on `jobs j` and their parameters."""
-    conditions: list[sql.Composable] = [sql.SQL("true")]
+    # One job per repost group: the canonical one (migration 020).
+    conditions: list[sql.Composable] = [sql.SQL("j.duplicate_of IS NULL")]
     params: dict[str, object] = {}
     if filters.remote is not None:
         conditions.append(sql.SQL("j.remote = %(remote)s"))
