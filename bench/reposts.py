@@ -11,7 +11,7 @@ Time: the rule's per-company blocks against the naive way, the similarity of eve
 of jobs (one n×n product) then the company test, measured in the same run on the same
 vectors; both must find the same candidate pairs.
 
-    .venv/bin/python bench/reposts.py [--shared-data ../shared/data] [--threshold 0.88]
+    .venv/bin/python bench/reposts.py [--shared-data ../shared/data] [--threshold 0.96]
         [--repeat 5]
 """
 

@@ -30,9 +30,7 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
-DEFAULT_THRESHOLD = 0.88
-# Share of the smaller title's role words the other title must hold as well.
-TITLE_OVERLAP = 0.6
+DEFAULT_THRESHOLD = 0.96
 
 _LEGAL_FORMS = re.compile(r"\b(inc|llc|ltd|limited|gmbh|ag|corp|corporation|co|plc|sa|bv|srl|se)\b")
 _GENDER_MARKER = re.compile(r"\b(m|w|f|d|x) (w|m|f|d|x)( (d|x|m|w|f))?\b")
@@ -116,17 +114,41 @@ def title_words(title: str) -> tuple[frozenset[str], frozenset[str]]:
     return levels, roles
 
 
-def titles_agree(a: str, b: str, overlap: float = TITLE_OVERLAP) -> bool:
-    """The same seniority and level words, and at least `overlap` of the shorter
-    title's role words in the other."""
+def titles_agree(a: str, b: str) -> bool:
+    """The same seniority and level words, and every role word of the shorter title in
+    the longer one (as it is, inflected, or split: "Fullstack" is "Full Stack").
+
+    A word the shorter title has and the longer lacks is nearly always what tells two
+    jobs apart in a company's template: a team ("Karpenter" vs "Reporting"), a city
+    ("(Campinas)" vs "(São Paulo)"), a shift ("Days" vs "Nights").
+    """
     levels_a, roles_a = title_words(a)
     levels_b, roles_b = title_words(b)
     if levels_a != levels_b:
         return False
-    if not roles_a or not roles_b:
-        return roles_a == roles_b
-    shared = len(roles_a & roles_b)
-    return shared / min(len(roles_a), len(roles_b)) >= overlap
+    shorter, longer = sorted((roles_a, roles_b), key=len)
+    if not shorter:
+        return not longer
+    joined = _compounds(longer)
+    return all(_word_in(word, longer, joined) for word in shorter)
+
+
+def _compounds(words: frozenset[str]) -> set[str]:
+    """Every two words of a title run together ("full" + "stack": "fullstack")."""
+    return {first + second for first in words for second in words if first != second}
+
+
+def _word_in(word: str, words: frozenset[str], compounds: set[str]) -> bool:
+    """`word` is one of `words`, an inflection of one (a shared stem of five or more
+    letters, at most two letters apart), or two of them run together."""
+    if word in words or word in compounds:
+        return True
+    return any(_inflected(word, other) for other in words)
+
+
+def _inflected(a: str, b: str) -> bool:
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 5 and len(long) - len(short) <= 2 and long.startswith(short)
 
 
 def similar_pairs(

@@ -7,7 +7,8 @@ from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
-from psycopg.rows import class_row
+from pgvector import Vector
+from psycopg.rows import class_row, dict_row
 
 from schema.database import Connection
 
@@ -43,9 +44,17 @@ ORDER BY k.id
 
 def repost_candidates(conn: Connection, model_id: int) -> list[RepostCandidate]:
     """Jobs whose current text has a vector under the model, of companies with several."""
-    with conn.cursor(row_factory=class_row(RepostCandidate)) as cur:
+    with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(_CANDIDATES, {"model_id": model_id})
-        return cur.fetchall()
+        rows = cur.fetchall()
+    return [RepostCandidate(**{**row, "embedding": _as_array(row["embedding"])}) for row in rows]
+
+
+def _as_array(value: object) -> npt.NDArray[np.float32]:
+    """pgvector's `Vector` (or a plain array) as float32 numpy."""
+    if isinstance(value, Vector):
+        return np.asarray(value.to_numpy(), dtype=np.float32)
+    return np.asarray(value, dtype=np.float32)
 
 
 @dataclass(frozen=True)
