@@ -9,10 +9,12 @@ the merges, and the precision of the merged pairs against the labels read by han
 
 Time: the rule's per-company blocks against the naive way, the similarity of every pair
 of jobs (one n×n product) then the company test, measured in the same run on the same
-vectors; both must find the same candidate pairs.
+vectors (both must find the same candidate pairs): on the 448 real jobs, and on --scale
+copies of them posing as other companies (the naive way grows with the square of the
+catalog, the blocks with the sum of the squares of company sizes).
 
     .venv/bin/python bench/reposts.py [--shared-data ../shared/data] [--threshold 0.96]
-        [--repeat 5]
+        [--repeat 5] [--scale 10]
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -137,6 +139,7 @@ def main() -> None:
     parser.add_argument("--shared-data", type=Path, default=SHARED)
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--scale", type=int, default=10, help="copies for the larger timing")
     args = parser.parse_args()
     if not (args.shared_data / "api-responses").is_dir():
         sys.exit(f"no saved responses under {args.shared_data}/api-responses")
@@ -147,7 +150,7 @@ def main() -> None:
     print(f"pairs whose titles agree too: {result.pairs_merged}")
     print(f"jobs merged into another: {len(result.duplicate_of)}")
     report_precision(jobs, result.duplicate_of)
-    report_time(jobs, args.threshold, args.repeat)
+    report_time(jobs, args.threshold, args.repeat, args.scale)
 
 
 def report_precision(jobs: RealJobs, duplicate_of: dict[int, int]) -> None:
@@ -173,18 +176,35 @@ def report_precision(jobs: RealJobs, duplicate_of: dict[int, int]) -> None:
     )
 
 
-def report_time(jobs: RealJobs, threshold: float, repeat: int) -> None:
-    """The rule's candidate search against all pairs, same vectors, same run."""
-    blocked = similar_pairs(jobs.postings, jobs.vectors, threshold)
-    naive = naive_pairs(jobs.postings, jobs.vectors, threshold)
+def report_time(jobs: RealJobs, threshold: float, repeat: int, scale: int) -> None:
+    """The rule's candidate search against all pairs, same vectors, same run: on the real
+    jobs, and on `scale` copies of them as if each copy were other companies (a larger
+    catalog with the same company sizes)."""
+    for copies in (1, scale):
+        _time_search(*_copies(jobs, copies), threshold, repeat)
+
+
+def _time_search(postings: list[Posting], vectors: Vectors, threshold: float, repeat: int) -> None:
+    blocked = similar_pairs(postings, vectors, threshold)
+    naive = naive_pairs(postings, vectors, threshold)
     same = {(p.a, p.b) for p in blocked} == {(p.a, p.b) for p in naive}
-    fast = median_seconds(lambda: similar_pairs(jobs.postings, jobs.vectors, threshold), repeat)
-    slow = median_seconds(lambda: naive_pairs(jobs.postings, jobs.vectors, threshold), repeat)
+    fast = median_seconds(lambda: similar_pairs(postings, vectors, threshold), repeat)
+    slow = median_seconds(lambda: naive_pairs(postings, vectors, threshold), repeat)
     print(
-        f"candidate search, median of {repeat}: per-company blocks {fast * 1000:.2f} ms,"
-        f" naive all pairs {slow * 1000:.1f} ms, ratio {slow / fast:.0f}x;"
-        f" same pairs found: {same}"
+        f"candidate search over {len(postings):,} jobs, median of {repeat}:"
+        f" per-company blocks {fast * 1000:.1f} ms, naive all pairs {slow * 1000:.1f} ms,"
+        f" ratio {slow / fast:.1f}x; same pairs found: {same}"
     )
+
+
+def _copies(jobs: RealJobs, copies: int) -> tuple[list[Posting], Vectors]:
+    """The real postings `copies` times, each copy's companies renamed."""
+    postings = [
+        replace(p, id=copy * len(jobs.postings) + p.id, company_key=f"{p.company_key}#{copy}")
+        for copy in range(copies)
+        for p in jobs.postings
+    ]
+    return postings, np.tile(jobs.vectors, (copies, 1))
 
 
 if __name__ == "__main__":
