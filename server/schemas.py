@@ -134,6 +134,7 @@ class JobDetail(JobFields):
     source_id: str
     description: str
     scraped_at: datetime
+    also_at: list[OtherPosting] = msgspec.field(default_factory=list)
 
 
 class JobPage(msgspec.Struct):

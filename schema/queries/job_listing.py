@@ -57,6 +57,7 @@ class JobDetail(JobFields):
     source_id: str
     description: str
     scraped_at: datetime
+    also_at: list[dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ def job_by_id(conn: Connection, job_id: int) -> JobDetail | None:
         cur.execute(
             "SELECT id, source, source_id, title, company, location, remote,"
             " salary_min::float8 AS salary_min, salary_max::float8 AS salary_max,"
-            " salary_currency, tags, category, description, url, posted_at, scraped_at"
+            " salary_currency, tags, category, description, url, posted_at, scraped_at,"
+            " jobmatch_also_at(id) AS also_at"
             " FROM jobs WHERE id = %(id)s",
             {"id": job_id},
         )

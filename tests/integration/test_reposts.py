@@ -131,6 +131,8 @@ def test_near_duplicates_are_one_job_in_lists_and_search(
     found = [hit["job"]["id"] for hit in hits.json()["items"]]
     assert first in found
     assert repost not in found
+    detail = client.get(f"{API}/jobs/{first}", headers=headers).json()
+    assert detail["also_at"] == also_at
     # The repost itself is still reachable by id (a saved job or application may name it).
     assert client.get(f"{API}/jobs/{repost}", headers=headers).status_code == 200
 

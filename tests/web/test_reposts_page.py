@@ -1,4 +1,5 @@
-"""The web search page shows one job per repost group, with where else it is posted."""
+"""The web search page shows one job per repost group, and it and the job page say where
+else the job is posted."""
 
 from __future__ import annotations
 
@@ -43,4 +44,6 @@ def test_search_shows_the_canonical_job_and_links_the_repost(
     assert first in ids
     assert second not in ids
     assert "Also posted at" in page
-    assert '<a href="https://agency.example/copy" rel="noopener nofollow">agency</a>' in page
+    link = '<a href="https://agency.example/copy" rel="noopener nofollow">agency</a>'
+    assert link in page
+    assert link in demo.get(f"/jobs/{first}").text
