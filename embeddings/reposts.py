@@ -7,9 +7,9 @@ copy), so it is found here instead, after embedding: two postings are one job wh
 - their companies are one company (`company_key`, the company half of the dedupe key),
 - their places may be the same (`location_key`; '' is anywhere),
 - their job vectors, under one model, have cosine similarity ≥ `threshold`, and
-- their titles agree (`titles_agree`): the same seniority and level words, and most of
-  their other words shared. The vectors alone merge "Senior" and "Junior" versions of
-  one template text, which are different jobs.
+- their titles agree (`titles_agree`): the same seniority and level words, and every
+  role word of the shorter title in the longer. The vectors alone merge a company's one
+  template text posted per city, team or level, which are different jobs.
 
 Clusters are stars, never chains: postings are taken in canonical order (earliest posted,
 then the longest description, then the lowest id) and each joins the first head it is a
