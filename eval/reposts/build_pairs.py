@@ -2,9 +2,10 @@
 
 Every pair of postings of one company (`company_key`) with compatible places and cosine
 similarity in [--low, --high] under the real model (float32 puts identical texts a hair
-above 1) goes to `pairs.jsonl` (keys, titles,
-places, similarity) and to `packet.md`, the text a person reads to label each pair. The
-packet shows neither the similarity nor the rule's decision: labels are written first
+above 1) goes to `pairs.jsonl` (keys, titles, places, similarity) and to `packet.md`, the
+text a person reads to label each pair (it quotes the postings, so it is not committed:
+the data stays in ../shared/data). The packet shows neither the similarity nor the
+rule's decision: labels are written first
 (`labels.tsv`), then compared (`bench/reposts.py`).
 
     .venv/bin/python eval/reposts/build_pairs.py [--shared-data ../shared/data]
