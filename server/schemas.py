@@ -113,10 +113,19 @@ class JobFields(msgspec.Struct):
     posted_at: datetime
 
 
+class OtherPosting(msgspec.Struct):
+    """Where else the same job is posted: another board's copy, or a repost."""
+
+    source: str
+    url: str
+
+
 class Job(JobFields):
-    """A job in a list: everything but the description, with its first 280 characters."""
+    """A job in a list: everything but the description, with its first 280 characters,
+    and the other postings of the same job (`also_at`; lists show one job per group)."""
 
     snippet: str
+    also_at: list[OtherPosting] = msgspec.field(default_factory=list)
 
 
 class JobDetail(JobFields):
@@ -125,6 +134,7 @@ class JobDetail(JobFields):
     source_id: str
     description: str
     scraped_at: datetime
+    also_at: list[OtherPosting] = msgspec.field(default_factory=list)
 
 
 class JobPage(msgspec.Struct):
@@ -299,6 +309,7 @@ def job_from_row(row: Any) -> Job:
         url=row.url,
         posted_at=row.posted_at,
         snippet=row.snippet,
+        also_at=[OtherPosting(source=o["source"], url=o["url"]) for o in row.also_at],
     )
 
 

@@ -30,6 +30,7 @@ from workers.pipelines.digest import DigestError, send_digests
 from workers.pipelines.embed import embed_pending
 from workers.pipelines.new_cv import process_new_cv
 from workers.pipelines.recommend import generate, generate_for_user
+from workers.pipelines.reposts import collapse_reposts
 from workers.pipelines.runs import Counts, TaskName, resume_interrupted
 from workers.pipelines.serving import Embedders
 from workers.queue import create_huey
@@ -210,6 +211,8 @@ class _Registrar:
             embedder, options = shadow
             summary = embed_pending(self.url, embedder, text_options=options)
             counts["embedded_shadow"] = summary.as_counts()
+        # New vectors may be reposts of stored jobs: group them before lists are made.
+        counts["reposts"] = collapse_reposts(self.url).counts()
 
     def _send_digests(self) -> None:
         self.guarded(

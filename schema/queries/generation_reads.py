@@ -64,6 +64,7 @@ _CANDIDATES = (
     " FROM job_embeddings e JOIN jobs j ON j.id = e.job_id"
     " WHERE e.model_id = %(model_id)s AND j.posted_at >= %(since)s"
     " AND j.closed_at IS NULL"  # a posting found closed is never picked again (019)
+    " AND j.duplicate_of IS NULL"  # one job per repost group (020)
 )
 
 
@@ -183,6 +184,7 @@ def nearest_jobs_pgvector(
         "SELECT e.job_id, 1 - ({vector} <=> %(q)s) AS score"
         " FROM job_embeddings e JOIN jobs j ON j.id = e.job_id"
         " WHERE e.model_id = {model_id} AND j.posted_at >= %(since)s AND j.closed_at IS NULL"
+        " AND j.duplicate_of IS NULL"
         " AND NOT EXISTS (SELECT 1 FROM applications a"
         "  WHERE a.user_id = %(user_id)s AND a.job_id = e.job_id)"
         " AND NOT EXISTS (SELECT 1 FROM feedback f"

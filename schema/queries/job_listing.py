@@ -15,8 +15,12 @@ from schema.database import Connection
 SUMMARY_COLUMNS = (
     "j.id, j.source, j.title, j.company, j.location, j.remote,"
     " j.salary_min::float8 AS salary_min, j.salary_max::float8 AS salary_max,"
-    " j.salary_currency, j.tags, j.category, j.url, j.posted_at, j.snippet"
+    " j.salary_currency, j.tags, j.category, j.url, j.posted_at, j.snippet,"
+    " jobmatch_also_at(j.id) AS also_at"
 )
+# What lists and search offer: postings not found closed (migration 019), one job per
+# repost group, the canonical one (migration 020).
+OFFERED = "j.closed_at IS NULL AND j.duplicate_of IS NULL"
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,11 @@ class JobFields:
 
 @dataclass(frozen=True)
 class JobSummary(JobFields):
-    """A job as lists show it: a snippet instead of the description."""
+    """A job as lists show it: a snippet instead of the description, and the other
+    postings of the same job (`{source, url}` each: exact duplicates and reposts)."""
 
     snippet: str
+    also_at: list[dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class JobDetail(JobFields):
     source_id: str
     description: str
     scraped_at: datetime
+    also_at: list[dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -102,7 +109,7 @@ def list_jobs(
     with conn.cursor(row_factory=class_row(JobSummary)) as cur:
         cur.execute(
             f"SELECT {SUMMARY_COLUMNS} FROM jobs j"
-            " WHERE j.closed_at IS NULL"  # a posting found closed is no longer listed (019)
+            f" WHERE {OFFERED}"
             " AND (%(remote)s::boolean IS NULL OR j.remote = %(remote)s)"
             " AND (%(location)s::text IS NULL OR j.location ILIKE %(location)s)"
             " AND (%(company)s::text IS NULL OR j.company ILIKE %(company)s)"
@@ -125,7 +132,8 @@ def job_by_id(conn: Connection, job_id: int) -> JobDetail | None:
         cur.execute(
             "SELECT id, source, source_id, title, company, location, remote,"
             " salary_min::float8 AS salary_min, salary_max::float8 AS salary_max,"
-            " salary_currency, tags, category, description, url, posted_at, scraped_at"
+            " salary_currency, tags, category, description, url, posted_at, scraped_at,"
+            " jobmatch_also_at(id) AS also_at"
             " FROM jobs WHERE id = %(id)s",
             {"id": job_id},
         )

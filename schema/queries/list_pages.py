@@ -10,7 +10,7 @@ from psycopg.adapt import Loader
 from psycopg.rows import class_row
 
 from schema.database import Connection
-from schema.queries.job_listing import SUMMARY_COLUMNS
+from schema.queries.job_listing import OFFERED, SUMMARY_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,10 @@ _STATE_SQL = (
     " l.generated_at, l.expires_at, em.name AS model,"
     # The active model, or a running experiment's for the users in its share (018).
     " l.model_id = jobmatch_serving_model(%(user_id)s) AS model_is_active,"
-    # Closed postings (019) leave the list at once: counted and served as if deleted.
+    # Closed postings (019) and reposts (020) leave the list at once: counted and served
+    # as if deleted.
     " coalesce((SELECT count(*) FROM jobs j WHERE j.id = ANY (l.job_ids)"
-    "           AND j.closed_at IS NULL), 0)::int AS total,"
+    f"           AND {OFFERED}), 0)::int AS total,"
     " coalesce(cardinality(l.job_ids), 0) AS listed,"
     " EXISTS (SELECT 1 FROM list_views v WHERE v.user_id = %(user_id)s"
     "         AND v.generated_at = l.generated_at) AS seen"
@@ -87,7 +88,7 @@ _ITEM_JSON = """json_build_object(
         'salary_max', p.salary_max, 'salary_currency', p.salary_currency, 'tags', p.tags,
         'category', p.category, 'url', p.url,
         'posted_at', to_char(p.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-        'snippet', p.snippet))"""
+        'snippet', p.snippet, 'also_at', p.also_at))"""
 
 
 def recommended_page_json(
@@ -170,9 +171,9 @@ _PAGE_SQL = (
     "     FROM recommendation_lists l"
     "     CROSS JOIN LATERAL unnest(l.job_ids, l.scores, l.evidence, l.fits) WITH ORDINALITY"
     "       AS e (job_id, score, evidence, fit, position)"
-    "     JOIN LATERAL (SELECT * FROM jobs WHERE jobs.id = e.job_id"
-    "                   AND jobs.closed_at IS NULL OFFSET 0) j ON true"
-    "     WHERE l.user_id = %(user_id)s AND l.expires_at > now()"
+    "     JOIN LATERAL (SELECT * FROM jobs WHERE jobs.id = e.job_id OFFSET 0) j ON true"
+    # A list made before its job closed or became a repost: that job is left out.
+    f"     WHERE l.user_id = %(user_id)s AND l.expires_at > now() AND {OFFERED}"
     "     AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.user_id = l.user_id"
     "                     AND f.job_id = e.job_id AND f.vote = 'down')"
     "   ) AS ranked"

@@ -9,6 +9,7 @@ from datetime import datetime
 from psycopg.rows import class_row
 
 from schema.database import Connection
+from schema.queries.job_listing import OFFERED
 from schema.queries.users import hash_token
 
 
@@ -53,11 +54,12 @@ class DigestRecipient:
 
 # The person's list is read here and nowhere else in this module: when lists are keyed by
 # a named CV, pointing `_TOP_SQL` at the active CV's list is the one change needed. As the
-# API's page (list_pages.py): ranks count the list's jobs that still exist, are not
-# closed and that the person has not voted down, an expired list counts as none, each job
-# is fetched by its key (the OFFSET 0 keeps the planner from hashing a scan of `jobs`, which the
-# `job_recommendations` view did: a scan of the catalog per person), and reasons are
-# written from the stored evidence only for the rows returned.
+# API's page (list_pages.py): ranks count the list's jobs that are still offered (not
+# deleted, closed or a repost) and that the person has not voted down, an expired list
+# counts as none, each job is fetched by its key (the OFFSET 0 keeps the planner from
+# hashing a scan of `jobs`, which the `job_recommendations` view did: a scan of the
+# catalog per person), and reasons are written from the stored evidence only for the rows
+# returned.
 _TOP_SQL = (
     "SELECT row_number() OVER (ORDER BY e.position) AS rank, e.score, e.evidence, e.fit,"
     " j.id AS job_id, j.title, j.company, j.location, j.remote, j.url, j.posted_at,"
@@ -65,9 +67,8 @@ _TOP_SQL = (
     " FROM recommendation_lists l"
     " CROSS JOIN LATERAL unnest(l.job_ids, l.scores, l.evidence, l.fits) WITH ORDINALITY"
     "   AS e (job_id, score, evidence, fit, position)"
-    " JOIN LATERAL (SELECT * FROM jobs WHERE jobs.id = e.job_id AND jobs.closed_at IS NULL"
-    "   OFFSET 0) j ON true"
-    " WHERE l.user_id = %(user_id)s AND l.expires_at > now()"
+    " JOIN LATERAL (SELECT * FROM jobs WHERE jobs.id = e.job_id OFFSET 0) j ON true"
+    f" WHERE l.user_id = %(user_id)s AND l.expires_at > now() AND {OFFERED}"
     " AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.user_id = l.user_id"
     "                 AND f.job_id = e.job_id AND f.vote = 'down')"
     " ORDER BY e.position LIMIT %(limit)s"

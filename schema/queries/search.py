@@ -33,6 +33,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 
 from schema.database import Connection
+from schema.queries.job_listing import OFFERED
 
 RRF_K = 60
 MAX_EF_SEARCH = 1000  # pgvector's ceiling for hnsw.ef_search
@@ -217,8 +218,9 @@ def _lexical(where: sql.Composable, *, enabled: bool) -> sql.Composed:
 
 def _filters(filters: SearchFilters) -> tuple[sql.Composable, dict[str, object]]:
     """The WHERE conditions on `jobs j` and their parameters."""
-    # A posting found closed (019) is no longer offered.
-    conditions: list[sql.Composable] = [sql.SQL("j.closed_at IS NULL")]
+    # A posting found closed (019) is no longer offered, and one job per repost group:
+    # the canonical one (020).
+    conditions: list[sql.Composable] = [sql.SQL(OFFERED)]
     params: dict[str, object] = {}
     if filters.remote is not None:
         conditions.append(sql.SQL("j.remote = %(remote)s"))

@@ -35,6 +35,7 @@ from server.schemas import (
     NO_NUL,
     JobDetail,
     JobPage,
+    OtherPosting,
     Queued,
     Recommendations,
     SearchResults,
@@ -207,4 +208,5 @@ class JobsController(Controller):
         row = job_by_id(db, job_id)
         if row is None:
             raise NotFoundException(f"no job with id {job_id}")
-        return JobDetail(**row.__dict__)
+        others = [OtherPosting(**other) for other in row.also_at]
+        return JobDetail(**{**row.__dict__, "also_at": others})

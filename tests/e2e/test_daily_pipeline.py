@@ -44,10 +44,11 @@ def test_scrape_embed_then_generate(tasks: Tasks, conn: Connection) -> None:
     ).fetchone()
     assert missing == (0,)
     run = conn.execute(
-        "SELECT status, counts ? 'sources', counts ? 'embedded' FROM task_runs"
+        "SELECT status, counts ? 'sources', counts ? 'embedded',"
+        " counts -> 'reposts' ->> 'model' IS NOT NULL FROM task_runs"
         " WHERE task = 'scrape_and_embed'"
     ).fetchone()
-    assert run == ("succeeded", True, True)
+    assert run == ("succeeded", True, True, True)  # reposts grouped under the new vectors
 
     tasks.generate_all_recommendations()
     listed = conn.execute(
