@@ -72,10 +72,12 @@ def _model(conn: Connection) -> int:
 
 
 def _store_list(conn: Connection, user_id: int, model_id: int, job_ids: list[int]) -> None:
+    """A list of the user's active named CV (made, as "main", when they have none)."""
     conn.execute(
-        "INSERT INTO recommendation_lists"
-        " (user_id, model_id, cv_id, job_ids, scores, evidence, fits, generated_at, expires_at)"
-        " VALUES (%(u)s, %(m)s, 1, %(j)s, %(s)s, %(e)s, %(f)s, now(), now() + interval '3 days')",
+        "INSERT INTO recommendation_lists (user_id, named_cv_id, model_id, cv_id, job_ids,"
+        " scores, evidence, fits, generated_at, expires_at)"
+        " VALUES (%(u)s, jobmatch_active_named_cv(%(u)s), %(m)s, 1, %(j)s, %(s)s, %(e)s, %(f)s,"
+        " now(), now() + interval '3 days')",
         {
             "u": user_id,
             "m": model_id,
@@ -87,7 +89,7 @@ def _store_list(conn: Connection, user_id: int, model_id: int, job_ids: list[int
     )
 
 
-def test_a_list_is_one_row_per_user_with_arrays_of_one_length(conn: Connection) -> None:
+def test_a_list_is_one_row_per_named_cv_with_arrays_of_one_length(conn: Connection) -> None:
     user, job, model = _user(conn, "a@example.com"), _job(conn, "1"), _model(conn)
     _store_list(conn, user, model, [job])
     with pytest.raises(psycopg.errors.UniqueViolation):
