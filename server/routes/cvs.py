@@ -64,7 +64,9 @@ def add_cv(
     except n.NamedCvLimitError:
         raise ClientException(LIMIT_REACHED, status_code=409) from None
     except n.NamedCvNameTakenError:
-        raise ClientException(f"you already have a CV named {name.strip()!r}", 409) from None
+        raise ClientException(
+            f"you already have a CV named {name.strip()!r}", status_code=409
+        ) from None
     return _processing(db, queue, user_id, named_cv_id)
 
 
@@ -89,7 +91,9 @@ def rename_cv(db: Connection, user_id: int, named_cv_id: int, name: str) -> Name
     try:
         renamed = n.rename_named_cv(db, user_id, named_cv_id, name.strip())
     except n.NamedCvNameTakenError:
-        raise ClientException(f"you already have a CV named {name.strip()!r}", 409) from None
+        raise ClientException(
+            f"you already have a CV named {name.strip()!r}", status_code=409
+        ) from None
     named = n.named_cv(db, user_id, named_cv_id) if renamed else None
     if named is None:
         raise not_yours(named_cv_id)
