@@ -83,7 +83,7 @@ def _add(client: TestClient[Litestar], headers: dict[str, str], name: str, text:
     return int(response.json()["named_cv"]["id"])
 
 
-def _titles(client: TestClient[Litestar], headers: dict[str, str], **params: object) -> list[str]:
+def _titles(client: TestClient[Litestar], headers: dict[str, str], **params: int) -> list[str]:
     body = client.get(f"{API}/jobs/recommendations", headers=headers, params=params).json()
     assert body["status"] == "ready", body
     return [item["job"]["title"] for item in body["items"]]
