@@ -15,12 +15,14 @@ from litestar.testing import TestClient
 
 from schema.database import connect
 from schema.queries.generation_reads import feedback_vectors
+from schema.queries.list_pages import read_active_list
 from schema.queries.models import active_model
 from server.app import create_app
 from tests.fakes import FakeEmbedder
 from tests.integration.recommend_data import add_job
 from workers.pipelines.cleanup import cleanup
 from workers.pipelines.embed import embed_pending
+from workers.pipelines.recommend import generate
 from workers.settings import Settings
 
 API = "/api/v1"
@@ -91,7 +93,7 @@ def _titles(client: TestClient[Litestar], headers: dict[str, str], **params: int
 
 @pytest.mark.usefixtures("catalog")
 def test_each_named_cv_has_its_own_list_and_the_active_one_is_the_default(
-    client: TestClient[Litestar], db: Conn
+    client: TestClient[Litestar], db: Conn, db_url: str
 ) -> None:
     me = _register(client, "two@example.com")
     backend = _add(client, me, "backend", BACKEND)
@@ -109,9 +111,17 @@ def test_each_named_cv_has_its_own_list_and_the_active_one_is_the_default(
     lists = db.execute("SELECT named_cv_id FROM recommendation_lists ORDER BY named_cv_id")
     assert lists.fetchall() == [(backend,), (care,)]
 
+    # The nightly run makes every named CV's list, not only the active one's.
+    db.execute("DELETE FROM recommendation_lists")
+    assert generate(db_url).users == 2
+    again = db.execute("SELECT named_cv_id FROM recommendation_lists ORDER BY named_cv_id")
+    assert again.fetchall() == [(backend,), (care,)]
+
     activated = client.post(f"{API}/users/me/cvs/{care}/activate", headers=me)
     assert activated.status_code == 200
     assert activated.json()["active"] is True
+    user_id = client.get(f"{API}/users/me", headers=me).json()["id"]
+    assert read_active_list(db, user_id).named_cv_id == care
     envelope = client.get(f"{API}/jobs/recommendations", headers=me).json()
     assert envelope["cv_id"] == care
     assert all(title.startswith("ICU") for title in _titles(client, me)[:10])
