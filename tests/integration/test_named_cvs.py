@@ -15,7 +15,7 @@ from litestar.testing import TestClient
 
 from schema.database import connect
 from schema.queries.generation_reads import feedback_vectors
-from schema.queries.list_pages import read_active_list
+from schema.queries.list_pages import ACTIVE_LISTS, read_active_list
 from schema.queries.models import active_model
 from server.app import create_app
 from tests.fakes import FakeEmbedder
@@ -122,6 +122,10 @@ def test_each_named_cv_has_its_own_list_and_the_active_one_is_the_default(
     assert activated.json()["active"] is True
     user_id = client.get(f"{API}/users/me", headers=me).json()["id"]
     assert read_active_list(db, user_id).named_cv_id == care
+    active = db.execute(
+        f"SELECT l.named_cv_id FROM {ACTIVE_LISTS} WHERE l.user_id = %s", (user_id,)
+    )
+    assert active.fetchall() == [(care,)]
     envelope = client.get(f"{API}/jobs/recommendations", headers=me).json()
     assert envelope["cv_id"] == care
     assert all(title.startswith("ICU") for title in _titles(client, me)[:10])
