@@ -260,3 +260,20 @@ def test_a_vote_steers_the_list_it_was_cast_on(client: TestClient[Litestar], db:
             f"{API}/jobs/recommendations", headers=me, params={"cv_id": cv_id}
         ).json()["items"]
         assert disliked not in [item["job"]["id"] for item in items]
+
+
+def test_a_named_cv_from_a_file(client: TestClient[Litestar]) -> None:
+    me = _register(client, "file@example.com")
+    upload = {"file": ("care.txt", CARE.encode(), "text/plain")}
+    added = client.post(f"{API}/users/me/cvs", headers=me, data={"name": "care"}, files=upload)
+    assert added.status_code == 201, added.text
+    named = added.json()["named_cv"]
+    assert (named["name"], named["active"]) == ("care", True)
+    assert (named["current"]["filename"], named["current"]["text"]) == ("care.txt", CARE)
+    nameless = client.post(f"{API}/users/me/cvs", headers=me, files=upload)
+    assert nameless.status_code == 400
+    assert "name" in nameless.json()["detail"]
+    unreadable = {"file": ("cv.pdf", b"%PDF-1.4 not really", "application/pdf")}
+    refused = client.post(f"{API}/users/me/cvs", headers=me, data={"name": "x"}, files=unreadable)
+    assert refused.status_code == 415
+    assert len(client.get(f"{API}/users/me/cvs", headers=me).json()["items"]) == 1
