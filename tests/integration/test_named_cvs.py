@@ -108,6 +108,14 @@ def test_each_named_cv_has_its_own_list_and_the_active_one_is_the_default(
     assert all(title.startswith("Python") for title in _titles(client, me)[:10])
     assert all(title.startswith("ICU") for title in _titles(client, me, cv_id=care)[:10])
     assert _titles(client, me, cv_id=backend) == _titles(client, me)
+    # Each list's reasons quote its own CV.
+    for cv_id, text in ((backend, BACKEND), (care, CARE)):
+        items = client.get(
+            f"{API}/jobs/recommendations", headers=me, params={"cv_id": cv_id}
+        ).json()["items"]
+        quotes = [i["match_parts"]["cv_quote"] for i in items if i["match_parts"]["cv_quote"]]
+        assert quotes
+        assert all(quote in text for quote in quotes)
     lists = db.execute("SELECT named_cv_id FROM recommendation_lists ORDER BY named_cv_id")
     assert lists.fetchall() == [(backend,), (care,)]
 
