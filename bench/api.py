@@ -67,11 +67,11 @@ def seed(url: str) -> tuple[str, int, str]:
     token = issue_token(conn, user.id)
     cv = replace_active_cv(conn, user.id, "Python engineer: skill1 skill2 skill3, PostgreSQL")
     job_ids = rng.choice(ids, 50, replace=False).tolist()
-    new = _list_with_reasons(conn, user.id, cv.id, job_ids)
+    new = _list_with_reasons(conn, user.id, cv.named_cv_id, cv.id, job_ids)
     now = datetime.now(UTC)
     replace_lists(
         conn,
-        [user.id],
+        [cv.named_cv_id],
         new,
         model_id=model_id,
         generated_at=now,
@@ -84,7 +84,11 @@ def seed(url: str) -> tuple[str, int, str]:
 
 
 def _list_with_reasons(
-    conn: psycopg.Connection[tuple[object, ...]], user_id: int, cv_id: int, job_ids: list[int]
+    conn: psycopg.Connection[tuple[object, ...]],
+    user_id: int,
+    named_cv_id: int,
+    cv_id: int,
+    job_ids: list[int],
 ) -> NewLists:
     """The list as generation stores it: profiles of the texts, evidence of each pick."""
     profile_pending(conn)
@@ -104,6 +108,7 @@ def _list_with_reasons(
     )
     return NewLists(
         user_ids=[user_id],
+        named_cv_ids=[named_cv_id],
         cv_ids=[cv_id],
         counts=np.array([len(job_ids)]),
         job_ids=np.array(job_ids, dtype=np.int64),

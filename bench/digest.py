@@ -71,9 +71,9 @@ def build(url: str, users: int, jobs: int) -> None:
         )
         # Each list: 50 jobs from a per-person offset in the catalog, best first.
         conn.execute(
-            "INSERT INTO recommendation_lists (user_id, model_id, job_ids, scores, evidence,"
-            " fits, cv_id, generated_at, expires_at)"
-            " SELECT c.user_id, %(model)s,"
+            "INSERT INTO recommendation_lists (user_id, named_cv_id, model_id, job_ids, scores,"
+            " evidence, fits, cv_id, generated_at, expires_at)"
+            " SELECT c.user_id, c.named_cv_id, %(model)s,"
             "  array(SELECT j.id FROM jobs j ORDER BY j.id"
             "        OFFSET (c.user_id * 37) %% (%(jobs)s - %(n)s) LIMIT %(n)s),"
             "  array_fill(0.5::real, ARRAY[%(n)s]), array_fill(%(nothing)s::bigint, ARRAY[%(n)s]),"

@@ -22,6 +22,7 @@ from server.guards import InputGuard
 from server.routes.admin import AdminController
 from server.routes.applications import ApplicationsController
 from server.routes.common import TaskQueue
+from server.routes.cvs import CvsController
 from server.routes.feedback import FeedbackController
 from server.routes.health import HealthController
 from server.routes.jobs import JobsController
@@ -50,6 +51,7 @@ def app_from_env() -> Litestar:
 CONTROLLERS = (
     HealthController,
     UsersController,
+    CvsController,
     JobsController,
     SavedJobsController,
     ApplicationsController,
@@ -80,7 +82,7 @@ def _cors(settings: Settings) -> CORSConfig | None:
         return None
     return CORSConfig(
         allow_origins=list(settings.cors_origins),
-        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type"],
     )
 

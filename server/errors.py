@@ -40,7 +40,8 @@ def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
     detail = exc.detail
     if exc.status_code == 413:
         # The body limit stops the upload before any handler: say what the limit is.
-        cv = request.url.path.endswith("/users/me/cv")
+        path = request.url.path
+        cv = path.endswith("/users/me/cv") or "/users/me/cvs" in path
         detail = too_large().detail if cv else f"the body is larger than {MAX_BODY_BYTES} bytes"
     body: dict[str, Any] = {"status_code": exc.status_code, "detail": detail}
     if exc.extra:

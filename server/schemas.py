@@ -76,6 +76,47 @@ class CVOut(msgspec.Struct):
     text: str
 
 
+# A CV's name: 1 to 40 characters, no control characters, no spaces at either end.
+CvName = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[^\x00-\x1f\s]([^\x00-\x1f]*[^\x00-\x1f\s])?$",
+        examples=["backend"],
+    ),
+]
+CvId = Annotated[int, Meta(ge=1, le=2**63 - 1024)]
+
+
+class NamedCVText(msgspec.Struct, forbid_unknown_fields=True):
+    """A new named CV as JSON (a file goes as multipart: `name` and `file`)."""
+
+    name: CvName
+    text: Annotated[str, Meta(min_length=1, max_length=200_000)]
+    filename: Annotated[str, Meta(max_length=255, pattern=NO_NUL)] | None = None
+
+
+class CVRename(msgspec.Struct, forbid_unknown_fields=True):
+    name: CvName
+
+
+class NamedCVOut(msgspec.Struct):
+    """A named CV: `id` is what `?cv_id=` and `/users/me/cvs/{cv_id}` take; `current` is
+    its latest upload."""
+
+    id: int
+    name: str
+    active: bool
+    created_at: datetime
+    current: CVOut
+
+
+class NamedCVs(msgspec.Struct):
+    items: list[NamedCVOut]
+    limit: int
+
+
 class RecommendationsPending(msgspec.Struct):
     status: Literal["ready", "generating", "no_cv"]
     detail: str
@@ -84,6 +125,12 @@ class RecommendationsPending(msgspec.Struct):
 
 class CVUploaded(msgspec.Struct):
     cv: CVOut
+    recommendations: RecommendationsPending
+    named_cv_id: int | None = None  # the named CV the upload went to
+
+
+class NamedCVUploaded(msgspec.Struct):
+    named_cv: NamedCVOut
     recommendations: RecommendationsPending
 
 
@@ -183,6 +230,7 @@ class Recommendations(msgspec.Struct):
     offset: int
     limit: int
     items: list[Recommendation]
+    cv_id: int | None = None  # the named CV whose list this is (None: the caller has no CV)
 
 
 class RecommendationsEnvelope(msgspec.Struct):
@@ -197,6 +245,7 @@ class RecommendationsEnvelope(msgspec.Struct):
     offset: int
     limit: int
     items: msgspec.Raw
+    cv_id: int | None = None
 
 
 class Queued(msgspec.Struct):
@@ -255,6 +304,8 @@ class Applications(msgspec.Struct):
 class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True):
     vote: Literal["up", "down"]
     reason: Annotated[str, Meta(max_length=2000, pattern=NO_NUL)] = ""
+    # The named CV whose list the vote was cast on (it steers that list); default: active.
+    cv_id: CvId | None = None
 
 
 class FeedbackOut(msgspec.Struct):

@@ -50,9 +50,11 @@ def interaction_grades(conn: Connection) -> dict[int, dict[int, int]]:
 
 
 def user_cvs(conn: Connection, user_ids: list[int]) -> dict[int, str]:
-    """Active CV body of each user that has one."""
+    """The current text of the active named CV of each user that has one."""
     rows = conn.execute(
-        "SELECT user_id, body FROM cvs WHERE is_active AND user_id = ANY(%(ids)s)",
+        "SELECT c.user_id, c.body FROM cvs c"
+        " JOIN named_cvs n ON n.id = c.named_cv_id AND n.is_active"
+        " WHERE c.is_active AND c.user_id = ANY(%(ids)s)",
         {"ids": user_ids},
     ).fetchall()
     return {int(str(user_id)): str(body) for user_id, body in rows}

@@ -116,9 +116,9 @@ def latest_experiment(conn: Connection) -> Experiment | None:
         return cur.fetchone()
 
 
-def record_view(conn: Connection, user_id: int, generated_at: datetime) -> None:
-    """Keep the user's stored list (made at `generated_at`) as seen, with its model and
-    jobs in order; a list already kept is left as first seen.
+def record_view(conn: Connection, user_id: int, named_cv_id: int, generated_at: datetime) -> None:
+    """Keep the stored list of the user's named CV (made at `generated_at`) as seen, with
+    its model and jobs in order; a list already kept is left as first seen.
 
     The commit does not wait for the disk (a few ms on the read that first shows a
     list): a crash may lose the last views, which costs the report a few, not a user.
@@ -126,11 +126,12 @@ def record_view(conn: Connection, user_id: int, generated_at: datetime) -> None:
     with conn.transaction():
         conn.execute("SET LOCAL synchronous_commit TO OFF")
         conn.execute(
-            "INSERT INTO list_views (user_id, generated_at, model_id, job_ids)"
-            " SELECT user_id, generated_at, model_id, job_ids FROM recommendation_lists"
-            " WHERE user_id = %(user_id)s AND generated_at = %(generated_at)s"
+            "INSERT INTO list_views (user_id, named_cv_id, generated_at, model_id, job_ids)"
+            " SELECT user_id, named_cv_id, generated_at, model_id, job_ids"
+            " FROM recommendation_lists WHERE named_cv_id = %(named)s"
+            " AND user_id = %(user_id)s AND generated_at = %(generated_at)s"
             " ON CONFLICT DO NOTHING",
-            {"user_id": user_id, "generated_at": generated_at},
+            {"user_id": user_id, "named": named_cv_id, "generated_at": generated_at},
         )
 
 

@@ -1,4 +1,5 @@
-"""Feedback on jobs: an up or down vote; a down vote hides the job from that user."""
+"""Feedback on jobs: an up or down vote, cast on one named CV's list (it steers that CV's
+next list); a down vote hides the job from all the user's lists."""
 
 from __future__ import annotations
 
@@ -19,21 +20,38 @@ class Feedback:
 
 
 def record_feedback(
-    conn: Connection, user_id: int, job_id: int, vote: str, reason: str
+    conn: Connection,
+    user_id: int,
+    job_id: int,
+    vote: str,
+    reason: str,
+    *,
+    named_cv_id: int | None = None,
 ) -> Feedback | None:
-    """Store (or replace) the user's vote on a job; None when the job does not exist.
+    """Store (or replace) the user's vote on a job, cast on the list of their named CV
+    `named_cv_id` (default: their active one), which it steers; None when the job does
+    not exist. The caller checks that `named_cv_id` is the user's.
 
-    A down vote also drops the job from the user's stored list in the same transaction,
-    so it is gone at once; later generations exclude it themselves.
+    A down vote also drops the job from all the user's stored lists in the same
+    transaction, so it is gone at once; later generations exclude it themselves.
     """
     with conn.transaction(), conn.cursor(row_factory=class_row(Feedback)) as cur:
         cur.execute(
-            "INSERT INTO feedback (user_id, job_id, vote, reason)"
-            " SELECT %(user_id)s, id, %(vote)s, %(reason)s FROM jobs WHERE id = %(job_id)s"
+            "INSERT INTO feedback (user_id, job_id, vote, reason, named_cv_id)"
+            # No named CV: the active one (a trigger of migration 021 fills it in).
+            " SELECT %(user_id)s, id, %(vote)s, %(reason)s, %(named)s::bigint"
+            " FROM jobs WHERE id = %(job_id)s"
             " ON CONFLICT (user_id, job_id) DO UPDATE"
-            " SET vote = EXCLUDED.vote, reason = EXCLUDED.reason, created_at = now()"
+            " SET vote = EXCLUDED.vote, reason = EXCLUDED.reason,"
+            "  named_cv_id = EXCLUDED.named_cv_id, created_at = now()"
             " RETURNING job_id, vote, reason, created_at",
-            {"user_id": user_id, "job_id": job_id, "vote": vote, "reason": reason},
+            {
+                "user_id": user_id,
+                "job_id": job_id,
+                "vote": vote,
+                "reason": reason,
+                "named": named_cv_id,
+            },
         )
         row = cur.fetchone()
         if row is not None and vote == "down":
@@ -41,7 +59,7 @@ def record_feedback(
     return row
 
 
-# The list without the job, ranks closing up; an emptied list stays (as an empty one).
+# Each list without the job, ranks closing up; an emptied list stays (as an empty one).
 _DROP_FROM_LIST = (
     "UPDATE recommendation_lists l SET (job_ids, scores, evidence, fits) = ("
     "  SELECT coalesce(array_agg(e.job_id ORDER BY e.rank), '{}'),"

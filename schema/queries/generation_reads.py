@@ -33,9 +33,11 @@ class CandidateJob:
 
 @dataclass(frozen=True)
 class UserQuery:
-    """A user whose active CV has a vector under the model (see `users_to_recommend`)."""
+    """One named CV of a user whose current version has a vector under the model (see
+    `users_to_recommend`): each named CV gets a list of its own."""
 
     user_id: int
+    named_cv_id: int
     cv_id: int
 
 
@@ -124,18 +126,23 @@ def users_to_recommend(
     shards: int = 1,
     arm: Arm | None = None,
 ) -> tuple[list[UserQuery], np.ndarray]:
-    """Users with an embedded active CV (optionally only `user_ids`, or one shard of
-    `user_id % shards`, or one experiment arm), by user id, and their CV vectors as one
-    float32 matrix (row i is user i), read like the candidates' (`candidates`)."""
+    """The named CVs with an embedded current version, all of each user's (optionally
+    only `user_ids`', or one shard of `user_id % shards`, or one experiment arm), by user
+    and named CV, and their vectors as one float32 matrix (row i is query i), read like
+    the candidates' (`candidates`)."""
     params: dict[str, object] = {"model_id": model_id, "shard": shard, "shards": shards}
     params |= {"user_ids": user_ids} | _arm_params(arm)
-    select = "SELECT c.user_id, c.id, e.embedding " + _USERS + " ORDER BY c.user_id"
-    ids, matrix = read_vectors(conn, select, params, dimension, ids=2)
-    return [UserQuery(user_id, cv_id) for user_id, cv_id in ids.tolist()], matrix
+    select = (
+        "SELECT c.user_id, c.named_cv_id, c.id, e.embedding "
+        + _USERS
+        + " ORDER BY c.user_id, c.named_cv_id"
+    )
+    ids, matrix = read_vectors(conn, select, params, dimension, ids=3)
+    return [UserQuery(user, named, cv) for user, named, cv in ids.tolist()], matrix
 
 
 def count_users_to_recommend(conn: Connection, model_id: int) -> int:
-    """How many users have an embedded active CV under the model."""
+    """How many named CVs (lists to make) have an embedded current version under the model."""
     params = {"model_id": model_id, "shard": 0, "shards": 1, "user_ids": None}
     row = conn.execute("SELECT count(*) " + _USERS, params | _arm_params(None)).fetchone()
     return int(str(row[0])) if row else 0
@@ -202,7 +209,8 @@ def nearest_jobs_pgvector(
 
 
 def active_cv_owner(conn: Connection, cv_id: int) -> int | None:
-    """The user whose active CV `cv_id` is; None when it is gone or was replaced."""
+    """The user whose CV `cv_id` is, while it is the current version of one of their named
+    CVs; None when it is gone or was replaced."""
     row = conn.execute(
         "SELECT user_id FROM cvs WHERE id = %(id)s AND is_active", {"id": cv_id}
     ).fetchone()
@@ -210,20 +218,22 @@ def active_cv_owner(conn: Connection, cv_id: int) -> int | None:
 
 
 def feedback_vectors(
-    conn: Connection, model_id: int, dimension: int, user_ids: Sequence[int]
+    conn: Connection, model_id: int, dimension: int, named_cv_ids: Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """What these users acted on, with the jobs' vectors under the model: rows of
-    (user_id, +1 liked or -1 disliked) and their vectors, by user. Liked: applied to,
-    saved or voted up; disliked: voted down. Jobs of any age count."""
+    """What these named CVs' owners acted on, with the jobs' vectors under the model: rows
+    of (named_cv_id, +1 liked or -1 disliked) and their vectors, by named CV. Liked:
+    applied to, saved (both count for each of the person's CVs) or voted up on that
+    CV's list; disliked: voted down on it. Jobs of any age count."""
     select = (
-        "SELECT f.user_id, f.sign, e.embedding FROM ("
-        " SELECT user_id, job_id, 1::bigint AS sign FROM applications"
-        "  WHERE user_id = ANY(%(ids)s)"
-        " UNION SELECT user_id, job_id, 1 FROM saved_jobs WHERE user_id = ANY(%(ids)s)"
-        " UNION SELECT user_id, job_id, CASE WHEN vote = 'up' THEN 1 ELSE -1 END"
-        "  FROM feedback WHERE user_id = ANY(%(ids)s)"
+        "SELECT f.named_cv_id, f.sign, e.embedding FROM ("
+        " SELECT n.id AS named_cv_id, a.job_id, 1::bigint AS sign FROM named_cvs n"
+        "  JOIN applications a ON a.user_id = n.user_id WHERE n.id = ANY(%(ids)s)"
+        " UNION SELECT n.id, s.job_id, 1 FROM named_cvs n"
+        "  JOIN saved_jobs s ON s.user_id = n.user_id WHERE n.id = ANY(%(ids)s)"
+        " UNION SELECT named_cv_id, job_id, CASE WHEN vote = 'up' THEN 1 ELSE -1 END"
+        "  FROM feedback WHERE named_cv_id = ANY(%(ids)s)"
         ") AS f JOIN job_embeddings e ON e.job_id = f.job_id AND e.model_id = %(model_id)s"
-        " ORDER BY f.user_id"
+        " ORDER BY f.named_cv_id"
     )
-    params = {"ids": list(user_ids), "model_id": model_id}
+    params = {"ids": list(named_cv_ids), "model_id": model_id}
     return read_vectors(conn, select, params, dimension, ids=2)

@@ -41,16 +41,17 @@ class CheckCounts:
     last_checked_at: datetime | None
 
 
-# The jobs a user sees in the first `top` places of an unexpired list: the list's jobs
-# that still exist, are open and not voted down by that user, numbered in list order.
+# The jobs a user sees in the first `top` places of an unexpired list (one per named CV):
+# the list's jobs that still exist, are open, not a repost and not voted down by that
+# user, numbered in list order.
 # Those most users see go first; a job checked since `fresh_after` is not asked again.
 _TO_CHECK = """
 WITH visible AS (
     SELECT e.job_id,
-           row_number() OVER (PARTITION BY l.user_id ORDER BY e.position) AS place
+           row_number() OVER (PARTITION BY l.named_cv_id ORDER BY e.position) AS place
     FROM recommendation_lists l
     CROSS JOIN LATERAL unnest(l.job_ids) WITH ORDINALITY AS e (job_id, position)
-    JOIN jobs j ON j.id = e.job_id AND j.closed_at IS NULL
+    JOIN jobs j ON j.id = e.job_id AND j.closed_at IS NULL AND j.duplicate_of IS NULL
     WHERE l.expires_at > %(now)s
     AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.user_id = l.user_id
                     AND f.job_id = e.job_id AND f.vote = 'down')

@@ -15,8 +15,10 @@ from schema.queries.job_listing import OFFERED, SUMMARY_COLUMNS
 
 @dataclass(frozen=True)
 class ListState:
-    """The user's active CV and stored list, in one row (fields None when absent)."""
+    """One of the user's named CVs (the active one unless another was asked for), its
+    current version and its stored list, in one row (fields None when absent)."""
 
+    named_cv_id: int | None
     cv_id: int | None
     cv_created_at: datetime | None
     generated_at: datetime | None
@@ -28,8 +30,22 @@ class ListState:
     seen: bool | None  # this list was read before (kept in `list_views`)
 
 
+# The named CV whose list is read: `cv_id` when it is the user's, else (no `cv_id`) their
+# active one. Another person's id matches nothing, so the state says "no CV".
+_NAMED_CV = (
+    "SELECT n.id FROM named_cvs n WHERE n.user_id = %(user_id)s"
+    " AND (n.id = %(cv_id)s OR (%(cv_id)s::bigint IS NULL AND n.is_active))"
+)
+
+# The stored lists of people's active named CVs, as `l`: what reads "the person's list"
+# without choosing among their CVs join (an Atom feed, a digest, ad-hoc SQL).
+ACTIVE_LISTS = (
+    "recommendation_lists l JOIN named_cvs active_cv"
+    " ON active_cv.id = l.named_cv_id AND active_cv.is_active"
+)
+
 _STATE_SQL = (
-    "SELECT c.id AS cv_id, c.created_at AS cv_created_at,"
+    "SELECT n.id AS named_cv_id, c.id AS cv_id, c.created_at AS cv_created_at,"
     " l.generated_at, l.expires_at, em.name AS model,"
     # The active model, or a running experiment's for the users in its share (018).
     " l.model_id = jobmatch_serving_model(%(user_id)s) AS model_is_active,"
@@ -39,10 +55,11 @@ _STATE_SQL = (
     f"           AND {OFFERED}), 0)::int AS total,"
     " coalesce(cardinality(l.job_ids), 0) AS listed,"
     " EXISTS (SELECT 1 FROM list_views v WHERE v.user_id = %(user_id)s"
-    "         AND v.generated_at = l.generated_at) AS seen"
+    "         AND v.named_cv_id = n.id AND v.generated_at = l.generated_at) AS seen"
     " FROM (SELECT 1) AS one"
-    " LEFT JOIN cvs c ON c.user_id = %(user_id)s AND c.is_active"
-    " LEFT JOIN recommendation_lists l ON l.user_id = %(user_id)s"
+    f" LEFT JOIN named_cvs n ON n.id = ({_NAMED_CV})"
+    " LEFT JOIN cvs c ON c.named_cv_id = n.id AND c.is_active"
+    " LEFT JOIN recommendation_lists l ON l.named_cv_id = n.id"
     " LEFT JOIN embedding_models em ON em.id = l.model_id"
 )
 
@@ -62,13 +79,11 @@ class _JsonBytes(Loader):
         return bytes(data)
 
 
-def list_state(conn: Connection, user_id: int) -> ListState:
-    """The active CV and the stored list's metadata, from primary-key lookups."""
+def list_state(conn: Connection, user_id: int, *, cv_id: int | None = None) -> ListState:
+    """The named CV `cv_id` (default: the active one) and its stored list's metadata,
+    from primary-key lookups."""
     with conn.cursor(row_factory=class_row(ListState)) as cur:
-        cur.execute(
-            _STATE_SQL,
-            {"user_id": user_id},
-        )
+        cur.execute(_STATE_SQL, {"user_id": user_id, "cv_id": cv_id})
         row = cur.fetchone()
     assert row is not None  # the aggregate always returns one row
     return row
@@ -95,19 +110,27 @@ def recommended_page_json(
     conn: Connection,
     user_id: int,
     *,
+    cv_id: int | None = None,
     remote: bool | None = None,
     location: str | None = None,
     min_salary: float | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> str:
-    """A page of the stored list in rank order, as a JSON array, minus jobs the user has
-    voted down since; unexpired rows only.
+    """A page of the stored list of the named CV `cv_id` (default: the user's active
+    one) in rank order, as a JSON array, minus jobs the user has voted down since;
+    unexpired rows only.
 
     One primary-key read of the user's list, its jobs joined by primary key.
     """
     params = _page_params(
-        user_id, remote=remote, location=location, min_salary=min_salary, offset=offset, limit=limit
+        user_id,
+        cv_id=cv_id,
+        remote=remote,
+        location=location,
+        min_salary=min_salary,
+        offset=offset,
+        limit=limit,
     )
     row = conn.execute(f"SELECT ({_PAGE_SQL})::text", params).fetchone()
     assert row is not None  # an aggregate always returns a row
@@ -117,6 +140,7 @@ def recommended_page_json(
 def _page_params(
     user_id: int,
     *,
+    cv_id: int | None,
     remote: bool | None,
     location: str | None,
     min_salary: float | None,
@@ -125,6 +149,7 @@ def _page_params(
 ) -> dict[str, object]:
     return {
         "user_id": user_id,
+        "cv_id": cv_id,
         "remote": remote,
         "location": _pattern(location),
         "min_salary": min_salary,
@@ -155,7 +180,7 @@ _PAGE_SQL = (
     "  SELECT p.term_keys || ''::bytea AS term_keys, p.quote_text || ''::bytea AS quote_text,"
     "   p.quote_starts || '{}'::int[] AS quote_starts, p.quote_ends || '{}'::int[] AS quote_ends"
     "  FROM recommendation_lists l JOIN cv_text_profiles p ON p.cv_id = l.cv_id"
-    "  WHERE l.user_id = %(user_id)s)"
+    f"  WHERE l.named_cv_id = ({_NAMED_CV}))"
     f" SELECT coalesce(json_agg({_ITEM_JSON} ORDER BY p.rank), '[]') FROM ("
     "  SELECT page.*,"
     "   jobmatch_shared_skills(page.evidence, jp.term_keys, jp.shown, cv.term_keys)"
@@ -173,7 +198,7 @@ _PAGE_SQL = (
     "       AS e (job_id, score, evidence, fit, position)"
     "     JOIN LATERAL (SELECT * FROM jobs WHERE jobs.id = e.job_id OFFSET 0) j ON true"
     # A list made before its job closed or became a repost: that job is left out.
-    f"     WHERE l.user_id = %(user_id)s AND l.expires_at > now() AND {OFFERED}"
+    f"     WHERE l.named_cv_id = ({_NAMED_CV}) AND l.expires_at > now() AND {OFFERED}"
     "     AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.user_id = l.user_id"
     "                     AND f.job_id = e.job_id AND f.vote = 'down')"
     "   ) AS ranked"
@@ -195,6 +220,7 @@ def read_list(
     conn: Connection,
     user_id: int,
     *,
+    cv_id: int | None = None,
     remote: bool | None = None,
     location: str | None = None,
     min_salary: float | None = None,
@@ -208,6 +234,7 @@ def read_list(
             f"SELECT s.*, ({_PAGE_SQL}) AS items FROM ({_STATE_SQL}) AS s",
             _page_params(
                 user_id,
+                cv_id=cv_id,
                 remote=remote,
                 location=location,
                 min_salary=min_salary,
@@ -230,13 +257,21 @@ class ListedJob:
     reason: str
 
 
+def read_active_list(
+    conn: Connection, user_id: int, *, offset: int = 0, limit: int = 50
+) -> ListPage:
+    """The user's active named CV's list (`read_list` without a `cv_id`): what a reader
+    of "the person's list" that offers no choice of CV serves."""
+    return read_list(conn, user_id, offset=offset, limit=limit)
+
+
 def listed_jobs(conn: Connection, user_id: int, limit: int = 10) -> list[ListedJob]:
-    """The top of the user's stored list with job titles, for the CLI."""
+    """The top of the user's active named CV's stored list with job titles, for the CLI."""
     with conn.cursor(row_factory=class_row(ListedJob)) as cur:
         cur.execute(
             "SELECT r.rank, r.score, r.job_id, j.title, j.company, r.reason"
             " FROM job_recommendations r JOIN jobs j ON j.id = r.job_id"
-            " WHERE r.user_id = %(user_id)s ORDER BY r.rank LIMIT %(limit)s",
-            {"user_id": user_id, "limit": limit},
+            f" WHERE r.named_cv_id = ({_NAMED_CV}) ORDER BY r.rank LIMIT %(limit)s",
+            {"user_id": user_id, "cv_id": None, "limit": limit},
         )
         return cur.fetchall()

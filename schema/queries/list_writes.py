@@ -1,8 +1,8 @@
-"""Writing users' new recommendation lists, each block of users in one transaction.
+"""Writing new recommendation lists, each block of them in one transaction.
 
-A user's list is one row of `recommendation_lists` (parallel arrays, position = rank).
-A block's lists are replaced in one transaction, so a reader (or a run killed half-way)
-sees each user's old list or new list, never a mix.
+Each named CV's list is one row of `recommendation_lists` (parallel arrays, position =
+rank). A block's lists are replaced in one transaction, so a reader (or a run killed
+half-way) sees each list old or new, never a mix.
 """
 
 from __future__ import annotations
@@ -28,16 +28,17 @@ from schema.binary_copy import (
 )
 from schema.database import Connection
 
-# A row's first fields: the field count (9), then user_id, model_id and cv_id.
-_ROW_START = struct.Struct(">hiqiiiq")
+# A row's first fields: the field count (10), then user_id, named_cv_id, model_id, cv_id.
+_ROW_START = struct.Struct(">hiqiqiiiq")
 
 
 @dataclass(frozen=True)
 class NewLists:
-    """New lists of a block of users, best first; per-pick values laid end to end
-    (`counts[u]` picks of user u, in user order)."""
+    """New lists of a block of named CVs, best first; per-pick values laid end to end
+    (`counts[u]` picks of list u, in list order)."""
 
     user_ids: list[int]
+    named_cv_ids: list[int]
     cv_ids: list[int]
     counts: npt.NDArray[np.int64]
     job_ids: npt.NDArray[np.int64]
@@ -48,26 +49,26 @@ class NewLists:
 
 def replace_lists(
     conn: Connection,
-    user_ids: Sequence[int],
+    named_cv_ids: Sequence[int],
     lists: NewLists,
     *,
     model_id: int,
     generated_at: datetime,
     expires_at: datetime,
 ) -> int:
-    """Replace the lists of `user_ids` with `lists` in one transaction; the number of
-    recommendations written. A user of `lists` with no pick gets an empty list (nothing
-    fits right now, which readers tell apart from a list not made yet); a user of
-    `user_ids` not in `lists` is left with none."""
+    """Replace the lists of `named_cv_ids` with `lists` in one transaction; the number
+    of recommendations written. A named CV of `lists` with no pick gets an empty list
+    (nothing fits right now, which readers tell apart from a list not made yet); one of
+    `named_cv_ids` not in `lists` is left with none."""
     body = _copy_rows(lists, model_id, timestamp_field(generated_at) + timestamp_field(expires_at))
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(
-            "DELETE FROM recommendation_lists WHERE user_id = ANY(%(ids)s)",
-            {"ids": list(user_ids)},
+            "DELETE FROM recommendation_lists WHERE named_cv_id = ANY(%(ids)s)",
+            {"ids": list(named_cv_ids)},
         )
         with cur.copy(
-            "COPY recommendation_lists (user_id, model_id, cv_id, job_ids, scores, evidence,"
-            " fits, generated_at, expires_at) FROM STDIN (FORMAT BINARY)"
+            "COPY recommendation_lists (user_id, named_cv_id, model_id, cv_id, job_ids, scores,"
+            " evidence, fits, generated_at, expires_at) FROM STDIN (FORMAT BINARY)"
         ) as copy:
             copy.write(body)
     return int(lists.counts.sum())
@@ -81,11 +82,11 @@ def _copy_rows(lists: NewLists, model_id: int, stamps: bytes) -> bytes:
     evidence = elements(lists.evidence, ">i8")
     fits = text_elements(lists.fits)
     rows, at = [HEADER], 0
-    for user_id, cv_id, count in zip(
-        lists.user_ids, lists.cv_ids, lists.counts.tolist(), strict=True
+    for user_id, named_cv_id, cv_id, count in zip(
+        lists.user_ids, lists.named_cv_ids, lists.cv_ids, lists.counts.tolist(), strict=True
     ):
         rows += (
-            _ROW_START.pack(9, 8, user_id, 4, model_id, 8, cv_id),
+            _ROW_START.pack(10, 8, user_id, 8, named_cv_id, 4, model_id, 8, cv_id),
             array_field(INT8_OID, count, ids[12 * at : 12 * (at + count)]),
             array_field(FLOAT4_OID, count, scores[8 * at : 8 * (at + count)]),
             array_field(INT8_OID, count, evidence[12 * at : 12 * (at + count)]),

@@ -10,6 +10,7 @@ from psycopg.rows import class_row
 
 from schema.database import Connection
 from schema.queries.job_listing import OFFERED
+from schema.queries.list_pages import ACTIVE_LISTS
 from schema.queries.users import hash_token
 
 
@@ -52,10 +53,9 @@ class DigestRecipient:
     last_digest_at: datetime | None
 
 
-# The person's list is read here and nowhere else in this module: when lists are keyed by
-# a named CV, pointing `_TOP_SQL` at the active CV's list is the one change needed. As the
-# API's page (list_pages.py): ranks count the list's jobs that are still offered (not
-# deleted, closed or a repost) and that the person has not voted down, an expired list
+# The person's list is the list of their active named CV (migration 021), read here and
+# nowhere else in this module. As the API's page (list_pages.py): ranks count the list's
+# jobs that are still offered (not deleted, closed or a repost) and that the person has not voted down, an expired list
 # counts as none, each job is fetched by its key (the OFFSET 0 keeps the planner from
 # hashing a scan of `jobs`, which the `job_recommendations` view did: a scan of the
 # catalog per person), and reasons are written from the stored evidence only for the rows
@@ -64,7 +64,7 @@ _TOP_SQL = (
     "SELECT row_number() OVER (ORDER BY e.position) AS rank, e.score, e.evidence, e.fit,"
     " j.id AS job_id, j.title, j.company, j.location, j.remote, j.url, j.posted_at,"
     " j.updated_at, l.generated_at"
-    " FROM recommendation_lists l"
+    f" FROM {ACTIVE_LISTS}"
     " CROSS JOIN LATERAL unnest(l.job_ids, l.scores, l.evidence, l.fits) WITH ORDINALITY"
     "   AS e (job_id, score, evidence, fit, position)"
     " JOIN LATERAL (SELECT * FROM jobs WHERE jobs.id = e.job_id OFFSET 0) j ON true"
@@ -75,7 +75,7 @@ _TOP_SQL = (
 )
 _CV_PROFILE = (
     "SELECT p.term_keys, p.quote_text, p.quote_starts, p.quote_ends"
-    " FROM recommendation_lists l JOIN cv_text_profiles p ON p.cv_id = l.cv_id"
+    f" FROM {ACTIVE_LISTS} JOIN cv_text_profiles p ON p.cv_id = l.cv_id"
     " WHERE l.user_id = %(user_id)s"
 )
 

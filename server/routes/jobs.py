@@ -22,6 +22,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from schema.queries.cvs import active_cv
 from schema.queries.job_listing import Cursor, JobFilters, job_by_id, list_jobs
 from server.routes.common import (
+    MAX_ID,
     CurrentUser,
     Db,
     JobId,
@@ -142,7 +143,10 @@ class JobsController(Controller):
     @get(
         "/recommendations",
         summary="The caller's stored top 50",
-        responses={200: ResponseSpec(Recommendations, description="the envelope and a page")},
+        responses={
+            200: ResponseSpec(Recommendations, description="the envelope and a page"),
+            **error_responses(404),
+        },
     )
     async def recommendations(
         self,
@@ -155,8 +159,15 @@ class JobsController(Controller):
         min_salary: Annotated[float | None, QueryParameter(ge=0, le=1e9)] = None,
         offset: Annotated[int, QueryParameter(ge=0, le=50)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 50,
+        cv_id: Annotated[
+            int | None,
+            QueryParameter(
+                ge=1, le=MAX_ID, description="which named CV's list (default: the active one)"
+            ),
+        ] = None,
     ) -> Response[bytes]:
         """`status` is `ready`, `generating` (queued now) or `no_cv` (upload one first).
+        Each named CV has its own list: `cv_id` picks one (404 when not the caller's).
 
         The read runs on the event loop, not a thread: one indexed round trip of well
         under a millisecond costs less than the hand-off to a thread under load.
@@ -165,6 +176,7 @@ class JobsController(Controller):
         body, stale = read_recommendations(
             db,
             user.id,
+            cv_id=cv_id,
             remote=remote,
             location=location,
             min_salary=min_salary,
@@ -180,7 +192,7 @@ class JobsController(Controller):
         "/recommendations/generate",
         status_code=HTTP_202_ACCEPTED,
         sync_to_thread=True,
-        summary="Recompute the caller's list now",
+        summary="Recompute the caller's lists now (one per named CV)",
         responses=error_responses(409),
     )
     def generate(self, db: Db, state: State, user: CurrentUser) -> Queued:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import msgspec
 from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
 
 from embeddings.model import Embedder
 from schema.database import Connection
@@ -48,25 +49,30 @@ def read_recommendations(
     db: Connection,
     user_id: int,
     *,
+    cv_id: int | None = None,
     remote: bool | None,
     location: str | None,
     offset: int,
     limit: int,
     min_salary: float | None = None,
 ) -> tuple[bytes, bool]:
-    """The JSON of `Recommendations` (the small CV check and one indexed read, in one
-    round trip) and whether the caller should queue a generation. A stale list that has
-    not expired is still shown while its successor is generated."""
+    """The JSON of `Recommendations` for the list of the named CV `cv_id` (default: the
+    active one; the small CV check and one indexed read, in one round trip) and whether
+    the caller should queue a generation. A stale list that has not expired is still
+    shown while its successor is generated. 404 when `cv_id` is not one of the user's."""
     now = datetime.now(UTC)
     state = read_list(
         db,
         user_id,
+        cv_id=cv_id,
         remote=remote,
         location=location,
         min_salary=min_salary,
         offset=offset,
         limit=limit,
     )
+    if cv_id is not None and state.named_cv_id is None:
+        raise NotFoundException(f"you have no CV with id {cv_id}")
     status = list_status(state, now)
     showable = _shown(db, user_id, state, status, now)
     # The page read filters expired rows itself; a user without a CV is never shown scores.
@@ -81,6 +87,7 @@ def read_recommendations(
         offset=offset,
         limit=limit,
         items=msgspec.Raw(items),
+        cv_id=state.named_cv_id,
     )
     return msgspec.json.encode(envelope), status == "generating"
 
@@ -89,8 +96,13 @@ def _shown(db: Connection, user_id: int, state: ListState, status: str, now: dat
     """Whether the list is shown; the first showing of each list is kept (`list_views`:
     which model made what the user saw), so later reads write nothing."""
     showable = status != "no_cv" and state.expires_at is not None and state.expires_at > now
-    if showable and not state.seen and state.generated_at is not None:
-        record_view(db, user_id, state.generated_at)
+    if (
+        showable
+        and not state.seen
+        and state.generated_at is not None
+        and state.named_cv_id is not None
+    ):
+        record_view(db, user_id, state.named_cv_id, state.generated_at)
     return showable
 
 

@@ -48,8 +48,9 @@ REGISTERED = (
 )
 CV_DOC = (
     "Send JSON `{text}` or multipart/form-data with the file in the field `file` "
-    "(.txt, .md, .pdf or .docx, at most 5 MB). The new CV replaces the active one "
-    "atomically; a refused upload leaves the previous CV active."
+    "(.txt, .md, .pdf or .docx, at most 5 MB). The new CV replaces the active named CV's "
+    'text atomically (the first upload makes a named CV, "main"); a refused upload '
+    "leaves the previous text current. Several named CVs: /users/me/cvs."
 )
 
 
@@ -113,7 +114,7 @@ class UsersController(Controller):
     async def put_cv(
         self, request: Request[Any, Any, Any], state: State, db: Db, user: CurrentUser
     ) -> CVUploaded:
-        text, filename = await _read_cv(request, state.cv_reader)
+        text, filename = await read_cv(request, state.cv_reader)
         return await anyio.to_thread.run_sync(
             partial(store_cv, db, state.queue, user.id, text, filename)
         )
@@ -130,7 +131,7 @@ class UsersController(Controller):
         return prefs_out(replace_preferences(db, state.queue, user.id, data))
 
 
-async def _read_cv(request: Request[Any, Any, Any], reader: CvReader) -> tuple[str, str | None]:
+async def read_cv(request: Request[Any, Any, Any], reader: CvReader) -> tuple[str, str | None]:
     """The CV's text and file name from a JSON or multipart body; 4xx for anything else.
     A file is read by `reader` in a child process, so a hostile one cannot stall the API."""
     content_type, _ = request.content_type
@@ -159,12 +160,15 @@ async def _read_cv(request: Request[Any, Any, Any], reader: CvReader) -> tuple[s
 def store_cv(
     db: Connection, queue: TaskQueue, user_id: int, text: str, filename: str | None
 ) -> CVUploaded:
-    """Make `text` the user's active CV and queue its processing (every door's upload)."""
+    """Make `text` the new version of the user's active named CV (their first, "main",
+    when they have none) and queue its processing (every door's upload)."""
     cv = replace_active_cv(db, user_id, text, filename=filename)
     queue.forget(user_id)
     # In Huey's immediate mode this runs the embedding and generation right here.
     queued = queue.submit(queue.tasks.process_new_cv, cv.id)
-    return CVUploaded(cv=cv_out(cv), recommendations=_pending(db, user_id, cv, queued))
+    return CVUploaded(
+        cv=cv_out(cv), recommendations=pending(db, user_id, cv, queued), named_cv_id=cv.named_cv_id
+    )
 
 
 def replace_preferences(
@@ -186,8 +190,9 @@ def replace_preferences(
     return prefs
 
 
-def _pending(db: Connection, user_id: int, cv: CV, queued: bool) -> RecommendationsPending:
-    state = list_state(db, user_id)
+def pending(db: Connection, user_id: int, cv: CV, queued: bool) -> RecommendationsPending:
+    """Where the list of the CV's named CV stands after an upload."""
+    state = list_state(db, user_id, cv_id=cv.named_cv_id)
     if state.generated_at is not None and state.generated_at >= cv.created_at:
         return RecommendationsPending("ready", "your recommendations are ready")
     if queued:

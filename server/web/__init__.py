@@ -20,6 +20,7 @@ from server.web.auth import (
     provide_person,
 )
 from server.web.browse import BrowseController
+from server.web.cvs import CvsPageController
 from server.web.notifications import NotificationsController, UnsubscribeController
 from server.web.profile import ProfileController
 from server.web.recommended import RecommendedController
@@ -49,6 +50,7 @@ def web_router() -> Router:
             RecommendedController,
             BrowseController,
             ProfileController,
+            CvsPageController,
             TokensController,
             NotificationsController,
             UnsubscribeController,

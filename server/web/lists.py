@@ -43,6 +43,7 @@ class PageEnvelope(msgspec.Struct):
     model: str | None
     total: int
     items: list[PageItem]
+    cv_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class ListFilters:
     min_salary: float | None = None
     page: int = 1
     problems: list[str] = field(default_factory=list)
+    cv: int | None = None  # which named CV's list (None: the active one's)
 
     def query(self, page: int | None = None) -> str:
         """The query string of these filters (on `page`)."""
@@ -64,12 +66,17 @@ class ListFilters:
             "location": self.location or "",
             "min_salary": "" if self.min_salary is None else f"{self.min_salary:g}",
             "page": str(page or self.page),
+            "cv": "" if self.cv is None else str(self.cv),
         }
         return urlencode({k: v for k, v in params.items() if v and v != "1"})
 
 
 def parse_filters(
-    remote: str | None, location: str | None, min_salary: str | None, page: str | None = None
+    remote: str | None,
+    location: str | None,
+    min_salary: str | None,
+    page: str | None = None,
+    cv: str | None = None,
 ) -> ListFilters:
     """Lenient parsing: a bad value is dropped and named in `problems`, never a 400."""
     problems: list[str] = []
@@ -85,7 +92,17 @@ def parse_filters(
     number = int(page) if page and page.isdigit() else 1
     place = (location or "").strip()[:200] or None
     flag = {"yes": True, "no": False}.get((remote or "").strip().lower())
-    return ListFilters(flag, place, salary, max(1, min(MAX_PAGE, number)), problems)
+    shown = int(cv) if cv and cv.isdigit() and 0 < int(cv) < 2**63 else None
+    return ListFilters(flag, place, salary, max(1, min(MAX_PAGE, number)), problems, shown)
+
+
+def cv_of_page(path: str | None) -> int | None:
+    """The named CV whose list a page (a local path such as `/?cv=3`) showed: the list a
+    vote cast from it steers. None: the active CV's."""
+    from urllib.parse import parse_qs, urlsplit
+
+    values = parse_qs(urlsplit(path or "").query).get("cv", [])
+    return parse_filters(None, None, None, cv=values[0]).cv if values else None
 
 
 @dataclass(frozen=True)
@@ -98,18 +115,21 @@ class ListView:
     items: list[tuple[PageItem, ReasonParts, JobMarks]]
     filters: ListFilters
     has_next: bool
+    cv_id: int | None = None  # the named CV whose list this is
 
 
 async def load_list(
     db: Connection, queue: TaskQueue, user_id: int, filters: ListFilters
 ) -> ListView:
-    """One page of the person's list, as the API reads it, with their marks.
+    """One page of the person's list (of the named CV `filters.cv`, default the active
+    one; 404 when it is not theirs), as the API reads it, with their marks.
 
     On the event loop, as the API's read: its round trips cost less than a thread hop.
     """
     body, stale = read_recommendations(
         db,
         user_id,
+        cv_id=filters.cv,
         remote=filters.remote,
         location=filters.location,
         min_salary=filters.min_salary,
@@ -128,4 +148,5 @@ async def load_list(
         items=[(i, reason_parts(i), marks.get(i.job.id, NO_MARKS)) for i in shown],
         filters=filters,
         has_next=len(envelope.items) > PAGE_SIZE,
+        cv_id=envelope.cv_id,
     )

@@ -1,4 +1,6 @@
-"""My CV (upload by file or drag and drop, or pasted text) and my preferences.
+"""My CV (upload by file or drag and drop, or pasted text: it replaces the active named
+CV's text; adding, renaming and choosing named CVs: `server/web/cvs.py`) and my
+preferences.
 
 An upload goes through the same reading rules (`CvReader`, in a child process) and the same storing
 function (`store_cv`) as `PUT /api/v1/users/me/cv`; preferences through
@@ -15,13 +17,13 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.response import Redirect, Template
 
-from schema.queries.cvs import active_cv
 from schema.queries.users import preferences
 from server.routes.common import Db
 from server.routes.users import CV_BODY_LIMIT, prefs_out, replace_preferences, store_cv
 from server.schemas import PreferencesBody
 from server.web.auth import Person
 from server.web.common import done_message, form_fields, page, redirect
+from server.web.cvs import cv_page_context
 from workers.pipelines.cv_files import MAX_UPLOAD_BYTES, CvFileError, clean_cv_text
 from workers.pipelines.cv_sandbox import CvReader
 
@@ -39,8 +41,8 @@ class ProfileController(Controller):
 
     @get("/cv", name="cv")
     async def cv_page(self, request: Request[Any, Any, Any], db: Db, person: Person) -> Template:
-        cv = await anyio.to_thread.run_sync(active_cv, db, person.id)
-        return page("cv.html", person=person, active="cv", cv=cv, notice=done_message(request))
+        context = await anyio.to_thread.run_sync(cv_page_context, db, person.id)
+        return page("cv.html", person=person, active="cv", notice=done_message(request), **context)
 
     @post("/cv", request_max_body_size=CV_BODY_LIMIT)
     async def upload(
@@ -58,15 +60,15 @@ class ProfileController(Controller):
             else:
                 text, filename = clean_cv_text(str(form.get("text") or "")), None
         except CvFileError as error:
-            cv = await anyio.to_thread.run_sync(active_cv, db, person.id)
+            context = await anyio.to_thread.run_sync(cv_page_context, db, person.id)
             message = error.detail[0].upper() + error.detail[1:] + "."
             return page(
                 "cv.html",
                 person=person,
                 active="cv",
-                cv=cv,
                 error=message,
                 status_code=CV_STATUS[error.reason],
+                **context,
             )
         await anyio.to_thread.run_sync(store_cv, db, state.queue, person.id, text, filename)
         return redirect("/", "cv")

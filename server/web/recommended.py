@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 from schema.database import Connection
 from schema.queries.applications import AlreadyAppliedError, apply
 from schema.queries.job_marks import job_marks
+from schema.queries.named_cvs import named_cvs
 from schema.queries.saved_jobs import save_job, unsave_job
 from server.routes.common import Db, JobId
 from server.routes.feedback import cast_vote
@@ -34,7 +35,7 @@ from server.web.common import (
     page,
     redirect,
 )
-from server.web.lists import NO_MARKS, load_list, parse_filters
+from server.web.lists import NO_MARKS, cv_of_page, load_list, parse_filters
 
 MAX_REASON = 2000
 
@@ -55,12 +56,22 @@ class RecommendedController(Controller):
         location: Query = None,
         min_salary: Query = None,
         page_number: Annotated[str | None, QueryParameter(name="page")] = None,
+        cv: Query = None,
     ) -> Template:
-        """The person's list with its filters; the list itself is the partial below."""
-        filters = parse_filters(remote, location, min_salary, page_number)
+        """The person's list (of the CV `cv`, default the active one) with its filters and
+        a choice of their CVs; the list itself is the partial below."""
+        filters = parse_filters(remote, location, min_salary, page_number, cv)
         view = await load_list(db, state.queue, person.id, filters)
+        cvs = await anyio.to_thread.run_sync(named_cvs, db, person.id)
         template = "partials/results.html" if is_htmx(request) else "recommended.html"
-        return page(template, person=person, view=view, active="home", notice=done_message(request))
+        return page(
+            template,
+            person=person,
+            view=view,
+            cvs=cvs,
+            active="home",
+            notice=done_message(request),
+        )
 
     @post("/jobs/{job_id:int}/save")
     async def save(
@@ -113,8 +124,19 @@ class RecommendedController(Controller):
             raise ClientException(
                 f"choose thumbs up or down; a reason may have up to {MAX_REASON} characters"
             )
+        # The vote steers the list of the CV whose page it was cast from.
+        shown_cv = cv_of_page(local_path(fields.get("next")))
         row = await anyio.to_thread.run_sync(
-            partial(cast_vote, db, state.queue, person.id, job_id, vote=vote, reason=reason)
+            partial(
+                cast_vote,
+                db,
+                state.queue,
+                person.id,
+                job_id,
+                vote=vote,
+                reason=reason,
+                cv_id=shown_cv,
+            )
         )
         if row is None:
             raise NotFoundException(f"there is no job {job_id}")

@@ -124,15 +124,13 @@ def store_list(
 ) -> None:
     """Store `job_ids` (best first) as the user's list, the way generation writes it
     (its reasons: nothing shared, and `fit`)."""
-    row = conn.execute(
-        "SELECT id FROM cvs WHERE user_id = %(u)s AND is_active", {"u": user_id}
-    ).fetchone()
+    named, cv = active_cv_ids(conn, user_id)
     scores = [0.9 - rank / 100 for rank in range(len(job_ids))]
-    new = new_lists([(user_id, int(str(row[0])) if row else 0, list(job_ids), scores)], fit=fit)
+    new = new_lists([(user_id, named, cv, list(job_ids), scores)], fit=fit)
     generated_at = datetime.now(UTC)
     replace_lists(
         conn,
-        [user_id],
+        [named],
         new,
         model_id=model_id,
         generated_at=generated_at,
@@ -140,20 +138,33 @@ def store_list(
     )
 
 
+def active_cv_ids(conn: Connection, user_id: int) -> tuple[int, int]:
+    """(named CV id, current version's id) of the user's active named CV."""
+    row = conn.execute(
+        "SELECT n.id, c.id FROM named_cvs n JOIN cvs c ON c.named_cv_id = n.id AND c.is_active"
+        " WHERE n.user_id = %(u)s AND n.is_active",
+        {"u": user_id},
+    ).fetchone()
+    assert row is not None, "the user has no CV"
+    return int(str(row[0])), int(str(row[1]))
+
+
 def new_lists(
-    lists: Sequence[tuple[int, int, list[int], list[float]]],
+    lists: Sequence[tuple[int, int, int, list[int], list[float]]],
     *,
     evidence: int = NOTHING_SHARED,
     fit: str | None = None,
 ) -> NewLists:
-    """`NewLists` of (user id, CV id, job ids, scores), every pick with this evidence and fit."""
-    counts = np.array([len(jobs) for _, _, jobs, _ in lists], dtype=np.int64)
+    """`NewLists` of (user id, named CV id, CV id, job ids, scores), every pick with this
+    evidence and fit."""
+    counts = np.array([len(jobs) for _, _, _, jobs, _ in lists], dtype=np.int64)
     return NewLists(
-        user_ids=[user for user, _, _, _ in lists],
-        cv_ids=[cv for _, cv, _, _ in lists],
+        user_ids=[user for user, _, _, _, _ in lists],
+        named_cv_ids=[named for _, named, _, _, _ in lists],
+        cv_ids=[cv for _, _, cv, _, _ in lists],
         counts=counts,
-        job_ids=np.array([j for _, _, jobs, _ in lists for j in jobs], dtype=np.int64),
-        scores=np.array([s for _, _, _, scores in lists for s in scores], dtype=np.float32),
+        job_ids=np.array([j for _, _, _, jobs, _ in lists for j in jobs], dtype=np.int64),
+        scores=np.array([s for _, _, _, _, scores in lists for s in scores], dtype=np.float32),
         evidence=np.full(int(counts.sum()), evidence, dtype=np.int64),
         fits=[fit] * int(counts.sum()),
     )

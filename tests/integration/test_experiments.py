@@ -23,6 +23,7 @@ from server.app import create_app
 from server.cli.main import main
 from server.routes.recommendations import read_recommendations
 from tests.fakes import FakeEmbedder
+from tests.integration.recommend_data import active_cv_ids
 from workers.pipelines.embed import embed_pending
 from workers.pipelines.experiments import ExperimentError, bucket, report, start
 from workers.pipelines.recommend import generate, generate_for_user
@@ -160,7 +161,7 @@ def _act(
     better: bool,
 ) -> None:
     """One user sees their list and acts on it."""
-    record_view(conn, user, generated_at)
+    record_view(conn, user, active_cv_ids(conn, user)[0], generated_at)
     if rng.random() < (0.30 if better else 0.18):
         save_job(conn, user, jobs[rng.randrange(0, 5 if better else 10)])
     if rng.random() < (0.10 if better else 0.05):

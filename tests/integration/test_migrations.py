@@ -72,10 +72,12 @@ def _model(conn: Connection) -> int:
 
 
 def _store_list(conn: Connection, user_id: int, model_id: int, job_ids: list[int]) -> None:
+    """A list of the user's active named CV (made, as "main", when they have none)."""
     conn.execute(
-        "INSERT INTO recommendation_lists"
-        " (user_id, model_id, cv_id, job_ids, scores, evidence, fits, generated_at, expires_at)"
-        " VALUES (%(u)s, %(m)s, 1, %(j)s, %(s)s, %(e)s, %(f)s, now(), now() + interval '3 days')",
+        "INSERT INTO recommendation_lists (user_id, named_cv_id, model_id, cv_id, job_ids,"
+        " scores, evidence, fits, generated_at, expires_at)"
+        " VALUES (%(u)s, jobmatch_active_named_cv(%(u)s), %(m)s, 1, %(j)s, %(s)s, %(e)s, %(f)s,"
+        " now(), now() + interval '3 days')",
         {
             "u": user_id,
             "m": model_id,
@@ -87,7 +89,7 @@ def _store_list(conn: Connection, user_id: int, model_id: int, job_ids: list[int
     )
 
 
-def test_a_list_is_one_row_per_user_with_arrays_of_one_length(conn: Connection) -> None:
+def test_a_list_is_one_row_per_named_cv_with_arrays_of_one_length(conn: Connection) -> None:
     user, job, model = _user(conn, "a@example.com"), _job(conn, "1"), _model(conn)
     _store_list(conn, user, model, [job])
     with pytest.raises(psycopg.errors.UniqueViolation):
@@ -222,3 +224,94 @@ def test_saved_job_expires_after_ten_days_by_default(conn: Connection) -> None:
         {"u": user, "j": job},
     ).fetchone()
     assert row == (timedelta(days=10),)
+
+
+def _old_cv(conn: Connection, user_id: int, body: str, *, active: bool) -> int:
+    row = conn.execute(
+        "INSERT INTO cvs (user_id, body, content_hash, is_active)"
+        " VALUES (%(u)s, %(b)s, sha256(convert_to(%(b)s::text, 'UTF8')), %(a)s)"
+        " RETURNING id",
+        {"u": user_id, "b": body, "a": active},
+    ).fetchone()
+    assert row is not None
+    return int(str(row[0]))
+
+
+def test_one_cv_per_user_becomes_a_first_named_cv_with_its_list(empty_db_url: str) -> None:
+    """Migration 021 on a database of one CV per person (with an older version, a list,
+    votes and a seen list): each CV becomes the person's named CV "main", active, and
+    keeps its versions, list, votes and views; a person with no CV gets no named CV."""
+    with connect(empty_db_url, vectors=False) as conn:
+        conn.autocommit = True
+        before, rest = _split_at(available_migrations(), "021_named_cvs.sql")
+        for migration in before:
+            conn.execute(migration.sql.encode())
+        model = _model(conn)
+        first, second = _job(conn, "1"), _job(conn, "2")
+        people = {}
+        for email in ("a@example.com", "b@example.com"):
+            user = _user(conn, email)
+            old = _old_cv(conn, user, f"old CV of {email}", active=False)
+            current = _old_cv(conn, user, f"CV of {email}", active=True)
+            people[user] = (old, current)
+            conn.execute(
+                "INSERT INTO recommendation_lists (user_id, model_id, cv_id, job_ids, scores,"
+                " evidence, fits, generated_at, expires_at) VALUES (%(u)s, %(m)s, %(c)s,"
+                " %(j)s, '{0.9, 0.8}', %(e)s, '{remote, NULL}', now(), now() + interval '3 days')",
+                {
+                    "u": user,
+                    "m": model,
+                    "c": current,
+                    "j": [second, first],
+                    "e": [NOTHING_SHARED] * 2,
+                },
+            )
+            conn.execute(
+                "INSERT INTO feedback (user_id, job_id, vote) VALUES (%(u)s, %(j)s, 'up')",
+                {"u": user, "j": first},
+            )
+            conn.execute(
+                "INSERT INTO list_views (user_id, generated_at, model_id, job_ids)"
+                " SELECT user_id, generated_at, model_id, job_ids FROM recommendation_lists"
+                " WHERE user_id = %(u)s",
+                {"u": user},
+            )
+        no_cv = _user(conn, "c@example.com")
+
+        for migration in rest:
+            conn.execute(migration.sql.encode())
+
+        named = conn.execute(
+            "SELECT user_id, id, name, is_active FROM named_cvs ORDER BY user_id"
+        ).fetchall()
+        assert [(row[0], row[2], row[3]) for row in named] == [
+            (user, "main", True) for user in people
+        ]
+        named_of = {int(str(row[0])): int(str(row[1])) for row in named}
+        assert no_cv not in named_of
+        for user, (old, current) in people.items():
+            versions = conn.execute(
+                "SELECT id, is_active FROM cvs WHERE named_cv_id = %(n)s ORDER BY id",
+                {"n": named_of[user]},
+            ).fetchall()
+            assert versions == [(old, False), (current, True)]
+            kept = conn.execute(
+                "SELECT user_id, cv_id, job_ids FROM recommendation_lists"
+                " WHERE named_cv_id = %(n)s",
+                {"n": named_of[user]},
+            ).fetchall()
+            assert kept == [(user, current, [second, first])]
+            ranked = conn.execute(
+                "SELECT job_id, rank FROM job_recommendations WHERE named_cv_id = %(n)s"
+                " ORDER BY rank",
+                {"n": named_of[user]},
+            ).fetchall()
+            assert ranked == [(second, 1), (first, 2)]
+            votes = conn.execute(
+                "SELECT job_id, named_cv_id FROM feedback WHERE user_id = %(u)s", {"u": user}
+            ).fetchall()
+            assert votes == [(first, named_of[user])]
+            views = conn.execute(
+                "SELECT named_cv_id FROM list_views WHERE user_id = %(u)s", {"u": user}
+            ).fetchall()
+            assert views == [(named_of[user],)]

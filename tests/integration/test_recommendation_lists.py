@@ -8,7 +8,14 @@ import numpy as np
 
 from schema.database import Connection
 from schema.queries.list_writes import NewLists, replace_lists
-from tests.integration.recommend_data import add_job, add_model, add_user, new_lists, unit
+from tests.integration.recommend_data import (
+    active_cv_ids,
+    add_job,
+    add_model,
+    add_user,
+    new_lists,
+    unit,
+)
 
 # Fits: none, non-ASCII and everything text COPY would have to escape, and a long one.
 AWKWARD_FITS = [None, 'in "Zürich"\t\\ 日本 🚀\n', "remote", "far " * 2000]
@@ -21,8 +28,10 @@ def test_lists_round_trip_exactly(conn: Connection) -> None:
     generated = datetime(2026, 11, 28, 21, 5, 7, 123456, tzinfo=UTC)
     expires = generated + timedelta(days=3)
     evidence = [0, -1, 2**62 + 5, -(2**63)]
+    named = [active_cv_ids(conn, user)[0] for user in users]
     lists = NewLists(
         user_ids=users,
+        named_cv_ids=named,
         cv_ids=[11, 12, 13],
         counts=np.array([4, 1, 0]),  # nothing fits the third: an empty list
         job_ids=np.array([*jobs, jobs[0]]),
@@ -32,7 +41,7 @@ def test_lists_round_trip_exactly(conn: Connection) -> None:
     )
 
     written = replace_lists(
-        conn, users, lists, model_id=model, generated_at=generated, expires_at=expires
+        conn, named, lists, model_id=model, generated_at=generated, expires_at=expires
     )
 
     rows = conn.execute(
@@ -55,12 +64,13 @@ def test_replacing_drops_the_old_list(conn: Connection) -> None:
     model = add_model(conn)
     job = add_job(conn, model, unit(np.ones(8)))
     user = add_user(conn, model, unit(np.ones(8)))
+    named, cv = active_cv_ids(conn, user)
     now = datetime.now(UTC)
     for fit in ("old", "new"):
         replace_lists(
             conn,
-            [user],
-            new_lists([(user, 1, [job], [0.5])], fit=fit),
+            [named],
+            new_lists([(user, named, cv, [job], [0.5])], fit=fit),
             model_id=model,
             generated_at=now,
             expires_at=now,

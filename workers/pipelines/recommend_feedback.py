@@ -1,6 +1,7 @@
-"""Votes, saves and applications move a user's next list: their query vector is pulled
-toward the jobs they liked and pushed away from the ones they voted down, before scoring
-(`embeddings.feedback`)."""
+"""Votes, saves and applications move a named CV's next list: its query vector is pulled
+toward the jobs liked and pushed away from the ones voted down, before scoring
+(`embeddings.feedback`). A vote steers the CV whose list it was cast on; saves and
+applications steer each of the person's CVs."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ from schema.queries.models import EmbeddingModel
 def with_feedback(
     conn: Connection, model: EmbeddingModel, users: list[q.UserQuery], vectors: np.ndarray
 ) -> np.ndarray:
-    """The users' query vectors (row i is user i), adjusted by what each acted on."""
+    """The named CVs' query vectors (row i is query i), adjusted by what was acted on."""
     keys, liked_or_not = q.feedback_vectors(
-        conn, model.id, model.dimension, [user.user_id for user in users]
+        conn, model.id, model.dimension, [user.named_cv_id for user in users]
     )
     if not len(keys):
         return vectors
-    row_of = {user.user_id: row for row, user in enumerate(users)}
+    row_of = {user.named_cv_id: row for row, user in enumerate(users)}
     adjusted = vectors.astype(np.float32, copy=True)
     starts = np.flatnonzero(np.r_[True, keys[1:, 0] != keys[:-1, 0]])
     for start, end in zip(starts, [*starts[1:], len(keys)], strict=True):

@@ -121,7 +121,7 @@ class ListWriter:
         found = time.perf_counter()
         written = replace_lists(
             self._conn,
-            lists.user_ids,  # a user whose CV vanished keeps the old list
+            lists.named_cv_ids,  # a named CV whose version vanished keeps the old list
             lists,
             model_id=self.stamp.model_id,
             generated_at=self.stamp.generated_at,
@@ -145,6 +145,7 @@ class ListWriter:
         )
         return NewLists(
             user_ids=[user.user_id for user in users],
+            named_cv_ids=[user.named_cv_id for user in users],
             cv_ids=[user.cv_id for user in users],
             counts=counts,
             job_ids=self.catalog.ids[rows],
