@@ -55,11 +55,11 @@ class DigestRecipient:
 
 # The person's list is the list of their active named CV (migration 021), read here and
 # nowhere else in this module. As the API's page (list_pages.py): ranks count the list's
-# jobs that are still offered (not deleted, closed or a repost) and that the person has not voted down, an expired list
-# counts as none, each job is fetched by its key (the OFFSET 0 keeps the planner from
-# hashing a scan of `jobs`, which the `job_recommendations` view did: a scan of the
-# catalog per person), and reasons are written from the stored evidence only for the rows
-# returned.
+# jobs that are still offered (not deleted, closed or a repost) and that the person has
+# not voted down, an expired list counts as none, each job is fetched by its key (the
+# OFFSET 0 keeps the planner from hashing a scan of `jobs`, which the
+# `job_recommendations` view did: a scan of the catalog per person), and reasons are
+# written from the stored evidence only for the rows returned.
 _TOP_SQL = (
     "SELECT row_number() OVER (ORDER BY e.position) AS rank, e.score, e.evidence, e.fit,"
     " j.id AS job_id, j.title, j.company, j.location, j.remote, j.url, j.posted_at,"
