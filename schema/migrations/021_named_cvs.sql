@@ -105,33 +105,20 @@ ALTER TABLE list_views
     DROP CONSTRAINT list_views_pkey,
     ADD PRIMARY KEY (user_id, named_cv_id, generated_at);
 
--- The view numbers each named CV's list on its own, and says whose list a row is. The
--- condition on `jobs` is kept as the database has it: closed postings (migration 019)
--- leave the view where that column exists.
-DO $$
-DECLARE
-    closed TEXT := CASE WHEN EXISTS (
-        SELECT 1 FROM information_schema.columns
-        WHERE table_schema = current_schema() AND table_name = 'jobs'
-          AND column_name = 'closed_at')
-        THEN ' AND j.closed_at IS NULL' ELSE '' END;
-BEGIN
-    EXECUTE 'DROP VIEW job_recommendations';
-    EXECUTE
-    'CREATE VIEW job_recommendations AS
-     SELECT l.user_id, e.job_id, l.model_id,
-            (row_number() OVER (PARTITION BY l.named_cv_id ORDER BY e.position))::SMALLINT
-                AS rank,
-            e.score,
-            jobmatch_reason(e.evidence, e.fit,
-                            jp.term_keys, jp.shown, jp.quote_text, jp.quote_starts,
-                            jp.quote_ends, cp.term_keys, cp.quote_text, cp.quote_starts,
-                            cp.quote_ends) AS reason,
-            l.generated_at, l.expires_at, l.named_cv_id
-     FROM recommendation_lists l
-     CROSS JOIN LATERAL unnest(l.job_ids, l.scores, l.evidence, l.fits)
-         WITH ORDINALITY AS e (job_id, score, evidence, fit, position)
-     JOIN jobs j ON j.id = e.job_id' || closed || '
-     LEFT JOIN job_text_profiles jp ON jp.job_id = e.job_id
-     LEFT JOIN cv_text_profiles cp ON cp.cv_id = l.cv_id';
-END $$;
+-- The view numbers each named CV's list on its own, and says whose list a row is. As
+-- the API's page: closed postings (019) and reposts (020) leave it.
+DROP VIEW job_recommendations;
+CREATE VIEW job_recommendations AS
+SELECT l.user_id, e.job_id, l.model_id,
+       (row_number() OVER (PARTITION BY l.named_cv_id ORDER BY e.position))::SMALLINT AS rank,
+       e.score,
+       jobmatch_reason(e.evidence, e.fit,
+                       jp.term_keys, jp.shown, jp.quote_text, jp.quote_starts, jp.quote_ends,
+                       cp.term_keys, cp.quote_text, cp.quote_starts, cp.quote_ends) AS reason,
+       l.generated_at, l.expires_at, l.named_cv_id
+FROM recommendation_lists l
+CROSS JOIN LATERAL unnest(l.job_ids, l.scores, l.evidence, l.fits)
+    WITH ORDINALITY AS e (job_id, score, evidence, fit, position)
+JOIN jobs j ON j.id = e.job_id AND j.closed_at IS NULL AND j.duplicate_of IS NULL
+LEFT JOIN job_text_profiles jp ON jp.job_id = e.job_id
+LEFT JOIN cv_text_profiles cp ON cp.cv_id = l.cv_id;
