@@ -21,6 +21,7 @@ from server.cli import (
     scrape,
     serve,
     status,
+    tune,
     up,
     users,
     worker,
@@ -46,6 +47,7 @@ COMMANDS = (
     demo,
     models,
     eval_command,
+    tune,
 )
 
 
