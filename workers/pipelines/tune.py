@@ -92,6 +92,7 @@ class TuneOutcome:
     plan: Plan
     result: TrainResult
     comparisons: list[Comparison]
+    facts: CardFacts
 
 
 def plan(url: str, request: TuneRequest) -> Plan:
@@ -129,14 +130,15 @@ def run(
             compare(r.labelled, r.role, str(plan_.base_folder), str(scratch), load)
             for r in plan_.reported
         ]
-        write_card(scratch, _facts(plan_, request, result, comparisons))
+        facts = _facts(plan_, request, result, comparisons)
+        write_card(scratch, facts)
         scratch.rename(request.out)
     except OSError as error:
         raise TuneError(f"could not write the model to {request.out}: {error}") from error
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         shutil.rmtree(request.out.parent / f".{scratch.name}.checkpoints", ignore_errors=True)
-    return TuneOutcome(request.out, plan_, result, comparisons)
+    return TuneOutcome(request.out, plan_, result, comparisons, facts)
 
 
 def base_model_folder(base: str) -> Path:

@@ -94,7 +94,8 @@ def card_text(facts: CardFacts) -> str:
         f"{facts.epochs} epoch(s), {facts.steps} steps, batch {facts.batch_size}, "
         f"max_seq_length {facts.max_seq_length}, learning rate {facts.learning_rate:g}, "
         f"seed {facts.seed}, CPU",
-        f"- training time: {facts.seconds:.0f} s ({facts.pairs_per_second:.1f} pairs/s)",
+        f"- training time: {facts.seconds:.0f} s "
+        f"({facts.pairs_per_second:.1f} pairs/s, every epoch counted)",
         f"- command: `{facts.command}`",
         "",
         "## Before and after",

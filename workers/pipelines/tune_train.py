@@ -40,10 +40,12 @@ class TrainResult:
     steps: int
     seconds: float
     pairs: int
+    epochs: int
 
     @property
     def pairs_per_second(self) -> float:
-        return self.pairs / self.seconds if self.seconds > 0 else 0.0
+        """Pairs trained per second, each epoch's pass counted."""
+        return self.pairs * self.epochs / self.seconds if self.seconds > 0 else 0.0
 
 
 class TrainingUnavailableError(RuntimeError):
@@ -76,7 +78,8 @@ def train(
         trainer.remove_callback(trainer_parts["printer"])
         output = trainer.train()
         model.save(str(out), create_model_card=False)
-    return TrainResult(int(output.global_step), time.perf_counter() - started, len(pairs))
+    seconds = time.perf_counter() - started
+    return TrainResult(int(output.global_step), seconds, len(pairs), options.epochs)
 
 
 def _trainer_parts() -> dict[str, Any]:

