@@ -192,6 +192,7 @@ def _payload(outcome: TuneOutcome) -> dict[str, object]:
                 "set": c.set_name,
                 "role": c.role,
                 "queries": c.queries,
+                "judged_at_10": list(c.judged_at_10),
                 **{
                     metric: {
                         "base": c.base[metric].mean,

@@ -164,6 +164,7 @@ def test_tune_writes_a_folder_and_card_and_registers_a_shadow_model(
         ("scored", "eval set, not trained on", 2),
     ]
     for comparison in facts["comparisons"]:
+        assert all(0 <= share <= 1 for share in comparison["judged_at_10"])
         for metric in ("ndcg@10", "map"):
             low, high = (comparison["difference"][metric][k] for k in ("low", "high"))
             assert low <= comparison["difference"][metric]["mean"] <= high

@@ -31,6 +31,9 @@ class Comparison:
     base: dict[str, Estimate]
     tuned: dict[str, Estimate]
     difference: dict[str, Estimate]
+    # Share of each model's top 10 that is judged: unjudged jobs count as grade 0, so a
+    # tuned model that surfaces unjudged jobs is under-rated until they are judged.
+    judged_at_10: tuple[float, float]
 
     def verdict(self, metric: str) -> str:
         """'better', 'worse' or 'no significant difference' by the paired interval."""
@@ -57,6 +60,7 @@ def compare(
         base={m: before.metrics[m] for m in REPORTED},
         tuned={m: after.metrics[m] for m in REPORTED},
         difference={m: versus[m] for m in REPORTED},
+        judged_at_10=(before.metrics["judged@10"].mean, after.metrics["judged@10"].mean),
     )
 
 
@@ -105,18 +109,19 @@ def card_text(facts: CardFacts) -> str:
         "query. Held-out splits and eval sets were never trained on (their CVs are left "
         "out of every kind of pair).",
         "",
-        "| set | queries | metric | base | tuned | Δ (95% CI) | verdict |",
-        "|---|---|---|---|---|---|---|",
+        "| set | queries | metric | base | tuned | Δ (95% CI) | verdict | judged@10 base, tuned |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for comparison in facts.comparisons:
         for metric in REPORTED:
             lines.append(
                 f"| {comparison.set_name} ({comparison.role}) | {comparison.queries} | {metric} "
                 f"| {_estimate(comparison.base[metric])} | {_estimate(comparison.tuned[metric])} "
-                f"| {_delta(comparison.difference[metric])} | {comparison.verdict(metric)} |"
+                f"| {_delta(comparison.difference[metric])} | {comparison.verdict(metric)} "
+                f"| {comparison.judged_at_10[0]:.2f}, {comparison.judged_at_10[1]:.2f} |"
             )
     if not facts.comparisons:
-        lines.append("| (no set given: nothing was measured) | | | | | | |")
+        lines.append("| (no set given: nothing was measured) | | | | | | | |")
     lines += ["", "Registered as a shadow model; `jobmatch models activate` serves it.", ""]
     return "\n".join(lines)
 
