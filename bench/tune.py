@@ -10,7 +10,7 @@ The speed ratio is measured in the same run on one slice of the pairs: the produ
 settings (batch 32, max_seq_length 128) against the library's defaults (batch 8, the
 model's max_seq_length of 256), each timed for the whole `train` call on that slice.
 
-    .venv/bin/python bench/tune.py [--max-pairs 5000] [--epochs 2] [--slice 256]
+    .venv/bin/python bench/tune.py [--max-pairs 5000] [--epochs 1] [--slice 128]
         [--report eval/reports/tuned]
 
 Prints the load average (`os.getloadavg`) before and after: the machine may be shared.
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -47,10 +48,12 @@ LIBRARY_DEFAULTS = TrainOptions(batch_size=8, max_seq_length=256)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-pairs", type=int, default=5000)
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--slice", type=int, default=256, help="pairs timed for the ratio")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--slice", type=int, default=128, help="pairs timed for the ratio")
     parser.add_argument("--report", type=Path, help="also write the card and figures here")
     args = parser.parse_args()
+    # SIGTERM unwinds like Ctrl-C, so the scratch database and folders are cleaned up.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     if not DATA.is_dir():
         sys.exit(f"the shared data is not at {DATA.resolve()}")
     print(f"load average before: {_load()}")
