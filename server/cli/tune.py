@@ -186,6 +186,7 @@ def _payload(outcome: TuneOutcome) -> dict[str, object]:
         "pairs": outcome.plan.counts,
         "steps": outcome.result.steps,
         "seconds": round(outcome.result.seconds, 1),
+        "step_seconds": round(outcome.result.step_seconds, 1),
         "pairs_per_second": round(outcome.result.pairs_per_second, 2),
         "comparisons": [
             {

@@ -270,6 +270,7 @@ def _facts(
         learning_rate=options.learning_rate,
         seed=options.seed,
         seconds=round(result.seconds, 1),
+        step_seconds=round(result.step_seconds, 1),
         pairs_per_second=round(result.pairs_per_second, 2),
         command=request.command,
         comparisons=comparisons,

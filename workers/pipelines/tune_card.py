@@ -75,6 +75,7 @@ class CardFacts:
     learning_rate: float
     seed: int
     seconds: float
+    step_seconds: float
     pairs_per_second: float
     command: str
     comparisons: list[Comparison]
@@ -98,8 +99,8 @@ def card_text(facts: CardFacts) -> str:
         f"{facts.epochs} epoch(s), {facts.steps} steps, batch {facts.batch_size}, "
         f"max_seq_length {facts.max_seq_length}, learning rate {facts.learning_rate:g}, "
         f"seed {facts.seed}, CPU",
-        f"- training time: {facts.seconds:.0f} s "
-        f"({facts.pairs_per_second:.1f} pairs/s, every epoch counted)",
+        f"- training time: {facts.seconds:.0f} s, of which {facts.step_seconds:.0f} s in "
+        f"steps ({facts.pairs_per_second:.2f} pairs/s overall, every epoch counted)",
         f"- command: `{facts.command}`",
         "",
         "## Before and after",

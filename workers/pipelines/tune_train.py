@@ -38,14 +38,20 @@ class TrainOptions:
 @dataclass(frozen=True)
 class TrainResult:
     steps: int
-    seconds: float
+    seconds: float  # the whole run: set-up, steps and saving
     pairs: int
     epochs: int
+    step_seconds: float  # the optimisation steps alone (`trainer.train`)
 
     @property
     def pairs_per_second(self) -> float:
-        """Pairs trained per second, each epoch's pass counted."""
+        """Pairs trained per second of the whole run, each epoch's pass counted."""
         return self.pairs * self.epochs / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def pairs_per_step_second(self) -> float:
+        """Pairs per second of the optimisation steps alone (what batch and length change)."""
+        return self.pairs * self.epochs / self.step_seconds if self.step_seconds > 0 else 0.0
 
 
 class TrainingUnavailableError(RuntimeError):
@@ -76,10 +82,12 @@ def train(
         )
         # Its closing metrics would go to stdout, which `--json` keeps for the report.
         trainer.remove_callback(trainer_parts["printer"])
+        stepping = time.perf_counter()
         output = trainer.train()
+        step_seconds = time.perf_counter() - stepping
         model.save(str(out), create_model_card=False)
     seconds = time.perf_counter() - started
-    return TrainResult(int(output.global_step), seconds, len(pairs), options.epochs)
+    return TrainResult(int(output.global_step), seconds, len(pairs), options.epochs, step_seconds)
 
 
 def _trainer_parts() -> dict[str, Any]:
