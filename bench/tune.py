@@ -11,7 +11,7 @@ settings (batch 32, max_seq_length 128) against the library's defaults (batch 8,
 model's max_seq_length of 256), each timed for the whole `train` call on that slice.
 
     .venv/bin/python bench/tune.py [--max-pairs 5000] [--epochs 1] [--slice 64]
-        [--derived] [--report eval/reports/tuned]
+        [--derived] [--ratio-only] [--report eval/reports/tuned]
 
 Prints the load average (`os.getloadavg`) before and after: the machine may be shared.
 """
@@ -51,6 +51,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--slice", type=int, default=64, help="pairs timed for the ratio")
     parser.add_argument("--derived", action="store_true", help="also train on the derived set")
+    parser.add_argument(
+        "--ratio-only", action="store_true", help="only time the slice (no full run)"
+    )
     parser.add_argument("--report", type=Path, help="also write the card and figures here")
     args = parser.parse_args()
     # SIGTERM unwinds like Ctrl-C, so the scratch database and folders are cleaned up.
@@ -77,6 +80,9 @@ def main() -> None:
         chosen = plan(url, request)
         print(f"pairs: {len(chosen.pairs)} {chosen.counts}")
         ratio = _speed_ratio(chosen.base_folder, chosen.pairs[: args.slice], work)
+        if args.ratio_only:
+            print(f"{ratio:.2f}× the library defaults' step speed; load average {_load()}")
+            return
         loader = ModelLoader(cache_dir=work / "cache")
         outcome = run(chosen, request, loader.load, _printer())
         result = outcome.result

@@ -160,7 +160,7 @@ def test_tune_writes_a_folder_and_card_and_registers_a_shadow_model(
     facts = json.loads((out / "tune.json").read_text(encoding="utf-8"))
     roles = [(c["set_name"], c["role"], c["queries"]) for c in facts["comparisons"]]
     assert roles == [
-        ("graded (held-out split)", "held-out split", 4),
+        ("graded (held-out)", "held-out split", 4),
         ("scored", "eval set, not trained on", 2),
     ]
     for comparison in facts["comparisons"]:
@@ -168,7 +168,7 @@ def test_tune_writes_a_folder_and_card_and_registers_a_shadow_model(
         for metric in ("ndcg@10", "map"):
             low, high = (comparison["difference"][metric][k] for k in ("low", "high"))
             assert low <= comparison["difference"][metric]["mean"] <= high
-            assert f"| {comparison['set_name']} ({comparison['role']}) |" in card
+            assert f"| {comparison['set_name']}, {comparison['role']} |" in card
 
     base, tuned = list_models(conn)
     assert (base.name, base.is_active) == (str(tiny), True)

@@ -172,10 +172,14 @@ def _sets(request: TuneRequest) -> tuple[list[dataset.LabelledSet], list[Reporte
     """(train splits to learn from, sets to report); an empty split is refused."""
     trained_on, reported = [], []
     for path in request.sets:
-        train_split, held_out = split_set(_load(path, request.data_dir))
-        for part in (train_split, held_out):
+        labelled = _load(path, request.data_dir)
+        train_split, held_out = split_set(labelled)
+        for part, half in ((train_split, "train"), (held_out, "held-out")):
             if not part.judged_queries():
-                raise TuneError(f"{part.name} of {path} has no query with a relevant job")
+                raise TuneError(
+                    f"the {half} split of {path} has no CV with a relevant job (of "
+                    f"{len(labelled.queries)} CVs; a set is halved by a hash of each CV's text)"
+                )
         trained_on.append(train_split)
         reported.append(Reported(held_out, "held-out split"))
     for path in request.eval_sets:

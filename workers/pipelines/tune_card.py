@@ -116,14 +116,19 @@ def card_text(facts: CardFacts) -> str:
     for comparison in facts.comparisons:
         for metric in REPORTED:
             lines.append(
-                f"| {comparison.set_name} ({comparison.role}) | {comparison.queries} | {metric} "
+                f"| {comparison.set_name}, {comparison.role} | {comparison.queries} | {metric} "
                 f"| {_estimate(comparison.base[metric])} | {_estimate(comparison.tuned[metric])} "
                 f"| {_delta(comparison.difference[metric])} | {comparison.verdict(metric)} "
                 f"| {comparison.judged_at_10[0]:.2f}, {comparison.judged_at_10[1]:.2f} |"
             )
     if not facts.comparisons:
         lines.append("| (no set given: nothing was measured) | | | | | | | |")
-    lines += ["", "Registered as a shadow model; `jobmatch models activate` serves it.", ""]
+    lines += [
+        "",
+        "`jobmatch tune` registers the model as a shadow set; `jobmatch models activate` "
+        "serves it.",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -67,7 +67,7 @@ def split_set(labelled: LabelledSet) -> tuple[LabelledSet, LabelledSet]:
             stats={},
         )
 
-    return part(False, "train split"), part(True, "held-out split")
+    return part(False, "train"), part(True, "held-out")
 
 
 def graded_pairs(train: LabelledSet) -> list[TrainingPair]:
