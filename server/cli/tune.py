@@ -63,12 +63,26 @@ def register(subparsers: Subparsers) -> None:
         help="also learn from the jobs of DIR's saved API responses (e.g. ../shared/data)",
     )
     defaults = TrainOptions()
-    parser.add_argument("--max-pairs", type=_positive, default=5000)
-    parser.add_argument("--epochs", type=_positive, default=defaults.epochs)
-    parser.add_argument("--batch-size", type=_positive, default=defaults.batch_size)
-    parser.add_argument("--max-seq-length", type=_positive, default=defaults.max_seq_length)
+    parser.add_argument(
+        "--max-pairs",
+        type=_positive,
+        default=5000,
+        help="at most N pairs (seeded sample)",
+    )
+    parser.add_argument(
+        "--epochs", type=_positive, default=defaults.epochs, help="passes over the pairs"
+    )
+    parser.add_argument(
+        "--batch-size", type=_positive, default=defaults.batch_size, help="pairs per step (32)"
+    )
+    parser.add_argument(
+        "--max-seq-length",
+        type=_positive,
+        default=defaults.max_seq_length,
+        help="word pieces read per text while training (128: the speed lever on CPU)",
+    )
     parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
-    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="fixes sampling and order")
     parser.add_argument("--device", default="cpu", help="cpu (the only one: tuning runs on CPU)")
     parser.add_argument("--fp16", action="store_true", help="refused: fp16 training needs CUDA")
     parser.add_argument(
