@@ -24,6 +24,7 @@ from server.cli import (
     scrape,
     serve,
     status,
+    tune,
     up,
     users,
     worker,
@@ -52,6 +53,7 @@ COMMANDS = (
     demo,
     models,
     eval_command,
+    tune,
 )
 
 

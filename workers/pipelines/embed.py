@@ -82,6 +82,7 @@ def embed_pending(
     text_options: TextOptions | None = None,
     page: int = PAGE,
     force: bool = False,
+    activate_first: bool = True,
 ) -> EmbedSummary:
     """Embed every job and active CV whose vector under `embedder`'s model is missing or
     stale (every one with `force`).
@@ -89,7 +90,8 @@ def embed_pending(
     Raises `DimensionMismatchError` when the database holds vectors of another dimension
     for this model name. Empty texts are skipped and counted in `skipped_empty`. When the
     active set is this model's name made by other weights (retrained in place), this set
-    takes its place once complete.
+    takes its place once complete. The first set of an empty registry becomes the active
+    one unless `activate_first` is false (a tuned model waits for `models activate`).
     """
     options = text_options or TextOptions()
     started = time.perf_counter()
@@ -107,7 +109,7 @@ def embed_pending(
         for cvs in _pages(lambda a: q.pending_cvs(conn, model.id, after_id=a, limit=page)):
             texts = [cv_pieces(cv.body, options) for cv in cvs]
             summary.cvs_embedded += run.page(texts, [(c.id, c.content_hash) for c in cvs], "cv")
-        summary.activated = activate_if_none(conn, model.id)
+        summary.activated = activate_first and activate_if_none(conn, model.id)
         summary.replaced = _take_over(conn, model)
         _finish(conn, summary, started)
     return summary
