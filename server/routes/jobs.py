@@ -11,7 +11,6 @@ import binascii
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-import anyio.to_thread
 from litestar import Controller, MediaType, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import ClientException, NotFoundException
@@ -140,10 +139,11 @@ class JobsController(Controller):
 
     @get(
         "/recommendations",
+        sync_to_thread=True,
         summary="The caller's stored top 50",
         responses={200: ResponseSpec(Recommendations, description="the envelope and a page")},
     )
-    async def recommendations(
+    def recommendations(
         self,
         *,
         db: Db,
@@ -157,9 +157,8 @@ class JobsController(Controller):
     ) -> Response[bytes]:
         """`status` is `ready`, `generating` (queued now) or `no_cv` (upload one first).
 
-        The read runs on the event loop, not a thread: one indexed round trip of well
-        under a millisecond costs less than the hand-off to a thread under load.
-        Queueing a generation (rare, throttled) does go to a thread.
+        On a worker thread, as every read: a database that stops answering holds this
+        request, never the event loop (`/health` and other requests go on).
         """
         body, stale = read_recommendations(
             db,
@@ -172,7 +171,7 @@ class JobsController(Controller):
         )
         if stale:
             queue: TaskQueue = state.queue
-            await anyio.to_thread.run_sync(queue.generate_for_user, user.id)
+            queue.generate_for_user(user.id)
         return Response(body, media_type=MediaType.JSON)
 
     @post(

@@ -105,8 +105,17 @@ async def load_list(
 ) -> ListView:
     """One page of the person's list, as the API reads it, with their marks.
 
-    On the event loop, as the API's read: its round trips cost less than a thread hop.
+    Its round trips run on one worker thread: a database that stops answering holds
+    this request, never the event loop.
     """
+    return await anyio.to_thread.run_sync(read_list_view, db, queue, user_id, filters)
+
+
+def read_list_view(
+    db: Connection, queue: TaskQueue, user_id: int, filters: ListFilters
+) -> ListView:
+    """`load_list`'s work, blocking: the list read, a generation queued when the list
+    is stale, and the marks."""
     body, stale = read_recommendations(
         db,
         user_id,
@@ -117,7 +126,7 @@ async def load_list(
         limit=PAGE_SIZE + 1,  # one more than shown says whether a next page exists
     )
     if stale:
-        await anyio.to_thread.run_sync(queue.generate_for_user, user_id)
+        queue.generate_for_user(user_id)
     envelope = msgspec.json.decode(body, type=PageEnvelope)
     shown = envelope.items[:PAGE_SIZE]
     marks = job_marks(db, user_id, [item.job.id for item in shown])
