@@ -33,13 +33,16 @@ class RateFigures:
     p90: float
     p99: float
     max: float
-    errors: int  # non-200 answers, failed connections, timeouts
+    errors: list[int]  # the status of each non-200 answer; 0: no answer (failed, timed out)
 
     def line(self) -> str:
+        kinds = ", ".join(
+            f"{code or 'none'}×{self.errors.count(code)}" for code in set(self.errors)
+        )
         return (
             f"{self.name:<26} offered {self.offered:5.0f}/s  achieved {self.achieved:6.1f}/s  "
             f"p50 {self.p50:6.1f}  p90 {self.p90:6.1f}  p99 {self.p99:6.1f}  "
-            f"max {self.max:7.1f} ms  errors {self.errors}"
+            f"max {self.max:7.1f} ms  errors {len(self.errors)}" + (f" ({kinds})" if kinds else "")
         )
 
 
@@ -142,5 +145,5 @@ def offer(
     ordered = np.sort(np.array(latencies))
     p50, p90, p99 = (float(np.percentile(ordered, q)) for q in (50, 90, 99))
     return RateFigures(
-        name, rate, len(ordered) / took, p50, p90, p99, float(ordered[-1]), len(errors)
+        name, rate, len(ordered) / took, p50, p90, p99, float(ordered[-1]), sorted(errors)
     )
