@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -47,19 +48,23 @@ class RateFigures:
 
 
 class _Connections:
-    """Idle kept-alive connections to one host, opened on demand."""
+    """Idle kept-alive connections to one host, opened on demand, reused oldest first
+    (so none idles long enough for the server to close it)."""
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.idle: deque[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = deque()
         self.opened: list[asyncio.StreamWriter] = []
 
-    async def take(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        if self.idle:
-            return self.idle.pop()
+    async def take(
+        self, *, fresh: bool = False
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bool]:
+        """(reader, writer, whether it was reused)."""
+        if self.idle and not fresh:
+            return *self.idle.popleft(), True
         reader, writer = await asyncio.open_connection(self.host, self.port)
         self.opened.append(writer)
-        return reader, writer
+        return reader, writer, False
 
     def close(self) -> None:
         for writer in self.opened:
@@ -91,8 +96,21 @@ async def _one(
     pool: _Connections, request: bytes, due: float, latencies: list[float], errors: list[int]
 ) -> None:
     try:
-        reader, writer = await pool.take()
-        status, keep = await asyncio.wait_for(_exchange(reader, writer, request), ANSWER_TIMEOUT_S)
+        reader, writer, reused = await pool.take()
+        try:
+            status, keep = await asyncio.wait_for(
+                _exchange(reader, writer, request), ANSWER_TIMEOUT_S
+            )
+        except (ConnectionResetError, asyncio.IncompleteReadError):
+            if not reused:
+                raise
+            # The server closed the idle connection as it was reused (as any HTTP
+            # client does, the request is sent again on a new one).
+            writer.close()
+            reader, writer, _ = await pool.take(fresh=True)
+            status, keep = await asyncio.wait_for(
+                _exchange(reader, writer, request), ANSWER_TIMEOUT_S
+            )
     except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
         errors.append(0)
         latencies.append((time.perf_counter() - due) * 1000)
