@@ -6,7 +6,9 @@ outage, healing as soon as the database answers, and never stalling the event lo
 - Once a request finds the database unreachable, the gate is *down*: requests answer
   503 at once, except one at a time that probes with a fresh connection (refused within
   milliseconds while the server is stopped). The first probe that connects opens the
-  gate, and that request is served.
+  gate, and that request is served. A request that waited `POOL_TIMEOUT_S` for a
+  connection while the pulse still gets answers (every connection busy: an overload)
+  gets its own 503, and the gate stays open.
 - The server cancels any statement after `STATEMENT_TIMEOUT_MS`; a database that stops
   answering altogether (paused, network gone) cannot cancel anything, so a watchdog
   thread cuts the socket of a query still running after `HUNG_AFTER_S`, or after
@@ -45,6 +47,7 @@ HUNG_AFTER_S = 8.0
 HUNG_WHILE_SILENT_S = 2.0
 WATCH_EVERY_S = 0.5
 RETRY_AFTER_S = 2
+BUSY = "every database connection is busy"
 
 
 class DatabaseUnavailableError(RuntimeError):
@@ -181,7 +184,14 @@ class Database:
             if probe:
                 self._probe()
             conn = self._checked(time.monotonic() + POOL_TIMEOUT_S)
-        except (PoolTimeout, psycopg.OperationalError) as error:
+        except PoolTimeout as error:
+            if self.pulse.problem() is None:
+                # Every connection is busy (an overload), yet the server answers the
+                # pulse: this request's 503 only; closing the gate would refuse all.
+                raise DatabaseUnavailableError(BUSY) from error
+            self.mark_down()
+            raise DatabaseUnavailableError("the database is unreachable") from error
+        except psycopg.OperationalError as error:
             self.mark_down()
             raise DatabaseUnavailableError("the database is unreachable") from error
         finally:
