@@ -12,7 +12,14 @@ recommendations page (`GET /`, 10 jobs, signed in by a session cookie) and the J
 endpoint (50 jobs, and 10), and each one's server CPU time per request (all uvicorn
 processes, from psutil) and median latency are printed, with the page's ratio to each.
 
+With `--rate N` (repeatable), each of the JSON list, the web list page and `/health` is
+then offered alone at a fixed N requests/s, open loop (bench/rate.py: sent on schedule
+whatever the answers, latency counted from each request's due time), and its achieved
+rate, p50, p90, p99, max and errors are printed: latency below saturation, beside the
+saturated figures above, where p99 is mostly the queue of a saturated 2-core machine.
+
     .venv/bin/python bench/api.py [--duration 30] [--clients 32] [--workers 2]
+        [--rate 100 --rate 300] [--rate-duration 10]
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.page import page_vs_json, print_page_figures  # noqa: E402
+from bench.rate import RateFigures, offer  # noqa: E402
 from embeddings.evidence import EvidenceFinder, job_key_rows, term_keys  # noqa: E402
 from embeddings.reasons import PROFILE_VERSION  # noqa: E402
 from schema.database import connect  # noqa: E402
@@ -363,6 +371,7 @@ def measure(url: str, args: argparse.Namespace) -> None:
             else asyncio.run(_httpx_load(targets, token, args.duration))
         )
         pages = page_vs_json(api, port, token, session, args.page_rounds)
+        at_rate = fixed_rate(port, token, session, args) if args.rate else []
     finally:
         api.terminate()
         api.wait(timeout=30)
@@ -374,6 +383,34 @@ def measure(url: str, args: argparse.Namespace) -> None:
         f"{naive_ms:.2f} ms in SQL alone: {naive_ms / stored_ms:.1f}x"
     )
     print_page_figures(pages, args.page_rounds)
+    if at_rate:
+        print(
+            f"open loop: each endpoint alone at a fixed rate for {args.rate_duration:g} s "
+            "(latency from each request's due time)"
+        )
+    for at in at_rate:
+        print(at.line())
+
+
+def fixed_rate(port: int, token: str, session: str, args: argparse.Namespace) -> list[RateFigures]:
+    """The JSON list, the web list page and `/health`, one after another, each at every
+    fixed offered rate `--rate` (bench/rate.py)."""
+    root = f"http://127.0.0.1:{port}"
+    targets = [
+        (
+            "GET /jobs/recommendations",
+            "/api/v1/jobs/recommendations",
+            "Authorization",
+            f"Bearer {token}",
+        ),
+        ("GET / (web list page)", "/", "Cookie", f"jobmatch_session={session}"),
+        ("GET /health", "/api/v1/health", "Accept", "application/json"),
+    ]
+    return [
+        offer(name, root + path, {header: value}, rate, args.rate_duration)
+        for rate in args.rate
+        for name, path, header, value in targets
+    ]
 
 
 def main() -> None:
@@ -384,6 +421,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--tool", choices=("auto", "wrk", "httpx"), default="auto")
     parser.add_argument("--page-rounds", type=int, default=2000, help="requests per endpoint")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        action="append",
+        default=[],
+        help="also offer each endpoint this many req/s, open loop (repeat for several rates)",
+    )
+    parser.add_argument("--rate-duration", type=float, default=10, help="seconds per endpoint")
     args = parser.parse_args()
     with scratch_database("jobmatch-bench-") as url:
         measure(url, args)

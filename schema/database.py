@@ -184,6 +184,14 @@ def connection(url: str, *, autocommit: bool = False, vectors: bool = True) -> I
         conn.close()
 
 
+def with_statement_timeout(url: str, timeout_ms: int) -> str:
+    """`url` as a connection string whose sessions cancel any statement running longer
+    than `timeout_ms` (kept beside any `options` the URL already sets)."""
+    params = psycopg.conninfo.conninfo_to_dict(url)
+    options = f"{params.get('options') or ''} -c statement_timeout={timeout_ms}".strip()
+    return psycopg.conninfo.make_conninfo("", **{**params, "options": options})
+
+
 def open_pool(
     url: str,
     *,
@@ -202,7 +210,7 @@ def open_pool(
     connect(url).close()  # fail early, with the clear message, before the pool retries forever
     kwargs: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_S}
     if statement_timeout_ms is not None:
-        kwargs["options"] = f"-c statement_timeout={statement_timeout_ms}"
+        url = with_statement_timeout(url, statement_timeout_ms)
 
     def prepare(conn: Connection) -> None:
         register_vector(conn)

@@ -101,8 +101,8 @@ def _lifespan(
         database = await anyio.to_thread.run_sync(open_database, url, pool_size)
         tasks = create_tasks(settings, url, embedders=embedders)
         app.state.database = database
-        app.state.queue = TaskQueue(tasks, url)
-        app.state.tokens = TokenCache(url)
+        app.state.queue = TaskQueue(tasks, database.url)
+        app.state.tokens = TokenCache(database.url)
         try:
             yield
         finally:

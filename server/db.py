@@ -6,15 +6,17 @@ outage, healing as soon as the database answers, and never stalling the event lo
 - Once a request finds the database unreachable, the gate is *down*: requests answer
   503 at once, except one at a time that probes with a fresh connection (refused within
   milliseconds while the server is stopped). The first probe that connects opens the
-  gate, and that request is served.
+  gate, and that request is served. A request that waited `POOL_TIMEOUT_S` for a
+  connection while the pulse still gets answers (every connection busy: an overload)
+  gets its own 503, and the gate stays open.
 - The server cancels any statement after `STATEMENT_TIMEOUT_MS`; a database that stops
   answering altogether (paused, network gone) cannot cancel anything, so a watchdog
   thread cuts the socket of a query still running after `HUNG_AFTER_S`, or after
   `HUNG_WHILE_SILENT_S` once the pulse (`server.pulse`) gets no answer either.
-- Waiting for a connection and probing run on worker threads; the loop only takes an
-  idle connection that is ready. The few reads that run on the loop (the stored list,
-  a web session: well under a millisecond, cheaper than a thread hop) can stall it
-  only while a silent server goes unnoticed: about 3 s, until the watchdog cuts them.
+- No round trip runs on the event loop: waiting for a connection, probing and every
+  statement of a request run on worker threads (the loop only takes an idle connection
+  that is ready, and gives back one that needs no rollback), so a database that stops
+  answering holds the requests that use it, never `/health` or a page without SQL.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from litestar.datastructures import State
 from psycopg import pq
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from schema.database import Connection, is_stale, open_pool
+from schema.database import Connection, is_stale, open_pool, with_statement_timeout
 from server.pulse import Pulse
 
 log = logging.getLogger("jobmatch.api")
@@ -41,10 +43,11 @@ PROBE_CONNECT_TIMEOUT_S = 2  # libpq's smallest connect timeout
 STATEMENT_TIMEOUT_MS = 5_000
 HUNG_AFTER_S = 8.0
 # While the pulse gets no answer either, the server is silent, not slow: cut sooner,
-# since a read on the event loop stalls every request until it is cut.
+# so the requests holding connections (and worker threads) answer 503, not wait.
 HUNG_WHILE_SILENT_S = 2.0
 WATCH_EVERY_S = 0.5
 RETRY_AFTER_S = 2
+BUSY = "every database connection is busy"
 
 
 class DatabaseUnavailableError(RuntimeError):
@@ -108,13 +111,14 @@ class Database:
     """The API's pool behind the gate described in the module docstring."""
 
     def __init__(self, url: str, pool_size: int) -> None:
-        self.url = url
+        # Every session this API opens (the pool's, the pulse's, a probe's, the token
+        # listener's, the task queue's) has the statement timeout.
+        self.url = with_statement_timeout(url, STATEMENT_TIMEOUT_MS)
         self.watchdog = Watchdog()
         self.pool: ConnectionPool = open_pool(
-            url,
+            self.url,
             min_size=min(2, pool_size),
             max_size=pool_size,
-            statement_timeout_ms=STATEMENT_TIMEOUT_MS,
             configure=self.watchdog.watch,
             # Failed replacements are given up quickly, so the next request starts a
             # fresh attempt at once rather than waiting out a growing back-off.
@@ -180,7 +184,14 @@ class Database:
             if probe:
                 self._probe()
             conn = self._checked(time.monotonic() + POOL_TIMEOUT_S)
-        except (PoolTimeout, psycopg.OperationalError) as error:
+        except PoolTimeout as error:
+            if self.pulse.problem() is None:
+                # Every connection is busy (an overload), yet the server answers the
+                # pulse: this request's 503 only; closing the gate would refuse all.
+                raise DatabaseUnavailableError(BUSY) from error
+            self.mark_down()
+            raise DatabaseUnavailableError("the database is unreachable") from error
+        except psycopg.OperationalError as error:
             self.mark_down()
             raise DatabaseUnavailableError("the database is unreachable") from error
         finally:

@@ -13,7 +13,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import PoolTimeout
 
 from schema.errors import DatabaseError
-from server.db import RETRY_AFTER_S, Database, DatabaseUnavailableError
+from server.db import BUSY, RETRY_AFTER_S, Database, DatabaseUnavailableError
 from server.web.errors import html_error, wants_html
 from workers.pipelines.cv_files import CvFileError, too_large
 
@@ -74,6 +74,8 @@ def _database_error(request: Request[Any, Any, Any], exc: Exception) -> Response
     retry = {"Retry-After": str(RETRY_AFTER_S)}
     if isinstance(exc, pg_errors.QueryCanceled):
         return error_response(503, "the database took too long; try again shortly", retry)
+    if isinstance(exc, DatabaseUnavailableError) and str(exc) == BUSY:
+        return error_response(503, f"{BUSY}; try again shortly", retry)
     if not isinstance(exc, DatabaseUnavailableError):
         log.error("database unavailable: %s", _first_line(exc))
         database: Database | None = getattr(request.app.state, "database", None)

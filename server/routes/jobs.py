@@ -11,7 +11,6 @@ import binascii
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-import anyio.to_thread
 from litestar import Controller, MediaType, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import ClientException, NotFoundException
@@ -142,13 +141,14 @@ class JobsController(Controller):
 
     @get(
         "/recommendations",
+        sync_to_thread=True,
         summary="The caller's stored top 50",
         responses={
             200: ResponseSpec(Recommendations, description="the envelope and a page"),
             **error_responses(404),
         },
     )
-    async def recommendations(
+    def recommendations(
         self,
         *,
         db: Db,
@@ -169,9 +169,8 @@ class JobsController(Controller):
         """`status` is `ready`, `generating` (queued now) or `no_cv` (upload one first).
         Each named CV has its own list: `cv_id` picks one (404 when not the caller's).
 
-        The read runs on the event loop, not a thread: one indexed round trip of well
-        under a millisecond costs less than the hand-off to a thread under load.
-        Queueing a generation (rare, throttled) does go to a thread.
+        On a worker thread, as every read: a database that stops answering holds this
+        request, never the event loop (`/health` and other requests go on).
         """
         body, stale = read_recommendations(
             db,
@@ -185,7 +184,7 @@ class JobsController(Controller):
         )
         if stale:
             queue: TaskQueue = state.queue
-            await anyio.to_thread.run_sync(queue.generate_for_user, user.id)
+            queue.generate_for_user(user.id)
         return Response(body, media_type=MediaType.JSON)
 
     @post(

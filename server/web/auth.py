@@ -80,12 +80,13 @@ async def provide_person(
 ) -> SessionUser:
     """The signed-in person; `SignInRequiredError` otherwise.
 
-    On the event loop: one primary-key read costs less than a hand-off to a thread.
+    The lookup runs on a worker thread: a database that stops answering holds this
+    request, never the event loop.
     """
     sid = session_id(request)
     if sid is None:
         raise SignInRequiredError(expired=False)
-    person = lookup_person(db, sid)
+    person = await anyio.to_thread.run_sync(lookup_person, db, sid)
     if person is None:
         raise SignInRequiredError(expired=True)
     return person

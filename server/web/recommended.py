@@ -83,7 +83,7 @@ class RecommendedController(Controller):
             await anyio.to_thread.run_sync(unsave_job, db, person.id, job_id)
         elif await anyio.to_thread.run_sync(save_job, db, person.id, job_id) is None:
             raise NotFoundException(f"there is no job {job_id}")
-        return _answer(
+        return await _answer(
             request,
             db=db,
             user_id=person.id,
@@ -104,7 +104,7 @@ class RecommendedController(Controller):
         else:
             if row is None:
                 raise NotFoundException(f"there is no job {job_id}")
-        return _answer(
+        return await _answer(
             request, db=db, user_id=person.id, job_id=job_id, fields=fields, done="applied"
         )
 
@@ -147,10 +147,12 @@ class RecommendedController(Controller):
             response.headers["HX-Reswap"] = "outerHTML"
             return response
         done = "hidden" if vote == "down" else "voted"
-        return _answer(request, db=db, user_id=person.id, job_id=job_id, fields=fields, done=done)
+        return await _answer(
+            request, db=db, user_id=person.id, job_id=job_id, fields=fields, done=done
+        )
 
 
-def _answer(
+async def _answer(
     request: Request[Any, Any, Any],
     *,
     db: Connection,
@@ -162,7 +164,7 @@ def _answer(
     """The job's refreshed action bar for htmx; a redirect back otherwise."""
     if not is_htmx(request):
         return redirect(local_path(fields.get("next")), done)
-    marks = job_marks(db, user_id, [job_id]).get(job_id, NO_MARKS)
+    marks = (await anyio.to_thread.run_sync(job_marks, db, user_id, [job_id])).get(job_id, NO_MARKS)
     return page(
         "partials/actions.html",
         person=None,
