@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -82,6 +83,12 @@ def test_no_page_or_action_runs_sql_on_the_loop(
     saved = post_form(demo, "/preferences", {"locations": "Berlin"}, page="/preferences")
     assert saved.status_code == 200
     assert post_form(demo, "/tokens", {"label": "script"}, page="/tokens").status_code == 201
+    added = post_form(demo, "/cvs", {"name": "data", "text": CV_TEXT}, page="/cv")
+    assert added.status_code == 200, added.text
+    assert demo.get("/notifications").status_code == 200
+    for form in ("/notifications/feed", "/notifications/digest"):
+        answer = post_form(demo, form, {}, page="/notifications")
+        assert answer.status_code in {200, 201}, (form, answer.text)
     assert post_form(demo, "/signout", {}, page="/").status_code == 200
     assert statements_on_the_loop == []
 
@@ -119,7 +126,27 @@ def test_no_api_route_runs_sql_on_the_loop(
     for method, path, body in writes:
         answer = demo.request(method, f"{api}{path}", json=body, headers=auth)
         assert answer.is_success, (path, answer.text)
+    _named_cvs_and_notifications(demo, auth)
     admin = {"Authorization": "Bearer admin-token"}
     assert demo.get(f"{api}/admin/status", headers=admin).status_code == 200
     assert demo.get(f"{api}/jobs", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert statements_on_the_loop == []
+
+
+def _named_cvs_and_notifications(demo: TestClient[Any], auth: dict[str, str]) -> None:
+    """The routes of several CVs, the feed and the digest (issue 19), on worker threads too."""
+    api = "/api/v1"
+    added = demo.post(f"{api}/users/me/cvs", json={"name": "data", "text": CV_TEXT}, headers=auth)
+    assert added.is_success, added.text
+    cv_id = added.json()["named_cv"]["id"]
+    assert demo.post(f"{api}/users/me/cvs/{cv_id}/activate", headers=auth).is_success
+    for path in (
+        "/users/me/cvs",
+        f"/jobs/recommendations?cv_id={cv_id}",
+        "/users/me/notifications",
+    ):
+        assert demo.get(f"{api}{path}", headers=auth).status_code == 200, path
+    feed = demo.post(f"{api}/users/me/notifications/feed", headers=auth)
+    assert feed.status_code == 201, feed.text
+    assert demo.get(urlsplit(feed.json()["url"]).path).status_code == 200
+    assert demo.post(f"{api}/users/me/notifications/digest", headers=auth).is_success
