@@ -105,6 +105,18 @@ def evaluate(
     return results
 
 
+def top_documents(
+    labelled: LabelledSet, spec: SystemSpec, load: LoadEmbedder, depth: int
+) -> dict[str, list[str]]:
+    """Each judged query's first `depth` document ids under `spec`, best first: what a
+    later pool round reads (`eval/tools/unjudged_top.py`)."""
+    queries = labelled.judged_queries()
+    _, scores, _ = _scores(Scorer(queries, labelled.documents), spec, load)
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :depth]
+    ids = [doc.id for doc in labelled.documents]
+    return {q.id: [ids[i] for i in row] for q, row in zip(queries, order, strict=True)}
+
+
 def empty_warnings(results: Sequence[SystemResult], documents: int, queries: int) -> list[str]:
     """One line per template that left documents or queries without any text."""
     lines: dict[str, str] = {}
