@@ -170,7 +170,11 @@ def test_the_feed_and_the_digest_follow_the_active_cv(
         int(str(job)): str(title)
         for job, title in conn.execute("SELECT id, title FROM jobs").fetchall()
     }
-    for message, jobs in zip(messages, (backend_list[:DEPTH], due), strict=True):
+    for message, jobs, name in zip(
+        messages, (backend_list[:DEPTH], due), ("backend", "care"), strict=True
+    ):
         plain = message.get_body(("plain",))
         assert plain is not None
-        assert _mailed_titles(str(plain.get_content())) == [titles[job] for job in jobs]
+        text = str(plain.get_content())
+        assert _mailed_titles(text) == [titles[job] for job in jobs]
+        assert f"New matches for your CV “{name}” since your last digest:" in text
