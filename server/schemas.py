@@ -176,12 +176,16 @@ class Job(JobFields):
 
 
 class JobDetail(JobFields):
-    """One job with its full description."""
+    """One job with its full description. `closed_at`: when its posting was found closed
+    (`jobmatch check-closed`), None while open; `duplicate_of`: the id of the job it is a
+    repost of (lists show that one), None when it is the canonical posting."""
 
     source_id: str
     description: str
     scraped_at: datetime
     also_at: list[OtherPosting] = msgspec.field(default_factory=list)
+    closed_at: datetime | None = None
+    duplicate_of: int | None = None
 
 
 class JobPage(msgspec.Struct):
@@ -265,6 +269,8 @@ class SavedJob(msgspec.Struct):
     saved_at: datetime
     expires_at: datetime
     job: Job
+    # When the posting was found closed (`jobmatch check-closed`); None while open.
+    job_closed_at: datetime | None = None
 
 
 class SavedJobs(msgspec.Struct):

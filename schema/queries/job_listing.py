@@ -53,12 +53,15 @@ class JobSummary(JobFields):
 
 @dataclass(frozen=True)
 class JobDetail(JobFields):
-    """One job with its full description."""
+    """One job with its full description; when its posting was found closed (019) and
+    the canonical job it is a repost of (020), None for an open, canonical job."""
 
     source_id: str
     description: str
     scraped_at: datetime
     also_at: list[dict[str, str]]
+    closed_at: datetime | None
+    duplicate_of: int | None
 
 
 @dataclass(frozen=True)
@@ -127,13 +130,14 @@ def list_jobs(
 
 
 def job_by_id(conn: Connection, job_id: int) -> JobDetail | None:
-    """One job with its full description, or None."""
+    """One job with its full description, or None; closed jobs and reposts too (a
+    saved job, an application or a link stays readable)."""
     with conn.cursor(row_factory=class_row(JobDetail)) as cur:
         cur.execute(
             "SELECT id, source, source_id, title, company, location, remote,"
             " salary_min::float8 AS salary_min, salary_max::float8 AS salary_max,"
             " salary_currency, tags, category, description, url, posted_at, scraped_at,"
-            " jobmatch_also_at(id) AS also_at"
+            " jobmatch_also_at(id) AS also_at, closed_at, duplicate_of"
             " FROM jobs WHERE id = %(id)s",
             {"id": job_id},
         )

@@ -51,6 +51,9 @@ class DigestRecipient:
     name: str
     unsubscribe_token: str
     last_digest_at: datetime | None
+    # The active named CV's name when the person has several: the digest says whose
+    # list it is (None with one CV, where there is nothing to tell apart).
+    cv_name: str | None = None
 
 
 # The person's list is the list of their active named CV (migration 021), read here and
@@ -188,7 +191,10 @@ def digest_recipients(conn: Connection) -> list[DigestRecipient]:
     """Everyone who opted in to the digest, by user id."""
     with conn.cursor(row_factory=class_row(DigestRecipient)) as cur:
         cur.execute(
-            "SELECT u.id AS user_id, u.email, u.name, n.unsubscribe_token, n.last_digest_at"
+            "SELECT u.id AS user_id, u.email, u.name, n.unsubscribe_token, n.last_digest_at,"
+            " (SELECT a.name FROM named_cvs a WHERE a.user_id = u.id AND a.is_active"
+            "  AND EXISTS (SELECT 1 FROM named_cvs o WHERE o.user_id = u.id AND NOT o.is_active)"
+            " ) AS cv_name"
             " FROM notification_settings n JOIN users u ON u.id = n.user_id"
             " WHERE n.digest_enabled ORDER BY u.id"
         )

@@ -20,10 +20,12 @@ class SavedMark:
 
 @dataclass(frozen=True)
 class SavedJob(JobSummary):
-    """A job as lists show it, with when it was saved and when the save expires."""
+    """A job as lists show it, with when it was saved, when the save expires and when
+    the posting was found closed (019; None while open)."""
 
     saved_at: datetime
     expires_at: datetime
+    job_closed_at: datetime | None
 
 
 def save_job(conn: Connection, user_id: int, job_id: int) -> SavedMark | None:
@@ -50,10 +52,11 @@ def unsave_job(conn: Connection, user_id: int, job_id: int) -> bool:
 
 
 def saved_jobs(conn: Connection, user_id: int, *, limit: int, offset: int) -> list[SavedJob]:
-    """The user's unexpired saved jobs, most recently saved first."""
+    """The user's unexpired saved jobs, most recently saved first; closed ones too, marked."""
     with conn.cursor(row_factory=class_row(SavedJob)) as cur:
         cur.execute(
-            f"SELECT s.saved_at, s.expires_at, {SUMMARY_COLUMNS}"
+            "SELECT s.saved_at, s.expires_at, j.closed_at AS job_closed_at,"
+            f" {SUMMARY_COLUMNS}"
             " FROM saved_jobs s JOIN jobs j ON j.id = s.job_id"
             " WHERE s.user_id = %(user_id)s AND s.expires_at > now()"
             " ORDER BY s.saved_at DESC, j.id DESC OFFSET %(offset)s LIMIT %(limit)s",

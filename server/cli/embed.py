@@ -29,6 +29,7 @@ from schema.database import connection
 from schema.queries.models import DimensionMismatchError, active_model
 from server.cli.common import CliError, Subparsers, add_command, console, database_url, print_json
 from workers.pipelines.embed import EmbedSummary, embed_pending, up_to_date
+from workers.pipelines.reposts import RepostSummary, collapse_reposts
 from workers.pipelines.runs import AlreadyRunningError, TaskName, logged_run
 from workers.settings import Settings
 
@@ -91,14 +92,19 @@ def run_embed(args: argparse.Namespace, settings: Settings) -> int:
                 embedder = load(settings, name, args.backend)
                 summary = _embed_with_progress(url, embedder, options, quiet=args.json, force=force)
             counts.update(summary.as_counts())
+            # As the worker's embedding does: new vectors may be reposts of stored jobs,
+            # and a job cleaned up since may have freed its reposts; grouping again costs
+            # milliseconds (docs/performance.md), so it runs even when nothing was new.
+            reposts = collapse_reposts(url)
+            counts["reposts"] = reposts.counts()
     except AlreadyRunningError as error:
         raise CliError(f"{error} (a worker is embedding); try again when it finishes") from error
     except DimensionMismatchError as error:
         raise CliError(str(error)) from error
     if args.json:
-        print_json(summary.as_counts())
+        print_json({**summary.as_counts(), "reposts": reposts.counts()})
     else:
-        _print_summary(summary)
+        _print_summary(summary, reposts)
     return 0
 
 
@@ -142,7 +148,7 @@ def _embed_with_progress(
         return embed_pending(url, embedder, progress=progress, text_options=options, force=force)
 
 
-def _print_summary(summary: EmbedSummary) -> None:
+def _print_summary(summary: EmbedSummary, reposts: RepostSummary) -> None:
     table = Table("", "", show_header=False, box=None)
     table.add_row("model", f"{summary.model} (backend {summary.backend})")
     table.add_row(
@@ -153,6 +159,7 @@ def _print_summary(summary: EmbedSummary) -> None:
     table.add_row("skipped, empty", str(summary.skipped_empty))
     table.add_row("texts/s", f"{summary.texts_per_second:.1f}")
     table.add_row("time", f"{summary.seconds:.1f}s")
+    _reposts_rows(table, reposts)
     console.print(table)
     if summary.activated:
         console.print(f"{summary.model} is now the active model (it was the first)")
@@ -161,3 +168,19 @@ def _print_summary(summary: EmbedSummary) -> None:
             f"{summary.model} was retrained in place: its new set now serves users, and each "
             "list is made again with it (on its next read, or by `jobmatch recommend`)"
         )
+
+
+def _reposts_rows(table: Table, reposts: RepostSummary) -> None:
+    """What grouping the reposts found, in the words of `jobmatch reposts`."""
+    if reposts.skipped:
+        table.add_row("reposts", f"not grouped: {reposts.skipped}")
+        return
+    table.add_row(
+        "reposts",
+        f"{reposts.duplicates:,} posting(s) shown under another job; {reposts.changed:,} changed",
+    )
+    table.add_row(
+        "",
+        f"{reposts.pairs_merged:,} merge(s) of {reposts.pairs_considered:,} similar pair(s)"
+        f" among {reposts.jobs_compared:,} job(s)",
+    )

@@ -40,7 +40,12 @@ class SavedJobsController(Controller):
     ) -> SavedJobs:
         rows = saved_jobs(db, user.id, limit=limit, offset=offset)
         items = [
-            SavedJob(saved_at=r.saved_at, expires_at=r.expires_at, job=job_from_row(r))
+            SavedJob(
+                saved_at=r.saved_at,
+                expires_at=r.expires_at,
+                job=job_from_row(r),
+                job_closed_at=r.job_closed_at,
+            )
             for r in rows
         ]
         return SavedJobs(items=items, offset=offset, limit=limit)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from embeddings.text import job_text
 from schema.database import Connection
 from schema.queries.jobs import JobRecord
 from schema.queries.models import active_model
+from schema.queries.reposts import current_duplicates
 from schema.queries.search import SearchFilters, search_jobs
 from server.cli.main import main
 from workers.pipelines.embed import embed_pending
@@ -155,6 +157,78 @@ def test_jobmatch_embed_twice(
 def test_jobmatch_embed_names_a_missing_model(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["embed", "--model", "nobody/no-such-model"]) == 2
     assert "not available offline" in capsys.readouterr().err
+
+
+# One role of one company posted twice, reworded (after eval/reposts pair 26), and another
+# role of that company on the same template: the real model must group only the first two.
+CAMPINAS = (
+    "This is a remote role for candidates located in Campinas, Brazil. LawnStarter is an "
+    "on-demand marketplace for lawn care and outdoor services on a single shared platform. "
+)
+PRODUCT_ROLE = (
+    "You build product features end to end in small initiative teams with a PM and a "
+    "designer: Laravel and PHP services, React screens, experiments that move a metric, "
+    "code review with peers, on-call for what you ship."
+)
+QUALITY_ROLE = (
+    "You own test strategy for the customer app and the Pro onboarding: automated end to "
+    "end suites, regression plans, release checks, bug triage with engineers, and quality "
+    "metrics for dynamic pricing."
+)
+
+
+def _lawnstarter(n: int, title: str, description: str, days_ago: int) -> JobRecord:
+    return JobRecord(
+        source=("remotive", "remoteok", "arbeitnow")[n],
+        source_id=f"lawn-{n}",
+        title=title,
+        company="LawnStarter",
+        location="Brazil",
+        remote=True,
+        salary_min=None,
+        salary_max=None,
+        salary_currency=None,
+        tags=(),
+        category=None,
+        description=description,
+        url=f"https://jobs.example.org/lawn-{n}",
+        posted_at=datetime.now(UTC) - timedelta(days=days_ago),
+    )
+
+
+@pytest.mark.usefixtures("cli_env", "embedder")
+def test_jobmatch_embed_groups_reposts_and_says_so(
+    conn: Connection, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`jobmatch embed` groups reposts after embedding, as the worker's embedding does."""
+    reworded = PRODUCT_ROLE.replace("You build", "As a Product Engineer you build")
+    first, repost, other = insert(
+        conn,
+        [
+            _lawnstarter(0, "Staff Product Engineer (Campinas)", CAMPINAS + PRODUCT_ROLE, 3),
+            _lawnstarter(1, "Staff Software Engineer, Product (Campinas)", CAMPINAS + reworded, 1),
+            _lawnstarter(2, "Staff Quality Engineer (Campinas)", CAMPINAS + QUALITY_ROLE, 2),
+        ],
+    )
+    assert main(["embed", "--json"]) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert counts["jobs_embedded"] == 3
+    reposts = counts["reposts"]
+    assert (reposts["jobs_compared"], reposts["duplicates"], reposts["changed"]) == (3, 1, 1)
+    assert current_duplicates(conn) == {repost: first}
+    assert other not in current_duplicates(conn).values()
+    run = conn.execute(
+        "SELECT counts FROM task_runs WHERE task = 'embed_all' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    assert run is not None
+    assert run[0]["reposts"] == reposts  # type: ignore[index]
+
+    # Nothing new: no model loaded, the grouping made again and unchanged.
+    assert main(["embed"]) == 0
+    out = capsys.readouterr().out
+    assert "1 posting(s) shown under another job" in out
+    assert "another job; 0 changed" in out
+    assert current_duplicates(conn) == {repost: first}
 
 
 def test_a_local_model_folder_loads_and_auto_falls_back_when_it_cannot_export(

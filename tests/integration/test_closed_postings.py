@@ -257,3 +257,40 @@ def test_the_api_shows_a_closed_application_and_the_counts(
         admin = {"Authorization": "Bearer admin-secret"}
         checks = client.get(f"{API}/admin/status", headers=admin).json()["posting_checks"]
         assert (checks["closed_jobs"], checks["checks"]["closed"]) == (1, 1)
+
+
+def test_the_job_and_saved_jobs_say_when_a_posting_closed(
+    db_url: str, conn: Connection, site: PostingSite, tmp_path: Path
+) -> None:
+    model = add_model(conn)
+    vector = unit(np.ones(DIM))
+    gone = _job(conn, model, vector, site.url("gone410", "saved"))
+    still = _job(conn, model, vector, site.url("open", "saved"))
+    lister = add_user(conn, model, vector)
+    store_list(conn, lister, model, [gone, still], expires_at=datetime.now(UTC) + timedelta(1))
+    app = create_app(Settings(home=tmp_path), database_url=db_url, embedder=FakeEmbedder())
+    with TestClient(app) as client:
+        token = client.post(f"{API}/users", json={"email": "bo@example.com"}).json()["token"]
+        bo = {"Authorization": f"Bearer {token}"}
+        for job in (gone, still):
+            assert client.post(f"{API}/jobs/{job}/save", headers=bo).status_code == 201
+        assert client.get(f"{API}/jobs/{gone}", headers=bo).json()["closed_at"] is None
+
+        check_closed(db_url, CONFIG)
+
+        closed_at = _closed_at(conn, gone)
+        detail = client.get(f"{API}/jobs/{gone}", headers=bo).json()
+        assert datetime.fromisoformat(detail["closed_at"]) == closed_at
+        assert client.get(f"{API}/jobs/{still}", headers=bo).json()["closed_at"] is None
+        saved = client.get(f"{API}/users/me/saved-jobs", headers=bo).json()["items"]
+        marks = {item["job"]["id"]: item["job_closed_at"] for item in saved}
+        assert marks.keys() == {gone, still}  # a closed saved job stays, marked
+        assert datetime.fromisoformat(marks[gone]) == closed_at
+        assert marks[still] is None
+
+
+def _closed_at(conn: Connection, job: int) -> datetime:
+    row = conn.execute("SELECT closed_at FROM jobs WHERE id = %s", (job,)).fetchone()
+    assert row is not None
+    assert isinstance(row[0], datetime)
+    return row[0]

@@ -133,8 +133,12 @@ def test_near_duplicates_are_one_job_in_lists_and_search(
     assert repost not in found
     detail = client.get(f"{API}/jobs/{first}", headers=headers).json()
     assert detail["also_at"] == also_at
-    # The repost itself is still reachable by id (a saved job or application may name it).
-    assert client.get(f"{API}/jobs/{repost}", headers=headers).status_code == 200
+    assert detail["duplicate_of"] is None
+    # The repost itself is still reachable by id (a saved job or application may name it),
+    # and points at the job lists show.
+    shown = client.get(f"{API}/jobs/{repost}", headers=headers)
+    assert shown.status_code == 200
+    assert shown.json()["duplicate_of"] == first
 
 
 def test_a_lower_threshold_does_not_merge_different_roles(db_url: str, conn: Connection) -> None:

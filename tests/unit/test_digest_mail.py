@@ -57,3 +57,21 @@ def test_the_feed_keeps_text_as_text() -> None:
     assert link is not None
     assert link.attrib["href"] == "https://example.org/job?a=1&b=2"
     assert entry.findtext(f"{{{ATOM}}}updated") == "2026-12-04T08:00:00Z"
+
+
+def test_the_mail_names_the_active_cv_only_among_several() -> None:
+    alone = DigestRecipient(1, "ann@example.org", "Ann", "tok", None)
+    several = DigestRecipient(1, "ann@example.org", "Ann", "tok", None, cv_name="<data> & ML")
+    bodies = {}
+    for key, recipient in (("alone", alone), ("several", several)):
+        message = compose_digest(
+            recipient, [_match()], public_url="https://jobs.example.org", mail_from="d@e.org"
+        )
+        plain, html = message.get_body(("plain",)), message.get_body(("html",))
+        assert plain is not None
+        assert html is not None
+        bodies[key] = (plain.get_content(), html.get_content())
+    assert "New matches for your CV since your last digest:" in bodies["alone"][0]
+    assert "New matches for your CV since your last digest:" in bodies["alone"][1]
+    assert "your CV “<data> & ML” since your last digest:" in bodies["several"][0]
+    assert "your CV “&lt;data&gt; &amp; ML” since your last digest:" in bodies["several"][1]

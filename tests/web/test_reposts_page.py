@@ -1,5 +1,5 @@
 """The web search page shows one job per repost group, and it and the job page say where
-else the job is posted."""
+else the job is posted; a repost's page links the main posting."""
 
 from __future__ import annotations
 
@@ -46,4 +46,8 @@ def test_search_shows_the_canonical_job_and_links_the_repost(
     assert "Also posted at" in page
     link = '<a href="https://agency.example/copy" rel="noopener nofollow">agency</a>'
     assert link in page
-    assert link in demo.get(f"/jobs/{first}").text
+    canonical = demo.get(f"/jobs/{first}").text
+    assert link in canonical
+    assert "see the main posting" not in canonical
+    repost = demo.get(f"/jobs/{second}").text
+    assert f'<a href="/jobs/{first}">see the main posting</a>' in repost

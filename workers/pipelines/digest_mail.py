@@ -68,7 +68,7 @@ def _greeting(recipient: DigestRecipient) -> str:
 def _plain(
     recipient: DigestRecipient, matches: Sequence[Match], public_url: str, unsubscribe: str
 ) -> str:
-    lines = [_greeting(recipient), "", "New matches for your CV since your last digest:", ""]
+    lines = [_greeting(recipient), "", _intro(recipient), ""]
     for number, match in enumerate(matches, start=1):
         lines += [
             f"{number}. {match.title} — {match.company}{_place(match)}",
@@ -81,6 +81,13 @@ def _plain(
         f"Stop these e-mails: {unsubscribe}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _intro(recipient: DigestRecipient) -> str:
+    """What the list is: a person with several CVs is told which one's (the active one)."""
+    if recipient.cv_name:
+        return f"New matches for your CV “{_one_line(recipient.cv_name)}” since your last digest:"
+    return "New matches for your CV since your last digest:"
 
 
 def _html(
@@ -96,7 +103,7 @@ def _html(
         '<!doctype html><html><head><meta charset="utf-8">'
         f"<title>{escape(subject(len(matches)))}</title></head><body>"
         f"<p>{escape(_greeting(recipient))}</p>"
-        f"<p>New matches for your CV since your last digest:</p><ol>{items}</ol>"
+        f"<p>{escape(_intro(recipient))}</p><ol>{items}</ol>"
         f'<p><a href="{escape(public_url)}/">All your recommendations</a></p>'
         f'<p><a href="{escape(unsubscribe)}">Stop these e-mails</a></p>'
         "</body></html>\n"

@@ -1,9 +1,10 @@
 """Collapse reposts: near-duplicate postings of one company become one job.
 
-Runs after embedding (the worker's nightly scrape and `jobmatch embed`'s task, and
-`jobmatch reposts`): reads the active model's vectors of the companies with several
-jobs, applies `embeddings.reposts.collapse`, and makes `jobs.duplicate_of` say what it
-found, in one transaction (a failure leaves the previous grouping in place).
+Runs after embedding (the worker's nightly scrape and its embed task, `jobmatch
+embed`), and alone as `jobmatch reposts`: reads the active model's vectors of the
+companies with several jobs, applies `embeddings.reposts.collapse`, and makes
+`jobs.duplicate_of` say what it found, in one transaction (a failure leaves the
+previous grouping in place).
 """
 
 from __future__ import annotations
