@@ -160,7 +160,7 @@ def test_tune_writes_a_folder_and_card_and_registers_a_shadow_model(
     facts = json.loads((out / "tune.json").read_text(encoding="utf-8"))
     roles = [(c["set_name"], c["role"], c["queries"]) for c in facts["comparisons"]]
     assert roles == [
-        ("graded (held-out)", "held-out split", 4),
+        ("graded", "held-out split", 4),
         ("scored", "eval set, not trained on", 2),
     ]
     for comparison in facts["comparisons"]:

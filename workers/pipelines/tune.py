@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from embeddings.loader import ModelUnavailableError, resolve_model
@@ -181,7 +181,8 @@ def _sets(request: TuneRequest) -> tuple[list[dataset.LabelledSet], list[Reporte
                     f"{len(labelled.queries)} CVs; a set is halved by a hash of each CV's text)"
                 )
         trained_on.append(train_split)
-        reported.append(Reported(held_out, "held-out split"))
+        # Named as the set itself: the role says which split it is.
+        reported.append(Reported(replace(held_out, name=labelled.name), "held-out split"))
     for path in request.eval_sets:
         reported.append(Reported(_load(path, request.data_dir), "eval set, not trained on"))
     return trained_on, reported
