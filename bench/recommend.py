@@ -449,8 +449,9 @@ def _interleaved_ratio(url: str, pairs: int) -> None:
         walls.append(_ratio(nightly, plain, "seconds"))
         cpus.append(_ratio(nightly, plain, "cpu_seconds"))
         print(
-            f"  pair: cosine {plain['seconds']:.1f} s, nightly {nightly['seconds']:.1f} s: "
-            f"{walls[-1]:.2f}× wall, {cpus[-1]:.2f}× client CPU (load {nightly['load']:.1f})",
+            f"  pair: cosine {plain['seconds']:.1f} s ({_stages(plain)}), nightly "
+            f"{nightly['seconds']:.1f} s ({_stages(nightly)}): {walls[-1]:.2f}× wall, "
+            f"{cpus[-1]:.2f}× client CPU (load {nightly['load']:.1f})",
             flush=True,
         )
     if walls:
@@ -458,6 +459,12 @@ def _interleaved_ratio(url: str, pairs: int) -> None:
             f"nightly / cosine over {pairs} interleaved pairs, median: "
             f"{float(np.median(walls)):.2f}× wall, {float(np.median(cpus)):.2f}× client CPU"
         )
+
+
+def _stages(run: dict[str, object]) -> str:
+    """Where a run's seconds went, so a ratio says which stage the lexical half costs in."""
+    stages: dict[str, float] = run["stages"]  # type: ignore[assignment]
+    return ", ".join(f"{name} {seconds:.1f}" for name, seconds in stages.items())
 
 
 def _ratio(run: dict[str, object], base: dict[str, object], key: str) -> float:
