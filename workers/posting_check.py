@@ -30,13 +30,13 @@ import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import httpx
 
 from workers.settings import PostingCheck
+from workers.sources.http import retry_after_seconds
 
 MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -228,7 +228,7 @@ class _Checker:
             return _Answer(
                 response.status_code,
                 response.headers.get("location"),
-                _retry_after(response.headers.get("retry-after")),
+                retry_after_seconds(response.headers.get("retry-after")),
                 cut,
             )
 
@@ -244,21 +244,6 @@ async def _body_too_long(response: httpx.Response, config: PostingCheck) -> bool
         if received > config.max_body_bytes:
             return True
     return False
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _judge(

@@ -83,7 +83,8 @@ class PoliteClient:
                     return _decode(response)
                 reason = f"HTTP {response.status_code} from {_public(response.request.url)}"
                 if response.status_code == 429:
-                    wait = _retry_after(response) or self._backoff(attempt)
+                    asked = retry_after_seconds(response.headers.get("Retry-After"))
+                    wait = asked or self._backoff(attempt)
                 elif response.status_code >= 500:
                     wait = self._backoff(attempt)
                 else:
@@ -117,9 +118,10 @@ def _decode(response: httpx.Response) -> Any:
         ) from error
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds the server asks us to wait: `Retry-After` as seconds or as an HTTP date."""
-    value = response.headers.get("Retry-After", "").strip()
+def retry_after_seconds(header: str | None) -> float | None:
+    """Seconds a `Retry-After` header asks us to wait (seconds or an HTTP date), or None.
+    Shared by the sources' client and the closed-postings check."""
+    value = (header or "").strip()
     if not value:
         return None
     if value.replace(".", "", 1).isdigit():
