@@ -72,3 +72,8 @@ def sign_in(client: TestClient[Any], email: str, password: str = PASSWORD) -> An
     return post_form(
         client, "/signin", {"email": email, "password": password}, follow_redirects=False
     )
+
+
+def job_ids(html: str) -> list[int]:
+    """The job ids of a page's cards, in page order."""
+    return [int(n) for n in re.findall(r'<li class="card" id="job-(\d+)"', html)]

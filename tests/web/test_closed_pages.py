@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 
 from schema.database import connect
 from schema.queries.job_checks import NewCheck, record_checks
 from server.web.filters import day
-from tests.web.helpers import demo_database, post_form, sign_up, web_client
-
-
-@pytest.fixture
-def demo(db_url: str, tmp_path: Path) -> Any:
-    demo_database(db_url, tmp_path)
-    with web_client(db_url, tmp_path) as client:
-        yield client
-
-
-def _job_ids(html: str) -> list[int]:
-    return [int(n) for n in re.findall(r'<li class="card" id="job-(\d+)"', html)]
+from tests.web.helpers import job_ids, post_form, sign_up
 
 
 def _saved_card(html: str, job: int) -> str:
@@ -36,7 +22,7 @@ def _saved_card(html: str, job: int) -> str:
 
 def test_the_job_page_and_saved_page_say_posting_closed(demo: TestClient[Any], db_url: str) -> None:
     sign_up(demo, "ada@example.com")
-    gone, still, *_ = _job_ids(demo.get("/search", params={"q": "engineer"}).text)
+    gone, still, *_ = job_ids(demo.get("/search", params={"q": "engineer"}).text)
     for job in (gone, still):
         post_form(demo, f"/jobs/{job}/save", {"next": "/saved"}, page="/saved")
     assert "Posting closed" not in demo.get(f"/jobs/{gone}").text
@@ -52,6 +38,6 @@ def test_the_job_page_and_saved_page_say_posting_closed(demo: TestClient[Any], d
     assert said in page.text
     assert "Posting closed" not in demo.get(f"/jobs/{still}").text
     saved = demo.get("/saved").text
-    assert set(_job_ids(saved)) == {gone, still}
+    assert set(job_ids(saved)) == {gone, still}
     assert f"posting closed {day(closed_at)}" in _saved_card(saved, gone)
     assert "posting closed" not in _saved_card(saved, still)

@@ -5,28 +5,15 @@ was cast from; another person's CV is a 404."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 
 from schema.database import connect
-from tests.web.helpers import demo_database, post_form, sign_up, web_client
+from tests.web.helpers import job_ids, post_form, sign_up
 
 BACKEND_CV = "Backend engineer: Python, Django, REST APIs on PostgreSQL, Docker, AWS."
 NURSE_CV = "Registered nurse: day surgery, patient care, clinical data, pharmacy rounds."
-
-
-@pytest.fixture
-def demo(db_url: str, tmp_path: Path) -> Any:
-    demo_database(db_url, tmp_path)
-    with web_client(db_url, tmp_path) as client:
-        yield client
-
-
-def _job_ids(html: str) -> list[int]:
-    return [int(n) for n in re.findall(r'<li class="card" id="job-(\d+)"', html)]
 
 
 def _cv_ids(html: str) -> list[int]:
@@ -49,11 +36,11 @@ def test_several_cvs_each_with_its_own_list(demo: TestClient[Any], db_url: str) 
 
     home = demo.get("/")
     assert f'href="/?cv={nursing}"' in home.text  # the choice of CV's list
-    backend_list = _job_ids(demo.get(f"/?cv={main}").text)
+    backend_list = job_ids(demo.get(f"/?cv={main}").text)
     nursing_page = demo.get(f"/?cv={nursing}")
     assert 'aria-current="page">nursing' in nursing_page.text
-    nursing_list = _job_ids(nursing_page.text)
-    assert backend_list == _job_ids(home.text)  # the active CV's list by default
+    nursing_list = job_ids(nursing_page.text)
+    assert backend_list == job_ids(home.text)  # the active CV's list by default
     assert nursing_list
     assert nursing_list[0] != backend_list[0]
 
@@ -67,7 +54,7 @@ def test_several_cvs_each_with_its_own_list(demo: TestClient[Any], db_url: str) 
 
     activated = post_form(demo, f"/cvs/{nursing}/activate", {}, page="/cv")
     assert "now your active one" in activated.text
-    assert _job_ids(demo.get("/").text)[0] == nursing_list[0]
+    assert job_ids(demo.get("/").text)[0] == nursing_list[0]
     renamed = post_form(demo, f"/cvs/{nursing}/rename", {"name": "care"}, page="/cv")
     assert "<strong>care</strong>" in renamed.text
     deleted = post_form(demo, f"/cvs/{main}/delete", {}, page="/cv")

@@ -9,8 +9,6 @@ few routes, this test covers every route cheaply.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,7 +16,7 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from tests.web.helpers import demo_database, post_form, sign_up, web_client
+from tests.web.helpers import post_form, sign_up
 
 CV_TEXT = "Backend engineer: Python, PostgreSQL, APIs, Docker, Kubernetes, data pipelines."
 
@@ -41,13 +39,6 @@ def statements_on_the_loop(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(psycopg.Cursor, "execute", watched)
     return found
-
-
-@pytest.fixture
-def demo(db_url: str, tmp_path: Path) -> Iterator[TestClient[Any]]:
-    demo_database(db_url, tmp_path)
-    with web_client(db_url, tmp_path) as client:
-        yield client
 
 
 def test_the_check_sees_a_statement_on_the_loop(

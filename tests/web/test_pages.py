@@ -8,30 +8,18 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 
 from schema.database import connect
 from schema.queries.accounts import account_by_email, set_admin
 from tests.unit.test_uploads import make_pdf
-from tests.web.helpers import demo_database, post_form, sign_up, web_client
+from tests.web.helpers import job_ids, post_form, sign_up
 
 BACKEND_CV = (
     "Backend engineer, six years of Python and Django. Built REST APIs on PostgreSQL,"
     " Docker and AWS; Celery queues; pytest."
 )
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-@pytest.fixture
-def demo(db_url: str, tmp_path: Path) -> Any:
-    demo_database(db_url, tmp_path)
-    with web_client(db_url, tmp_path) as client:
-        yield client
-
-
-def _job_ids(html: str) -> list[int]:
-    return [int(n) for n in re.findall(r'<li class="card" id="job-(\d+)"', html)]
 
 
 def _upload(client: TestClient[Any], name: str, data: bytes, page: str = "/cv") -> Any:
@@ -50,7 +38,7 @@ def test_recommended_list_with_reasons_actions_and_filters(demo: TestClient[Any]
     uploaded = _upload(demo, "cv.pdf", make_pdf(BACKEND_CV.split("; ")))
     assert uploaded.status_code == 200
     assert "Your CV is saved" in uploaded.text
-    ids = _job_ids(uploaded.text)
+    ids = job_ids(uploaded.text)
     assert len(ids) == 10
     assert "Why this match?" in uploaded.text
     assert '<li class="chip">' in uploaded.text  # the reason's parts
@@ -58,7 +46,7 @@ def test_recommended_list_with_reasons_actions_and_filters(demo: TestClient[Any]
     assert 'href="/?page=2"' in uploaded.text
 
     second = demo.get("/?page=2")
-    assert set(_job_ids(second.text)).isdisjoint(ids)
+    assert set(job_ids(second.text)).isdisjoint(ids)
 
     hx = {"HX-Request": "true"}
     saved = post_form(demo, f"/jobs/{ids[1]}/save", {"next": "/"}, page="/", headers=hx)
@@ -76,8 +64,8 @@ def test_recommended_list_with_reasons_actions_and_filters(demo: TestClient[Any]
     )
     assert down.headers["hx-retarget"] == f"#job-{ids[0]}"
     assert "Hidden" in down.text
-    assert ids[0] not in _job_ids(demo.get("/").text)
-    assert ids[1] in _job_ids(demo.get("/saved").text)
+    assert ids[0] not in job_ids(demo.get("/").text)
+    assert ids[1] in job_ids(demo.get("/saved").text)
     assert f"/jobs/{ids[2]}" in demo.get("/applications").text
 
     check_filters(demo)
@@ -99,7 +87,7 @@ def test_search_and_job_page(demo: TestClient[Any]) -> None:
     sign_up(demo, "ada@example.com")
     found = demo.get("/search", params={"q": "designer"})
     assert found.status_code == 200
-    ids = _job_ids(found.text)
+    ids = job_ids(found.text)
     assert ids
     job = demo.get(f"/jobs/{ids[0]}")
     assert job.status_code == 200
@@ -158,13 +146,13 @@ def test_bad_uploads_keep_the_old_cv(demo: TestClient[Any], db_url: str) -> None
 def test_a_second_person_sees_none_of_the_first_ones(demo: TestClient[Any]) -> None:
     sign_up(demo, "ada@example.com")
     _upload(demo, "cv.txt", b"Secret CV of Ada: Python, Django, PostgreSQL.")
-    ids = _job_ids(demo.get("/").text)
+    ids = job_ids(demo.get("/").text)
     post_form(demo, f"/jobs/{ids[0]}/save", {"next": "/"}, page="/")
     post_form(demo, "/signout", {}, page="/")
     sign_up(demo, "bob@example.com")
     assert "Secret CV of Ada" not in demo.get("/cv").text
     assert "Upload your CV" in demo.get("/").text
-    assert _job_ids(demo.get("/saved").text) == []
+    assert job_ids(demo.get("/saved").text) == []
     assert demo.get("/admin").status_code == 403
 
 
