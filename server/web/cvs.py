@@ -41,14 +41,28 @@ def cv_page_context(db: Connection, user_id: int) -> dict[str, Any]:
     }
 
 
-async def _refused(db: Connection, person: Person, message: str, status_code: int) -> Template:
+async def read_cv_form(form: Any, state: State) -> tuple[str, str | None]:
+    """A CV form's text and file name: the uploaded file read in the sandbox (a child
+    process: hostile files are cut off), or the pasted text. Raises `CvFileError`."""
+    upload = form.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        data = await upload.read(MAX_UPLOAD_BYTES + 1)
+        reader: CvReader = state.cv_reader
+        text = await anyio.to_thread.run_sync(reader.read, upload.filename, data)
+        return text, upload.filename[:255]
+    return clean_cv_text(str(form.get("text") or "")), None
+
+
+async def refused(db: Connection, person: Person, message: str, status_code: int) -> Template:
+    """The CV page again, saying what went wrong."""
     context = await anyio.to_thread.run_sync(cv_page_context, db, person.id)
     return page(
         "cv.html", person=person, active="cv", error=message, status_code=status_code, **context
     )
 
 
-def _sentence(detail: str) -> str:
+def sentence(detail: str) -> str:
+    """An error's detail as a sentence: capitalised, one full stop."""
     return detail[0].upper() + detail[1:] + ("" if detail.endswith(".") else ".")
 
 
@@ -72,23 +86,16 @@ class CvsPageController(Controller):
     ) -> Template | Redirect:
         """A new named CV from a file or pasted text."""
         form = await request.form()
-        upload = form.get("file")
         try:
             name = _name(str(form.get("name") or ""))
-            if isinstance(upload, UploadFile) and upload.filename:
-                data = await upload.read(MAX_UPLOAD_BYTES + 1)
-                reader: CvReader = state.cv_reader  # a child process: hostile files are cut off
-                text = await anyio.to_thread.run_sync(reader.read, upload.filename, data)
-                filename: str | None = upload.filename[:255]
-            else:
-                text, filename = clean_cv_text(str(form.get("text") or "")), None
+            text, filename = await read_cv_form(form, state)
             await anyio.to_thread.run_sync(
                 partial(add_cv, db, state.queue, person.id, name, text, filename=filename)
             )
         except CvFileError as error:
-            return await _refused(db, person, _sentence(error.detail), CV_STATUS[error.reason])
+            return await refused(db, person, sentence(error.detail), CV_STATUS[error.reason])
         except ClientException as error:
-            return await _refused(db, person, _sentence(error.detail), error.status_code)
+            return await refused(db, person, sentence(error.detail), error.status_code)
         return redirect("/cv", "cv_added")
 
     @post("/{cv_id:int}/activate")
@@ -107,7 +114,7 @@ class CvsPageController(Controller):
         except ClientException as error:
             if error.status_code == 404:
                 raise
-            return await _refused(db, person, _sentence(error.detail), error.status_code)
+            return await refused(db, person, sentence(error.detail), error.status_code)
         return redirect("/cv", "cv_renamed")
 
     @post("/{cv_id:int}/delete")

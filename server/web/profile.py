@@ -14,7 +14,7 @@ from typing import Any
 import anyio.to_thread
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import State
 from litestar.response import Redirect, Template
 
 from schema.queries.users import preferences
@@ -23,11 +23,8 @@ from server.routes.users import CV_BODY_LIMIT, prefs_out, replace_preferences, s
 from server.schemas import PreferencesBody
 from server.web.auth import Person
 from server.web.common import done_message, form_fields, page, redirect
-from server.web.cvs import cv_page_context
-from workers.pipelines.cv_files import MAX_UPLOAD_BYTES, CvFileError, clean_cv_text
-from workers.pipelines.cv_sandbox import CvReader
-
-CV_STATUS = {"too_large": 413, "unsupported": 415, "empty": 422}
+from server.web.cvs import CV_STATUS, cv_page_context, read_cv_form, refused, sentence
+from workers.pipelines.cv_files import CvFileError
 
 
 def _terms(value: str) -> list[str]:
@@ -50,26 +47,10 @@ class ProfileController(Controller):
     ) -> Template | Redirect:
         """Store the file (or pasted text) as the active CV; a refusal keeps the old one."""
         form = await request.form()
-        upload = form.get("file")
         try:
-            if isinstance(upload, UploadFile) and upload.filename:
-                data = await upload.read(MAX_UPLOAD_BYTES + 1)
-                reader: CvReader = state.cv_reader  # a child process: hostile files are cut off
-                text = await anyio.to_thread.run_sync(reader.read, upload.filename, data)
-                filename: str | None = upload.filename[:255]
-            else:
-                text, filename = clean_cv_text(str(form.get("text") or "")), None
+            text, filename = await read_cv_form(form, state)
         except CvFileError as error:
-            context = await anyio.to_thread.run_sync(cv_page_context, db, person.id)
-            message = error.detail[0].upper() + error.detail[1:] + "."
-            return page(
-                "cv.html",
-                person=person,
-                active="cv",
-                error=message,
-                status_code=CV_STATUS[error.reason],
-                **context,
-            )
+            return await refused(db, person, sentence(error.detail), CV_STATUS[error.reason])
         await anyio.to_thread.run_sync(store_cv, db, state.queue, person.id, text, filename)
         return redirect("/", "cv")
 

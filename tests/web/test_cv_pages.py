@@ -10,6 +10,7 @@ from typing import Any
 from litestar.testing import TestClient
 
 from schema.database import connect
+from tests import hostile_files
 from tests.web.helpers import job_ids, post_form, sign_up
 
 BACKEND_CV = "Backend engineer: Python, Django, REST APIs on PostgreSQL, Docker, AWS."
@@ -84,3 +85,16 @@ def test_another_persons_cv_is_404_on_the_pages(demo: TestClient[Any]) -> None:
     for action in ("activate", "delete"):
         assert post_form(demo, f"/cvs/{theirs}/{action}", {}, page="/cv").status_code == 404
     assert post_form(demo, f"/cvs/{theirs}/rename", {"name": "x"}, page="/cv").status_code == 404
+
+
+def test_a_hostile_file_on_the_cv_page_is_a_clear_refusal_and_keeps_the_cv(
+    demo: TestClient[Any],
+) -> None:
+    """The sandbox's "too complex" refusal reaches the page as a 422, not a server error."""
+    sign_up(demo, "ada@example.com")
+    assert post_form(demo, "/cv", {"text": BACKEND_CV}, page="/cv").status_code == 200
+    hostile = {"file": ("cv.pdf", hostile_files.shared_stream_pdf())}
+    refused = post_form(demo, "/cv", {}, page="/cv", files=hostile)
+    assert refused.status_code == 422, refused.text
+    assert "far more than a CV needs" in refused.text
+    assert "Backend engineer: Python, Django" in demo.get("/cv").text
