@@ -19,9 +19,9 @@ from schema.queries.list_pages import ACTIVE_LISTS, read_active_list
 from schema.queries.models import active_model
 from server.app import create_app
 from tests.fakes import FakeEmbedder
+from tests.integration.named_cv_data import add_backend_and_care_jobs, add_named_cv
 from tests.integration.recommend_data import add_job
 from workers.pipelines.cleanup import cleanup
-from workers.pipelines.embed import embed_pending
 from workers.pipelines.recommend import generate
 from workers.settings import Settings
 
@@ -51,38 +51,13 @@ def client(db_url: str, tmp_path: Path) -> Iterator[TestClient[Litestar]]:
 @pytest.fixture
 def catalog(db: Conn, db_url: str) -> None:
     """Backend jobs and care jobs, embedded."""
-    for n in range(12):
-        add_job(
-            db,
-            None,
-            None,
-            title=f"Python backend engineer {n}",
-            company=f"Py {n}",
-            description="Build Django APIs in Python on PostgreSQL.",
-        )
-        add_job(
-            db,
-            None,
-            None,
-            title=f"ICU nurse {n}",
-            company=f"Care {n}",
-            description="Patient care on the intensive care unit, nursing.",
-        )
-    embed_pending(db_url, FakeEmbedder())
+    add_backend_and_care_jobs(db, db_url)
 
 
 def _register(client: TestClient[Litestar], email: str) -> dict[str, str]:
     response = client.post(f"{API}/users", json={"email": email})
     assert response.status_code == 201, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
-
-
-def _add(client: TestClient[Litestar], headers: dict[str, str], name: str, text: str) -> int:
-    response = client.post(
-        f"{API}/users/me/cvs", headers=headers, json={"name": name, "text": text}
-    )
-    assert response.status_code == 201, response.text
-    return int(response.json()["named_cv"]["id"])
 
 
 def _titles(client: TestClient[Litestar], headers: dict[str, str], **params: int) -> list[str]:
@@ -96,8 +71,8 @@ def test_each_named_cv_has_its_own_list_and_the_active_one_is_the_default(
     client: TestClient[Litestar], db: Conn, db_url: str
 ) -> None:
     me = _register(client, "two@example.com")
-    backend = _add(client, me, "backend", BACKEND)
-    care = _add(client, me, "care", CARE)
+    backend = add_named_cv(client, me, "backend", BACKEND)
+    care = add_named_cv(client, me, "care", CARE)
 
     listed = client.get(f"{API}/users/me/cvs", headers=me).json()
     assert [(cv["name"], cv["active"]) for cv in listed["items"]] == [
@@ -158,14 +133,14 @@ def test_the_first_upload_through_the_single_cv_route_makes_main(
 def test_a_sixth_cv_is_409_and_names_are_checked(client: TestClient[Litestar]) -> None:
     me = _register(client, "five@example.com")
     for n in range(5):
-        _add(client, me, f"cv {n}", f"Python developer number {n}.")
+        add_named_cv(client, me, f"cv {n}", f"Python developer number {n}.")
     sixth = client.post(f"{API}/users/me/cvs", headers=me, json={"name": "six", "text": "Nurse."})
     assert sixth.status_code == 409
     assert "5 CVs" in sixth.json()["detail"]
     assert len(client.get(f"{API}/users/me/cvs", headers=me).json()["items"]) == 5
 
     other = _register(client, "names@example.com")
-    _add(client, other, "Backend", BACKEND)
+    add_named_cv(client, other, "Backend", BACKEND)
     again = {"name": "backend", "text": CARE}
     taken = client.post(f"{API}/users/me/cvs", headers=other, json=again)
     assert taken.status_code == 409
@@ -179,10 +154,10 @@ def test_a_sixth_cv_is_409_and_names_are_checked(client: TestClient[Litestar]) -
 
 def test_another_persons_cv_is_404_everywhere(client: TestClient[Litestar], db: Conn) -> None:
     owner = _register(client, "owner@example.com")
-    theirs = _add(client, owner, "backend", BACKEND)
+    theirs = add_named_cv(client, owner, "backend", BACKEND)
     job = add_job(db, None, None)
     me = _register(client, "me@example.com")
-    _add(client, me, "mine", CARE)
+    add_named_cv(client, me, "mine", CARE)
     base = f"{API}/users/me/cvs/{theirs}"
     attempts = [
         client.get(base, headers=me),
@@ -202,8 +177,8 @@ def test_another_persons_cv_is_404_everywhere(client: TestClient[Litestar], db: 
 @pytest.mark.usefixtures("catalog")
 def test_renaming_uploading_and_deleting(client: TestClient[Litestar], db: Conn) -> None:
     me = _register(client, "edit@example.com")
-    backend = _add(client, me, "backend", BACKEND)
-    care = _add(client, me, "care", CARE)
+    backend = add_named_cv(client, me, "backend", BACKEND)
+    care = add_named_cv(client, me, "care", CARE)
     renamed = client.patch(f"{API}/users/me/cvs/{care}", headers=me, json={"name": "nursing"})
     assert renamed.json()["name"] == "nursing"
     upload = client.put(f"{API}/users/me/cvs/{care}", headers=me, json={"text": CARE + " ICU."})
@@ -227,8 +202,8 @@ def test_renaming_uploading_and_deleting(client: TestClient[Litestar], db: Conn)
 @pytest.mark.usefixtures("catalog")
 def test_expiry_and_cleanup_are_per_cv(client: TestClient[Litestar], db: Conn, db_url: str) -> None:
     me = _register(client, "expiry@example.com")
-    backend = _add(client, me, "backend", BACKEND)
-    care = _add(client, me, "care", CARE)
+    backend = add_named_cv(client, me, "backend", BACKEND)
+    care = add_named_cv(client, me, "care", CARE)
     db.execute(
         "UPDATE recommendation_lists SET expires_at = now() - interval '1 minute'"
         " WHERE named_cv_id = %s",
@@ -247,8 +222,8 @@ def test_expiry_and_cleanup_are_per_cv(client: TestClient[Litestar], db: Conn, d
 @pytest.mark.usefixtures("catalog")
 def test_a_vote_steers_the_list_it_was_cast_on(client: TestClient[Litestar], db: Conn) -> None:
     me = _register(client, "votes@example.com")
-    backend = _add(client, me, "backend", BACKEND)
-    care = _add(client, me, "care", CARE)
+    backend = add_named_cv(client, me, "backend", BACKEND)
+    care = add_named_cv(client, me, "care", CARE)
     body = client.get(f"{API}/jobs/recommendations", headers=me, params={"cv_id": care}).json()
     liked, disliked = body["items"][0]["job"]["id"], body["items"][1]["job"]["id"]
     up = client.post(f"{API}/jobs/{liked}/feedback", headers=me, json={"vote": "up", "cv_id": care})

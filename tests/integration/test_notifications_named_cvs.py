@@ -19,11 +19,10 @@ from litestar.testing import TestClient
 from schema.database import Connection
 from server.app import create_app
 from tests.fakes import FakeEmbedder
+from tests.integration.named_cv_data import add_backend_and_care_jobs, add_named_cv
 from tests.integration.notify_data import FROM, PUBLIC
-from tests.integration.recommend_data import add_job
 from tests.smtp_server import smtp_server
 from workers.pipelines.digest import DEPTH, DigestSummary, send_digests
-from workers.pipelines.embed import embed_pending
 from workers.pipelines.feed import FEED_ENTRIES
 from workers.settings import Settings, SmtpServer
 
@@ -45,32 +44,7 @@ def client(db_url: str, tmp_path: Path) -> Iterator[TestClient[Litestar]]:
 @pytest.fixture
 def catalog(conn: Connection, db_url: str) -> None:
     """Backend jobs and care jobs, embedded: each CV's list starts with its own kind."""
-    for n in range(12):
-        add_job(
-            conn,
-            None,
-            None,
-            title=f"Python backend engineer {n}",
-            company=f"Py {n}",
-            description="Build Django APIs in Python on PostgreSQL.",
-        )
-        add_job(
-            conn,
-            None,
-            None,
-            title=f"ICU nurse {n}",
-            company=f"Care {n}",
-            description="Patient care on the intensive care unit, nursing.",
-        )
-    embed_pending(db_url, FakeEmbedder())
-
-
-def _add(client: TestClient[Litestar], headers: dict[str, str], name: str, text: str) -> int:
-    response = client.post(
-        f"{API}/users/me/cvs", headers=headers, json={"name": name, "text": text}
-    )
-    assert response.status_code == 201, response.text
-    return int(response.json()["named_cv"]["id"])
+    add_backend_and_care_jobs(conn, db_url)
 
 
 def _listed(client: TestClient[Litestar], headers: dict[str, str], cv_id: int) -> list[int]:
@@ -133,8 +107,8 @@ def test_the_feed_and_the_digest_follow_the_active_cv(
     registered = client.post(f"{API}/users", json={"email": "two@example.com"})
     me = {"Authorization": f"Bearer {registered.json()['token']}"}
     user_id = int(client.get(f"{API}/users/me", headers=me).json()["id"])
-    backend = _add(client, me, "backend", BACKEND)  # the first: active
-    care = _add(client, me, "care", CARE)
+    backend = add_named_cv(client, me, "backend", BACKEND)  # the first: active
+    care = add_named_cv(client, me, "care", CARE)
     backend_list, care_list = _listed(client, me, backend), _listed(client, me, care)
     assert backend_list[:DEPTH] != care_list[:DEPTH]
     # Each list's reasons quote its own CV: the feed's summaries tell the lists apart too.
