@@ -34,6 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.embed import FILES  # noqa: E402  (the shared responses the benches read)
 from embeddings.loader import DEFAULT_MODEL, load_embedder  # noqa: E402
 from embeddings.model import Vectors  # noqa: E402
 from embeddings.reposts import (  # noqa: E402
@@ -48,18 +49,9 @@ from embeddings.reposts import (  # noqa: E402
 )
 from embeddings.representation import encode_pieces, job_pieces  # noqa: E402
 from schema.queries.jobs import JobRecord  # noqa: E402
-from workers.sources import Adzuna, Arbeitnow, RemoteOK, Remotive, TheMuse  # noqa: E402
-from workers.sources.base import JobSource  # noqa: E402
 
 SHARED = ROOT / ".." / "shared" / "data"
 LABELS = ROOT / "eval" / "reposts" / "labels.tsv"
-FILES: list[tuple[JobSource, str]] = [
-    (RemoteOK(), "remoteok-2026-03-17.json"),
-    (Remotive(), "remotive-2026-07-18.json"),
-    (TheMuse(), "themuse-results-mixed.json"),
-    (Arbeitnow(), "arbeitnow-2026-05.json"),
-    (Adzuna("id", "key", country="us"), "adzuna-us-2025-07.json"),
-]
 
 
 @dataclass(frozen=True)
