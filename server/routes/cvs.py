@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import anyio.to_thread
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import State
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import Body, PathParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
@@ -21,9 +21,16 @@ from schema.database import Connection
 from schema.queries import named_cvs as n
 from schema.queries.cvs import current_cv, replace_active_cv
 from server.routes.common import MAX_ID, CurrentUser, Db, TaskQueue, error_responses, with_errors
-from server.routes.users import CV_BODY_LIMIT, cv_out, pending, read_cv
+from server.routes.users import (
+    CV_BODY_LIMIT,
+    cv_out,
+    decode_cv_body,
+    pending,
+    read_cv,
+    read_uploaded_cv,
+)
 from server.schemas import CVRename, NamedCVOut, NamedCVs, NamedCVText, NamedCVUploaded
-from workers.pipelines.cv_files import MAX_UPLOAD_BYTES, CvFileError, clean_cv_text
+from workers.pipelines.cv_files import CvFileError, clean_cv_text
 from workers.pipelines.cv_sandbox import CvReader
 
 CvIdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="a named CV's id")]
@@ -139,24 +146,15 @@ async def _read_new_cv(
     if content_type == "multipart/form-data":
         form = await request.form()
         name = _valid_name(form.get("name"))
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise ClientException("send the CV file in the multipart field `file`")
-        data = await upload.read(MAX_UPLOAD_BYTES + 1)
-        text = await anyio.to_thread.run_sync(reader.read, upload.filename, data)
-        return name, text, upload.filename or None
+        text, filename = await read_uploaded_cv(form, reader)
+        return name, text, filename
     if content_type != "application/json":
         raise CvFileError(
             "unsupported",
             'send the CV as JSON {"name": ..., "text": ...} or as multipart/form-data'
             " with `name` and `file`",
         )
-    try:
-        body = msgspec.json.decode(await request.body(), type=NamedCVText)
-    except msgspec.ValidationError as error:
-        raise ClientException(f"invalid CV body: {error}") from None
-    except msgspec.DecodeError:
-        raise ClientException("the body is not valid JSON") from None
+    body = await decode_cv_body(request, NamedCVText)
     return body.name, clean_cv_text(body.text), body.filename
 
 

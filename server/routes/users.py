@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 import msgspec
@@ -131,30 +131,43 @@ class UsersController(Controller):
         return prefs_out(replace_preferences(db, state.queue, user.id, data))
 
 
+CvBody = TypeVar("CvBody", bound=msgspec.Struct)
+
+
 async def read_cv(request: Request[Any, Any, Any], reader: CvReader) -> tuple[str, str | None]:
     """The CV's text and file name from a JSON or multipart body; 4xx for anything else.
     A file is read by `reader` in a child process, so a hostile one cannot stall the API."""
     content_type, _ = request.content_type
     if content_type == "multipart/form-data":
-        form = await request.form()
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise ClientException("send the CV file in the multipart field `file`")
-        data = await upload.read(MAX_UPLOAD_BYTES + 1)
-        text = await anyio.to_thread.run_sync(reader.read, upload.filename, data)
-        return text, upload.filename or None
+        return await read_uploaded_cv(await request.form(), reader)
     if content_type != "application/json":
         raise CvFileError(
             "unsupported",
             'send the CV as JSON {"text": ...} or as multipart/form-data with a `file`',
         )
+    body = await decode_cv_body(request, CVText)
+    return clean_cv_text(body.text), body.filename
+
+
+async def read_uploaded_cv(form: Any, reader: CvReader) -> tuple[str, str | None]:
+    """The text and file name of a multipart form's `file`, read by `reader` (a child
+    process); 400 when the field holds no file."""
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise ClientException("send the CV file in the multipart field `file`")
+    data = await upload.read(MAX_UPLOAD_BYTES + 1)
+    text = await anyio.to_thread.run_sync(reader.read, upload.filename, data)
+    return text, upload.filename or None
+
+
+async def decode_cv_body(request: Request[Any, Any, Any], body_type: type[CvBody]) -> CvBody:
+    """A JSON CV body as `body_type`; 400 saying what is wrong otherwise."""
     try:
-        body = msgspec.json.decode(await request.body(), type=CVText)
+        return msgspec.json.decode(await request.body(), type=body_type)
     except msgspec.ValidationError as error:
         raise ClientException(f"invalid CV body: {error}") from None
     except msgspec.DecodeError:
         raise ClientException("the body is not valid JSON") from None
-    return clean_cv_text(body.text), body.filename
 
 
 def store_cv(
