@@ -20,5 +20,10 @@ COPY server ./server
 RUN pip install . && useradd --create-home jobmatch && mkdir /data && chown jobmatch /data
 
 USER jobmatch
+# numba caches what it compiles for the lexical score on disk; compile it now, as the
+# user that runs it, into a folder of the image that user owns (site-packages is not
+# that user's to write, so numba would otherwise keep its cache where it chooses).
+ENV NUMBA_CACHE_DIR=/home/jobmatch/numba-cache
+RUN cd / && python -c "from embeddings.lexical import compile_kernels; compile_kernels()"
 EXPOSE 8000
 CMD ["jobmatch", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -96,51 +96,35 @@ class TermTable:
         first, last = int(self.sizes[:start].sum()), int(self.sizes[:stop].sum())
         return TermTable(self.keys[first:last], self.counts[first:last], self.sizes[start:stop])
 
-    def owners(self) -> npt.NDArray[np.int64]:
-        """Each entry's text (row number)."""
-        return np.repeat(np.arange(len(self.sizes), dtype=np.int64), self.sizes)
-
-    def lengths(self) -> npt.NDArray[np.float32]:
-        """Each text's length in words."""
-        running = np.zeros(len(self.counts) + 1, dtype=np.int64)
-        np.cumsum(self.counts, out=running[1:])
-        ends = np.cumsum(self.sizes)
-        lengths: npt.NDArray[np.float32] = (running[ends] - running[ends - self.sizes]).astype(
-            np.float32
-        )
-        return lengths
-
 
 class LexicalIndex:
-    """The catalog's jobs as rows of BM25 weights, ready to score blocks of CVs."""
+    """The catalog's jobs as rows of BM25 weights, ready to score blocks of CVs.
+
+    Built by the compiled helpers of `embeddings.lexical_kernel` in a few passes over the
+    catalog's keys, with no sorted or per-entry float copy of them."""
 
     def __init__(
         self, jobs: TermTable | Sequence[TermCounts], *, query_terms: int = QUERY_TERMS
     ) -> None:
+        # numba (~0.2 s to import): only where an index is built, not in the API.
+        from embeddings import lexical_kernel as kernel
+
         self.query_terms = query_terms
         table = jobs if isinstance(jobs, TermTable) else TermTable.of(jobs)
-        # The vocabulary from one sort of the keys (numpy sorts plain int64 with SIMD;
-        # an argsort costs several times more), then each entry's column: a job's keys
-        # ascend, so its row of columns does too.
-        words = np.sort(table.keys)
-        first = np.ones(len(words), dtype=bool)
-        np.not_equal(words[1:], words[:-1], out=first[1:])
-        self.vocabulary: Keys = words[first]
-        columns = _columns(self.vocabulary, table.keys)
+        self._slot_keys, self._slot_columns, self.vocabulary = kernel.word_table(table.keys)
+        columns = kernel.word_columns(self._slot_keys, self._slot_columns, table.keys)
         frequency = np.bincount(columns, minlength=len(self.vocabulary))
         count = max(len(table), 1)
         self.idf = np.log1p((count - frequency + 0.5) / (frequency + 0.5)).astype(np.float32)
-        tf = table.counts.astype(np.float32)
-        lengths = table.lengths()
+        lengths = kernel.text_lengths(table.counts, table.sizes)
         average = float(lengths.mean()) if len(table) else 1.0
         norm = (K1 * (1 - B + B * lengths / max(average, 1e-9))).astype(np.float32)
-        weights = self.idf[columns] * tf * np.float32(K1 + 1) / (tf + np.repeat(norm, table.sizes))
-        starts = np.zeros(len(table) + 1, dtype=np.int64)
-        np.cumsum(table.sizes, out=starts[1:])
-        by_job = sp.csr_matrix((weights, columns, starts), shape=(len(table), len(self.vocabulary)))
-        # Terms × jobs (a counting sort in scipy), so a block of CV rows times it is
-        # (CVs × jobs).
-        self._weights = _canonical(by_job.T.tocsr())
+        starts, texts, weights = kernel.term_major_weights(
+            columns, (table.counts, table.sizes), self.idf, norm, np.float32(K1 + 1)
+        )
+        # Terms × jobs, so a block of CV rows times it is (CVs × jobs).
+        shape = (len(self.vocabulary), len(table))
+        self._weights = _canonical(sp.csr_matrix((weights, texts, starts), shape=shape))
 
     def __len__(self) -> int:
         return int(self._weights.shape[1])
@@ -148,29 +132,25 @@ class LexicalIndex:
     def cv_rows(self, cvs: TermTable | Sequence[TermCounts]) -> sp.csr_matrix:
         """Each CV as 0/1 over its `query_terms` most telling catalog words (log term
         frequency × idf; ties: the smaller column)."""
+        from embeddings import lexical_kernel as kernel
+
         table = cvs if isinstance(cvs, TermTable) else TermTable.of(cvs)
-        at = np.searchsorted(self.vocabulary, table.keys)
-        known = at < len(self.vocabulary)
-        known[known] = self.vocabulary[at[known]] == table.keys[known]
-        rows, at, counts = table.owners()[known], at[known], table.counts[known]
-        value = (1.0 + np.log(counts.astype(np.float64))) * self.idf[at]
-        # By CV, then most telling first; a CV's columns ascend, so ties keep that order.
-        order = np.lexsort((-value, rows))
-        rows, at = rows[order], at[order]
-        starts = np.searchsorted(rows, rows)  # each entry's CV's first entry
-        chosen = np.arange(len(rows)) - starts < self.query_terms
-        data = np.ones(int(chosen.sum()), dtype=np.float32)
+        columns = kernel.word_columns(self._slot_keys, self._slot_columns, table.keys)
+        starts, chosen = kernel.telling_words(
+            columns, table.counts, table.sizes, self.idf, self.query_terms
+        )
+        data = np.ones(len(chosen), dtype=np.float32)
         shape = (len(table), len(self.vocabulary))
-        return _canonical(sp.csr_matrix((data, (rows[chosen], at[chosen])), shape=shape))
+        return _canonical(sp.csr_matrix((data, chosen, starts), shape=shape))
 
-    def add_scores(
-        self, scores: npt.NDArray[np.float32], cvs: sp.csr_matrix, weight: float
-    ) -> None:
-        """`scores += weight × self.scores(cvs)`, in place, by the compiled kernel (the
-        nightly run's inner loop; `embeddings.lexical_kernel`)."""
-        from embeddings.lexical_kernel import add_weighted_rows  # numba: nightly only
+    def combine(self, scores: npt.NDArray[np.float32], cvs: sp.csr_matrix, weight: float) -> None:
+        """`scores = (scores + weight × self.scores(cvs)) / (1 + weight)`, in place, by the
+        compiled kernel (the nightly run's inner loop; `embeddings.lexical_kernel`): the
+        nightly score, in [-1, 1] like the cosines it starts from."""
+        from embeddings import lexical_kernel as kernel
 
-        add_weighted_rows(scores, cvs, self._weights, weight)
+        scale = np.float32(1.0 / (1.0 + weight))
+        kernel.combine_rows(scores, cvs, self._weights, weight, scale)
 
     def scores(self, cvs: sp.csr_matrix, *, weight: float = 1.0) -> npt.NDArray[np.float32]:
         """(CVs × jobs) BM25 of each CV's words in each job, over the CV's best job, times
@@ -182,21 +162,13 @@ class LexicalIndex:
         return raw
 
 
-def _columns(vocabulary: Keys, keys: Keys) -> npt.NDArray[np.int64]:
-    """The position of each of `keys` in `vocabulary` (sorted; holds every key).
-
-    The same as `np.searchsorted`, 2–3× faster on millions of keys: word keys are
-    uniform hashes, so their top bits split the vocabulary into buckets of a word or
-    two, found by one lookup, and a key's place within its bucket by a few steps."""
-    bits = int(min(22, max(8, np.ceil(np.log2(max(len(vocabulary), 1))) + 1)))
-    shift, offset = np.int64(64 - bits), np.int64(1 << (bits - 1))
-    buckets = np.searchsorted((vocabulary >> shift) + offset, np.arange((1 << bits) + 1))
-    at: npt.NDArray[np.int64] = buckets[(keys >> shift) + offset]
-    pending = np.flatnonzero(vocabulary[at] != keys) if len(vocabulary) else at[:0]
-    while pending.size:
-        at[pending] += 1
-        pending = pending[vocabulary[at[pending]] != keys[pending]]
-    return at
+def compile_kernels() -> None:
+    """Compile every compiled part of the lexical score (or load it from numba's cache
+    on disk) on a tiny catalog: run where an image is built, so no container spends
+    ~10 s compiling at its first nightly run."""
+    index = LexicalIndex([term_counts("python developer"), term_counts("nurse")])
+    cvs = index.cv_rows([term_counts("python nurse")])
+    index.combine(np.zeros((1, len(index)), dtype=np.float32), cvs, 0.5)
 
 
 def _canonical(matrix: sp.csr_matrix) -> sp.csr_matrix:

@@ -136,8 +136,8 @@ class _Run:
     def execute(self, users: list[q.UserQuery], vectors: np.ndarray) -> None:
         since = self.now - self.options.max_age
         with self.timer("load"):
-            lexical = self.options.lexical_weight > 0
-            self.catalog = load_catalog(self.conn, self.model, since, lexical=lexical)
+            lexicon_from = self.url if self.options.lexical_weight > 0 else None
+            self.catalog = load_catalog(self.conn, self.model, since, lexicon_from=lexicon_from)
         self.picker = Picker(self.conn, self.model, self.catalog, self.options, since)
         self.summary.candidate_jobs = len(self.catalog.ids)
         writer = ListWriter(

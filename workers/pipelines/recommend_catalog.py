@@ -26,7 +26,7 @@ from embeddings.evidence import EvidenceFinder, job_key_rows
 from embeddings.lexical import LexicalIndex, TermTable
 from embeddings.reasons import PROFILE_VERSION
 from embeddings.topk import Matrix, normalise
-from schema.database import Connection
+from schema.database import Connection, connection
 from schema.queries import generation_reads as q
 from schema.queries import text_profiles as tp
 from schema.queries import text_terms as tt
@@ -42,7 +42,7 @@ class Catalog:
 
     ids: Rows
     evidence: EvidenceFinder
-    lexicon: LexicalIndex
+    lexicon: LexicalIndex | None  # None when the score has no lexical half
     vectors: Matrix
     codes: Rows
     company_keys: list[str]
@@ -117,20 +117,21 @@ class Catalog:
 
 
 def load_catalog(
-    conn: Connection, model: EmbeddingModel, since: datetime, *, lexical: bool = True
+    conn: Connection, model: EmbeddingModel, since: datetime, *, lexicon_from: str | None
 ) -> Catalog:
     """Every job posted since `since` with a vector under `model`, as arrays, with their
     reasons' stored term keys (a job without a current profile has none) and, when the
-    score has a `lexical` half, their BM25 weights."""
-    jobs, vectors = q.candidates(conn, model.id, model.dimension, since)
-    companies = [job.company for job in jobs]
-    ids = np.array([job.id for job in jobs], dtype=np.int64)
-    words = _job_terms(conn, model, since, ids) if lexical else TermTable.of([])
-    # The BM25 index builds on its own thread (numpy releases the GIL) while this one
-    # reads the reasons' keys and builds the rest.
+    score has a lexical half, their BM25 index, read from the database at `lexicon_from`
+    on a second connection while this one reads the rest."""
     with ThreadPoolExecutor(1) as pool:
-        lexicon = pool.submit(LexicalIndex, words)
+        # The word counts stream in (and the index builds, releasing the GIL) on their
+        # own thread and connection, beside the candidates' and the reasons' reads.
+        counted = None if lexicon_from is None else pool.submit(_counts, lexicon_from, model, since)
+        jobs, vectors = q.candidates(conn, model.id, model.dimension, since)
+        ids = np.array([job.id for job in jobs], dtype=np.int64)
+        lexicon = None if counted is None else pool.submit(_index, counted.result(), ids)
         keys = _job_keys(conn, model, since, ids)
+        companies = [job.company for job in jobs]
         return Catalog(
             ids=ids,
             evidence=EvidenceFinder(job_key_rows(keys)),
@@ -141,7 +142,7 @@ def load_catalog(
             remote=np.array([job.remote for job in jobs], dtype=bool),
             salary_top=np.array([np.nan if j.salary_top is None else j.salary_top for j in jobs]),
             row_of={job.id: row for row, job in enumerate(jobs)},
-            lexicon=lexicon.result(),
+            lexicon=None if lexicon is None else lexicon.result(),
         )
 
 
@@ -154,13 +155,15 @@ def _job_keys(conn: Connection, model: EmbeddingModel, since: datetime, ids: Row
     return [stored.get(job_id, b"") for job_id in ids.tolist()]
 
 
-def _job_terms(conn: Connection, model: EmbeddingModel, since: datetime, ids: Rows) -> TermTable:
-    """The jobs' stored word counts, in `ids` order (none for a job not counted yet)."""
-    stored = tt.catalog_terms(conn, model.id, since)
-    counted = np.array(stored.job_ids, dtype=np.int64)
-    sizes = np.array(stored.sizes, dtype=np.int64)
-    keys = np.frombuffer(stored.keys, dtype="<i8").astype(np.int64)
-    counts = np.frombuffer(stored.counts, dtype="<i4").astype(np.int32)
+def _counts(url: str, model: EmbeddingModel, since: datetime) -> tt.CatalogTerms:
+    with connection(url, autocommit=True) as conn:
+        return tt.catalog_terms(conn, model.id, since)
+
+
+def _index(stored: tt.CatalogTerms, ids: Rows) -> LexicalIndex:
+    """The BM25 index of the candidates `ids` from the stored word counts (none for a job
+    not counted yet; a job counted but not a candidate is left out)."""
+    counted, sizes, keys, counts = stored.job_ids, stored.sizes, stored.keys, stored.counts
     # Both are in id order, so the counts stay in place and only the sizes spread out
     # to the candidates' rows. A job embedded since the candidates were read is not one.
     at = np.searchsorted(ids, counted).clip(max=max(len(ids) - 1, 0))
@@ -170,4 +173,4 @@ def _job_terms(conn: Connection, model: EmbeddingModel, since: datetime, ids: Ro
         keys, counts, at, sizes = keys[keep], counts[keep], at[found], sizes[found]
     spread = np.zeros(len(ids), dtype=np.int64)
     spread[at] = sizes
-    return TermTable(keys, counts, spread)
+    return LexicalIndex(TermTable(keys, counts, spread))

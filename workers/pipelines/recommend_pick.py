@@ -49,7 +49,7 @@ class Picker:
     ) -> None:
         self.conn, self.model, self.catalog = conn, model, catalog
         self.options, self.since = options, since
-        self._scale = np.float32(1.0 / (1.0 + options.lexical_weight))
+        self.lexicon = catalog.lexicon if options.lexical_weight else None
 
     def pick(self, users: list[q.UserQuery], queries: np.ndarray) -> FlatPicks:
         """The users' chosen jobs, best first, end to end: (count per user, catalog rows,
@@ -62,7 +62,7 @@ class Picker:
                 ]
             )
         user_ids = [u.user_id for u in users]
-        words = self._cv_words(users) if self.options.lexical_weight else None
+        words = None if self.lexicon is None else self._cv_words(users)
 
         def mask(first: int, scores: np.ndarray) -> None:
             # On the scoring threads: each picks its own rows' telling words.
@@ -90,15 +90,15 @@ class Picker:
 
     def _terms(self, words: TermTable | None, start: int, stop: int) -> sp.csr_matrix | None:
         """Rows `start` to `stop` of the block as rows over the catalog's words."""
-        return None if words is None else self.catalog.lexicon.cv_rows(words.rows(start, stop))
+        if words is None or self.lexicon is None:
+            return None
+        return self.lexicon.cv_rows(words.rows(start, stop))
 
     def _combine(self, scores: np.ndarray, terms: sp.csr_matrix | None) -> None:
         """Turn cosines into the nightly score, in place: (cosine + w · lexical) / (1 + w),
         in [-1, 1] like a cosine, for every job of the catalog (`embeddings.lexical`)."""
-        weight = self.options.lexical_weight
-        if weight and terms is not None:
-            self.catalog.lexicon.add_scores(scores, terms, weight)
-            scores *= self._scale
+        if self.lexicon is not None and terms is not None:
+            self.lexicon.combine(scores, terms, self.options.lexical_weight)
 
     def _ban(self, user_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(row, catalog row) pairs these users (rows of a block) must not get."""
