@@ -118,7 +118,8 @@ def test_compiling_ahead_covers_every_compiled_entry_point() -> None:
         "compile_kernels()\n"
         f"print([name for name in {called!r} if not getattr(kernel, name).signatures])\n"
     )
+    root = Path(__file__).resolve().parents[2]
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root
     )
     assert done.stdout.strip() == "[]"
