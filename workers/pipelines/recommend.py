@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from functools import partial
 
 import numpy as np
 
+from embeddings.lexical import compile_kernels
 from embeddings.reasons import location_fit
 from embeddings.topk import normalise
 from schema.database import Connection, connection
@@ -90,7 +92,7 @@ def generate(
     now = now or datetime.now(UTC)
     summary = RecommendSummary()
     # Autocommit: each block commits on its own, so a crash keeps the finished blocks.
-    with connection(url, autocommit=True) as conn:
+    with connection(url, autocommit=True) as conn, _kernels_ready(options):
         model = active_model(conn)
         if model is None:
             summary.skipped = "no active embedding model: run `jobmatch embed` first"
@@ -112,6 +114,19 @@ def generate(
         if summary.users == 0:
             summary.skipped = "no user has a CV embedded under the active model"
     return summary
+
+
+@contextmanager
+def _kernels_ready(options: RecommendOptions) -> Iterator[None]:
+    """Load the lexical score's compiled code on a thread while the run reads its users
+    and their feedback: in a new process numba takes ~0.5 s to import and start (~10 s
+    to compile on a machine that has not cached it yet)."""
+    if not options.lexical_weight:
+        yield
+        return
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(compile_kernels)
+        yield
 
 
 class _Run:
