@@ -156,7 +156,7 @@ def _job_keys(conn: Connection, model: EmbeddingModel, since: datetime, ids: Row
 
 
 def _counts(url: str, model: EmbeddingModel, since: datetime) -> tt.CatalogTerms:
-    with connection(url, autocommit=True) as conn:
+    with connection(url, autocommit=True, vectors=False) as conn:
         return tt.catalog_terms(conn, model.id, since)
 
 
