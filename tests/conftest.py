@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -75,3 +76,16 @@ def conn(db_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
     connection.autocommit = True
     yield connection
     connection.close()
+
+
+@pytest.fixture
+def cli_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The environment `jobmatch` commands run in within a test: this test's database, a
+    home folder of its own, no model or queue from the caller's shell, and a terminal
+    wide enough that rich does not wrap its tables. Returns the database URL."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("JOBMATCH_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("JOBMATCH_MODEL", raising=False)
+    monkeypatch.delenv("JOBMATCH_QUEUE_URL", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    return db_url

@@ -38,15 +38,6 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_tiny_model(tmp_path_factory.mktemp("models") / "tiny")
 
 
-@pytest.fixture
-def cli_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("JOBMATCH_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("JOBMATCH_MODEL", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    return db_url
-
-
 def _job(n: int, field: str) -> JobRecord:
     return JobRecord(
         source="test",

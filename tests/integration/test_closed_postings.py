@@ -170,12 +170,11 @@ def test_an_applied_to_closed_job_survives_cleanup_marked_closed(
 
 
 @pytest.fixture
-def cli_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("JOBMATCH_HOME", str(tmp_path))
+def cli_env(cli_env: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The shared command environment, checking fast (a local site answers at once)."""
     monkeypatch.setenv("JOBMATCH_CHECK_HOST_INTERVAL", "0.05")
     monkeypatch.setenv("JOBMATCH_CHECK_TIMEOUT", "1")
-    return db_url
+    return cli_env
 
 
 def test_the_cli_checks_and_status_shows_the_counts(

@@ -241,17 +241,14 @@ def test_one_refused_mail_does_not_stop_the_others(
     assert (status, counts["sent"], counts["nothing_new"]) == ("succeeded", 1, 1)
 
 
-def test_the_cli_dry_run_says_who_would_get_what(  # noqa: PLR0917 (fixtures)
+def test_the_cli_dry_run_says_who_would_get_what(
     conn: Connection,
-    db_url: str,
-    tmp_path: Path,
+    cli_env: str,
     demo: DemoLoad,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     turn_on_digest(conn, demo.users[1].id)
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("JOBMATCH_HOME", str(tmp_path))
     monkeypatch.delenv("JOBMATCH_SMTP_URL", raising=False)
     assert main(["digest", "--dry-run", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

@@ -40,15 +40,6 @@ def model(pristine_model: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(pristine_model, tmp_path / "research" / "tiny"))
 
 
-@pytest.fixture
-def cli_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("JOBMATCH_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("JOBMATCH_MODEL", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    return db_url
-
-
 def _seed(conn: Connection) -> None:
     now = datetime.now(UTC)
     upsert_jobs(

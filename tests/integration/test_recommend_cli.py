@@ -17,15 +17,6 @@ from tests.integration.recommend_data import add_job, add_model, add_user, store
 from workers.pipelines.cv_files import MAX_UPLOAD_BYTES
 
 
-@pytest.fixture
-def cli_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("JOBMATCH_HOME", str(tmp_path))
-    monkeypatch.setenv("COLUMNS", "200")  # rich wraps tables to the terminal width
-    monkeypatch.delenv("JOBMATCH_QUEUE_URL", raising=False)
-    return db_url
-
-
 def test_users_add_prints_a_working_token(
     cli_env: str, conn: Connection, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -173,14 +173,8 @@ def test_a_run_replaces_the_grouping_and_a_deleted_canonical_job_frees_its_repos
 
 
 def test_cli_reposts_counts_merges_and_refuses_a_bad_threshold(
-    db_url: str,
-    conn: Connection,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli_env: str, conn: Connection, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("JOBMATCH_HOME", str(tmp_path))
     assert main(["reposts", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["skipped"] == "no active embedding model"
     first = add_posting(
@@ -189,7 +183,7 @@ def test_cli_reposts_counts_merges_and_refuses_a_bad_threshold(
     repost = add_posting(
         conn, "remoteok", "Staff Product Engineer (Campinas)", TEMPLATE + PRODUCT, days_ago=1
     )
-    embed_pending(db_url, FakeEmbedder())
+    embed_pending(cli_env, FakeEmbedder())
     assert main(["reposts", "--dry-run", "--json"]) == 0
     dry = json.loads(capsys.readouterr().out)
     assert (dry["duplicates"], dry["changed"], dry["dry_run"]) == (1, 1, True)
