@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -92,11 +92,12 @@ def generate(
     now = now or datetime.now(UTC)
     summary = RecommendSummary()
     # Autocommit: each block commits on its own, so a crash keeps the finished blocks.
-    with connection(url, autocommit=True) as conn, _kernels_ready(options):
+    with connection(url, autocommit=True) as conn, ExitStack() as ready:
         model = active_model(conn)
         if model is None:
             summary.skipped = "no active embedding model: run `jobmatch embed` first"
             return summary
+        ready.enter_context(_kernels_ready(options))  # only once there is work to do
         summary.model = model.name
         # Scoring reads stored profiles (reasons) and word counts (the lexical score):
         # make any that are missing first (new texts, or all after their rules changed).
